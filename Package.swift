@@ -1,0 +1,189 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every exomock target shares: Swift 6 mode (the tools default), explicit `any`,
+/// and warnings as errors in our own code only.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
+]
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras = Target.Dependency.product(name: "_CryptoExtras", package: "swift-crypto")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let asn1 = Target.Dependency.product(name: "SwiftASN1", package: "swift-asn1")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+
+let package = Package(
+    name: "exomock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "exomock", targets: ["exomock"]),
+        .library(name: "Exomock", targets: ["Exomock"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // MARK: Values: no sockets, no I/O.
+        .target(name: "ExomockLimits", swiftSettings: strict),
+        .target(name: "MicrosoftClouds", swiftSettings: strict),
+        .target(name: "Determinism", swiftSettings: strict),
+        .target(name: "Journal", dependencies: ["Determinism", "ExomockLimits"], swiftSettings: strict),
+        .target(name: "ScenarioModel", dependencies: ["MicrosoftClouds", "Determinism"], swiftSettings: strict),
+        .target(
+            name: "ScenarioLoader",
+            dependencies: [
+                "ScenarioModel", "MicrosoftClouds", "Determinism", "ExomockLimits",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "TestAuthority", dependencies: ["MicrosoftClouds", x509, crypto, asn1], swiftSettings: strict),
+        .target(
+            name: "EntraTokens",
+            dependencies: ["MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", crypto, cryptoExtras],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MailStore",
+            dependencies: ["ScenarioModel", "Determinism", "ExomockLimits"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MailAuthentication",
+            dependencies: ["EntraTokens", "MailStore", "ScenarioModel", "MicrosoftClouds", "Journal"],
+            swiftSettings: strict
+        ),
+        .target(name: "IMAPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
+        .target(name: "POP3Wire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
+
+        // MARK: Listeners and services: sockets at the edges.
+        .target(
+            name: "ListenerSupport",
+            dependencies: [
+                "Journal", "TestAuthority", "MicrosoftClouds", "Determinism", "ExomockLimits",
+                nioCore, nioPosix, nioSSL, lifecycle, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IMAPServer",
+            dependencies: [
+                "IMAPWire", "MailStore", "MailAuthentication", "ListenerSupport", "Journal", "Determinism",
+                "ScenarioModel", "MicrosoftClouds", "ExomockLimits", nioCore, nioPosix, nioSSL, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "POP3Server",
+            dependencies: [
+                "POP3Wire", "MailStore", "MailAuthentication", "ListenerSupport", "Journal", "Determinism",
+                "ScenarioModel", "MicrosoftClouds", "ExomockLimits", nioCore, nioPosix, nioSSL, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EntraTokenService",
+            dependencies: [
+                "EntraTokens", "ScenarioModel", "Journal", "Determinism", "MicrosoftClouds", "ExomockLimits",
+                hummingbird, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "AdminAPI",
+            dependencies: [
+                "ScenarioModel", "Journal", "Determinism", "ExomockLimits", hummingbird, logging,
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Exomock",
+            dependencies: [
+                "MicrosoftClouds", "Determinism", "Journal", "ScenarioModel", "ScenarioLoader", "ExomockLimits",
+                "TestAuthority", "ListenerSupport", "AdminAPI", "EntraTokens", "EntraTokenService",
+                "MailStore", "MailAuthentication", "IMAPServer", "POP3Server",
+                nioCore, nioPosix, nioSSL, hummingbird, hummingbirdTLS, lifecycle, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ExomockCLI",
+            dependencies: [
+                "Exomock", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), lifecycle, logging,
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "exomock", dependencies: ["ExomockCLI"], swiftSettings: strict),
+
+        // MARK: Tests. One target per area; integration tests start real listeners on 127.0.0.1.
+        .target(
+            name: "ExomockTestSupport",
+            dependencies: ["Determinism", "ScenarioModel", "MicrosoftClouds", nioCore, nioPosix],
+            path: "Tests/ExomockTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FoundationTests",
+            dependencies: [
+                "MicrosoftClouds", "Determinism", "Journal", "ScenarioModel", "ScenarioLoader", "ExomockLimits",
+                "TestAuthority", "Exomock", "ExomockCLI", "ExomockTestSupport", x509, nioCore, nioPosix, nioSSL,
+                httpClient,
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TokenServiceTests",
+            dependencies: [
+                "EntraTokens", "EntraTokenService", "ScenarioModel", "ScenarioLoader", "Journal", "Determinism",
+                "MicrosoftClouds", "Exomock", "ExomockTestSupport", hummingbird, hummingbirdTesting, httpClient,
+                crypto, cryptoExtras,
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IMAPTests",
+            dependencies: [
+                "IMAPWire", "IMAPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
+                "ScenarioLoader", "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock",
+                "ExomockTestSupport", "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "POP3Tests",
+            dependencies: [
+                "POP3Wire", "POP3Server", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
+                "ScenarioLoader", "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock",
+                "ExomockTestSupport", "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

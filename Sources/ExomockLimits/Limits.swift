@@ -1,0 +1,45 @@
+/// Every limit exomock enforces, in one place.
+///
+/// Each limit has a test that crosses it (`LimitsTests`) and a row in `docs/limits.md`. A limit
+/// protects the server from a client or a scenario: crossing one gets the protocol's own error
+/// reply (IMAP `BAD`, POP3 `-ERR`, HTTP 413/400, a located scenario error), never a crash, a hang
+/// or unbounded memory.
+public enum Limits {
+    // MARK: IMAP
+    /// Longest IMAP command line, excluding literals, in bytes (CRLF included).
+    public static let imapMaximumLineLength = 8 * 1024
+    /// Largest literal a client may announce with `{n}` or `{n+}` (APPEND bodies included).
+    public static let imapMaximumLiteralSize = 35 * 1024 * 1024
+    /// Deepest nesting of parenthesised lists and `NOT`/`OR` in one command.
+    public static let imapMaximumNestingDepth = 64
+    /// Most literals in one command.
+    public static let imapMaximumLiteralsPerCommand = 64
+
+    // MARK: POP3
+    /// Longest POP3 command line (RFC 2449 says 255 octets; SASL initial responses need more).
+    public static let pop3MaximumLineLength = 16 * 1024
+
+    // MARK: Connections
+    /// Open connections one listener accepts before it refuses new ones.
+    public static let maximumConnectionsPerListener = 20_000
+    /// Concurrent IMAP sessions per mailbox (Exchange Online documents 20; UNCONFIRMED against 16).
+    public static let imapSessionsPerMailbox = 20
+    /// Concurrent POP3 sessions per mailbox.
+    public static let pop3SessionsPerMailbox = 20
+
+    // MARK: HTTP
+    /// Largest HTTP request body the token service and admin API read.
+    public static let httpMaximumBodySize = 1024 * 1024
+
+    // MARK: Scenarios
+    /// Largest scenario file read, in bytes.
+    public static let scenarioMaximumFileSize = 4 * 1024 * 1024
+    /// Most messages a scenario may generate for one folder.
+    public static let scenarioMaximumGeneratedMessages = 1_000_000
+    /// Largest generated or loaded message, in bytes.
+    public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
+
+    // MARK: Journal
+    /// Events a journal keeps before dropping the oldest.
+    public static let journalCapacity = 200_000
+}

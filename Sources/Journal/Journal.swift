@@ -1,0 +1,116 @@
+import Determinism
+import ExomockLimits
+import Foundation
+import Synchronization
+
+/// One thing that happened in a running scenario, stamped with virtual time.
+///
+/// Every service writes here: the token service (request, decision, AADSTS code), IMAP and POP3
+/// (connection, command, authentication decision with its reason), the admin API (clock moves).
+/// Tests and the flow runner assert on these events; `GET /journal` serves them as JSON lines.
+public struct JournalEvent: Codable, Sendable, Equatable {
+    /// Position in the journal, from 1, in the order events were recorded.
+    public var seq: Int
+    /// Virtual time, RFC 3339.
+    public var time: String
+    /// Cloud name (`gcc-high`), or nil for events of the whole scenario.
+    public var cloud: String?
+    /// `token`, `imap`, `pop3`, `admin`, `scenario`.
+    public var service: String
+    /// Connection or request id (`imap-3`, `token-12`), seeded and stable across runs.
+    public var connection: String?
+    /// What happened, a short dotted name: `auth.failed`, `token.issued`, `clock.advanced`.
+    public var event: String
+    /// Details, all strings: `reason`, `code`, `user`, `mailbox`, `command` ...
+    public var detail: [String: String]
+
+    public init(
+        seq: Int = 0,
+        time: String = "",
+        cloud: String?,
+        service: String,
+        connection: String?,
+        event: String,
+        detail: [String: String] = [:]
+    ) {
+        self.seq = seq
+        self.time = time
+        self.cloud = cloud
+        self.service = service
+        self.connection = connection
+        self.event = event
+        self.detail = detail
+    }
+
+    /// The event as one JSON line with sorted keys (byte-stable across runs).
+    public func jsonLine() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// The journal of one running scenario: an append-only, bounded, thread-safe event list.
+public final class Journal: Sendable {
+    /// Events kept; older ones are dropped (and counted) past this, so memory stays bounded under load.
+    public let capacity: Int
+    private let clock: VirtualClock
+    private let state: Mutex<State>
+
+    struct State {
+        var events: [JournalEvent] = []
+        var nextSeq = 1
+        var dropped = 0
+    }
+
+    public init(clock: VirtualClock, capacity: Int = Limits.journalCapacity) {
+        self.clock = clock
+        self.capacity = capacity
+        self.state = Mutex(State())
+    }
+
+    /// Records an event, stamping it with the next sequence number and the virtual time.
+    @discardableResult
+    public func record(
+        cloud: String?,
+        service: String,
+        connection: String? = nil,
+        event: String,
+        detail: [String: String] = [:]
+    ) -> JournalEvent {
+        let time = Timestamps.rfc3339(clock.now())
+        return state.withLock { state in
+            let stamped = JournalEvent(
+                seq: state.nextSeq,
+                time: time,
+                cloud: cloud,
+                service: service,
+                connection: connection,
+                event: event,
+                detail: detail
+            )
+            state.nextSeq += 1
+            state.events.append(stamped)
+            if state.events.count > capacity {
+                let excess = state.events.count - capacity
+                state.events.removeFirst(excess)
+                state.dropped += excess
+            }
+            return stamped
+        }
+    }
+
+    /// Events with `seq` greater than `after`, oldest first.
+    public func events(after: Int = 0) -> [JournalEvent] {
+        state.withLock { state in state.events.filter { $0.seq > after } }
+    }
+
+    /// How many events were dropped because the journal was full.
+    public var droppedCount: Int { state.withLock { $0.dropped } }
+
+    /// All kept events as JSON lines, one per line, each ending in `\n`.
+    public func jsonLines(after: Int = 0) -> String {
+        events(after: after).map { $0.jsonLine() + "\n" }.joined()
+    }
+}
+

@@ -1,0 +1,475 @@
+import Foundation
+import MicrosoftClouds
+
+/// A scenario: one support ticket, reproducible. Clouds, tenants, apps, users, mailboxes,
+/// lifetimes, faults and a client flow with expectations.
+///
+/// These are plain values. `ScenarioLoader` builds them from YAML (with file, line and column for
+/// every field); `Scenario.problems()` checks the rules that span fields (references,
+/// duplicates). The format is documented key by key in `docs/scenario-format.md`.
+public struct Scenario: Sendable, Equatable, Codable {
+    public var version: Int
+    public var name: String
+    public var description: String
+    /// Seeds every id exomock makes (trace, correlation, object ids, token ids, generated mail).
+    public var seed: UInt64
+    public var clock: ClockSettings
+    public var clouds: [CloudName]
+    public var tenants: [Tenant]
+    public var apps: [App]
+    public var users: [User]
+    public var mailboxes: [Mailbox]
+    public var lifetimes: Lifetimes
+    public var exchange: ExchangeSettings
+    /// UPNs signed in to the mock's browser session (SSO) when the scenario starts.
+    public var browserSignedIn: [String]
+    public var faults: [Fault]
+    public var flow: [FlowStep]
+
+    public init(
+        version: Int = 1,
+        name: String,
+        description: String = "",
+        seed: UInt64 = 1,
+        clock: ClockSettings = ClockSettings(),
+        clouds: [CloudName],
+        tenants: [Tenant] = [],
+        apps: [App] = [],
+        users: [User] = [],
+        mailboxes: [Mailbox] = [],
+        lifetimes: Lifetimes = Lifetimes(),
+        exchange: ExchangeSettings = ExchangeSettings(),
+        browserSignedIn: [String] = [],
+        faults: [Fault] = [],
+        flow: [FlowStep] = []
+    ) {
+        self.version = version
+        self.name = name
+        self.description = description
+        self.seed = seed
+        self.clock = clock
+        self.clouds = clouds
+        self.tenants = tenants
+        self.apps = apps
+        self.users = users
+        self.mailboxes = mailboxes
+        self.lifetimes = lifetimes
+        self.exchange = exchange
+        self.browserSignedIn = browserSignedIn
+        self.faults = faults
+        self.flow = flow
+    }
+}
+
+public struct ClockSettings: Sendable, Equatable, Codable {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        /// Time moves only when told (`POST /clock/advance`, a flow's `advance`). The default.
+        case virtual
+        /// Time starts at `start` and then follows the wall clock, plus any advances. For people
+        /// clicking through the login page by hand; never for CI.
+        case realtime
+    }
+    public var start: Date
+    public var mode: Mode
+
+    public init(start: Date = Date(timeIntervalSince1970: 1_767_225_600), mode: Mode = .virtual) {
+        self.start = start
+        self.mode = mode
+    }
+}
+
+public struct Tenant: Sendable, Equatable, Codable {
+    /// Directory (tenant) id, a GUID.
+    public var id: String
+    public var name: String
+    public var cloud: CloudName
+    /// Verified domains; the first is the default (`contoso.onmicrosoft.us`).
+    public var domains: [String]
+
+    public init(id: String, name: String = "", cloud: CloudName, domains: [String]) {
+        self.id = id
+        self.name = name
+        self.cloud = cloud
+        self.domains = domains
+    }
+}
+
+public struct ClientSecret: Sendable, Equatable, Codable {
+    public var value: String
+    /// When it stops working (AADSTS7000222 after this instant); nil: never.
+    public var expires: Date?
+
+    public init(value: String, expires: Date? = nil) {
+        self.value = value
+        self.expires = expires
+    }
+}
+
+public struct App: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case confidential
+        case `public`
+    }
+    public var name: String
+    /// Application (client) id, a GUID.
+    public var clientID: String
+    /// Home tenant id: the app is registered there, and so in that tenant's cloud.
+    public var tenant: String
+    public var kind: Kind
+    public var secrets: [ClientSecret]
+    /// Exact redirect URIs registered for the app.
+    public var redirectURIs: [String]
+    /// Delegated permissions by short name (`IMAP.AccessAsUser.All`, `offline_access`).
+    public var delegatedPermissions: [String]
+    /// Application permissions (`IMAP.AccessAsApp`).
+    public var applicationPermissions: [String]
+    /// Whether an administrator consented for the whole tenant.
+    public var adminConsent: Bool
+    /// Mailboxes the app's service principal has FullAccess to (`Add-MailboxPermission`).
+    public var mailboxAccess: [String]
+
+    public init(
+        name: String,
+        clientID: String,
+        tenant: String,
+        kind: Kind = .confidential,
+        secrets: [ClientSecret] = [],
+        redirectURIs: [String] = [],
+        delegatedPermissions: [String] = [],
+        applicationPermissions: [String] = [],
+        adminConsent: Bool = false,
+        mailboxAccess: [String] = []
+    ) {
+        self.name = name
+        self.clientID = clientID
+        self.tenant = tenant
+        self.kind = kind
+        self.secrets = secrets
+        self.redirectURIs = redirectURIs
+        self.delegatedPermissions = delegatedPermissions
+        self.applicationPermissions = applicationPermissions
+        self.adminConsent = adminConsent
+        self.mailboxAccess = mailboxAccess
+    }
+
+    /// Permission names a scenario may grant, by kind.
+    public static let knownDelegatedPermissions: [String] = [
+        "IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "SMTP.Send", "EWS.AccessAsUser.All",
+        "offline_access", "openid", "profile", "email", "User.Read", "Mail.Read",
+    ]
+    public static let knownApplicationPermissions: [String] = [
+        "IMAP.AccessAsApp", "POP.AccessAsApp", "SMTP.SendAsApp", "full_access_as_app", "Mail.Read",
+    ]
+}
+
+public struct User: Sendable, Equatable, Codable {
+    /// User principal name; its domain names the tenant.
+    public var upn: String
+    public var displayName: String
+    public var password: String
+    /// Multi-factor authentication required: password grants fail with AADSTS50076.
+    public var mfa: Bool
+    /// Account enabled; a disabled one fails with AADSTS50057.
+    public var enabled: Bool
+    /// Conditional Access blocks token issuance for this user (AADSTS53003).
+    public var blockedByConditionalAccess: Bool
+    /// Whether the user has a mailbox of their own (created with Exchange's default folders).
+    public var hasMailbox: Bool
+    /// Other mailboxes this user may open (FullAccess), by address.
+    public var fullAccess: [String]
+    /// Apps (by client id) this user consented to for themselves.
+    public var consentedApps: [String]
+
+    public init(
+        upn: String,
+        displayName: String = "",
+        password: String,
+        mfa: Bool = false,
+        enabled: Bool = true,
+        blockedByConditionalAccess: Bool = false,
+        hasMailbox: Bool = true,
+        fullAccess: [String] = [],
+        consentedApps: [String] = []
+    ) {
+        self.upn = upn
+        self.displayName = displayName
+        self.password = password
+        self.mfa = mfa
+        self.enabled = enabled
+        self.blockedByConditionalAccess = blockedByConditionalAccess
+        self.hasMailbox = hasMailbox
+        self.fullAccess = fullAccess
+        self.consentedApps = consentedApps
+    }
+
+    /// The domain part of the UPN, lower-cased.
+    public var domain: String { upn.split(separator: "@").last.map { $0.lowercased() } ?? "" }
+}
+
+public struct Mailbox: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case user
+        case shared
+    }
+    /// Primary SMTP address (`helpdesk@contoso.onmicrosoft.us`).
+    public var address: String
+    public var kind: Kind
+    /// `Set-CASMailbox -ImapEnabled`.
+    public var imapEnabled: Bool
+    /// `Set-CASMailbox -PopEnabled`.
+    public var popEnabled: Bool
+    /// Folders beyond (or filling) Exchange's defaults: Inbox, Drafts, Sent Items, Deleted Items,
+    /// Junk Email, Archive.
+    public var folders: [Folder]
+
+    public init(
+        address: String,
+        kind: Kind = .user,
+        imapEnabled: Bool = true,
+        popEnabled: Bool = true,
+        folders: [Folder] = []
+    ) {
+        self.address = address
+        self.kind = kind
+        self.imapEnabled = imapEnabled
+        self.popEnabled = popEnabled
+        self.folders = folders
+    }
+
+    public var domain: String { address.split(separator: "@").last.map { $0.lowercased() } ?? "" }
+
+    /// Exchange Online's default folders, in the order `LIST` shows them.
+    public static let defaultFolderNames = ["Archive", "Deleted Items", "Drafts", "Inbox", "Junk Email", "Sent Items"]
+}
+
+public struct Folder: Sendable, Equatable, Codable {
+    public var name: String
+    public var messages: [MessageSource]
+
+    public init(name: String, messages: [MessageSource] = []) {
+        self.name = name
+        self.messages = messages
+    }
+}
+
+/// Where a folder's messages come from.
+public enum MessageSource: Sendable, Equatable, Codable {
+    /// An RFC 5322 `.eml` file; `path` is absolute once loaded (resolved against the scenario file).
+    case file(path: String, flags: [String])
+    /// `count` generated messages of about `size` bytes each, from `seed`.
+    case generated(count: Int, size: Int, seed: UInt64)
+}
+
+/// Token and code lifetimes, in seconds. Defaults are Microsoft's.
+public struct Lifetimes: Sendable, Equatable, Codable {
+    /// Access tokens (Microsoft: random 60–90 min; exomock: fixed, default 1 h, so runs repeat).
+    public var accessToken: Double
+    /// A refresh token unused for this long dies (AADSTS700082). Microsoft: 90 days.
+    public var refreshTokenInactivity: Double
+    /// A refresh token dies this long after its first issue, however used; nil: until revoked.
+    public var refreshTokenMaxAge: Double?
+    /// Authorization codes (Microsoft: about 10 min).
+    public var authorizationCode: Double
+    /// Device codes (Microsoft: 15 min, `expires_in` 900).
+    public var deviceCode: Double
+    /// ID tokens.
+    public var idToken: Double
+
+    public init(
+        accessToken: Double = 3600,
+        refreshTokenInactivity: Double = 90 * 86_400,
+        refreshTokenMaxAge: Double? = nil,
+        authorizationCode: Double = 600,
+        deviceCode: Double = 900,
+        idToken: Double = 3600
+    ) {
+        self.accessToken = accessToken
+        self.refreshTokenInactivity = refreshTokenInactivity
+        self.refreshTokenMaxAge = refreshTokenMaxAge
+        self.authorizationCode = authorizationCode
+        self.deviceCode = deviceCode
+        self.idToken = idToken
+    }
+}
+
+/// How the Exchange Online side behaves where tenants differ.
+public struct ExchangeSettings: Sendable, Equatable, Codable {
+    /// Basic authentication (LOGIN, AUTHENTICATE PLAIN, USER/PASS) on; Microsoft turned it off.
+    public var basicAuth: Bool
+    /// Idle time before IMAP/POP3 auto-logout (UNCONFIRMED for Exchange Online; default 30 min,
+    /// RFC 3501's minimum).
+    public var idleTimeout: Double
+    /// Server name whose UTF-16LE base64 is shown in greetings (`MN2PR01CA0007`).
+    public var serverName: String
+
+    public init(basicAuth: Bool = false, idleTimeout: Double = 1800, serverName: String = "MN2PR01CA0007") {
+        self.basicAuth = basicAuth
+        self.idleTimeout = idleTimeout
+        self.serverName = serverName
+    }
+}
+
+/// A failure injected into a service (throttling, latency, dropped connections, forced errors).
+public struct Fault: Sendable, Equatable, Codable {
+    public enum Service: String, Sendable, Codable, CaseIterable {
+        case token, imap, pop3
+    }
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Token service: HTTP 429 `Too Many Requests` with `Retry-After`.
+        case throttle
+        /// Delay every matching request or command by `delay`.
+        case latency
+        /// Close the connection without a reply.
+        case disconnect
+        /// Token service: answer with the AADSTS error `code`.
+        case aadsts
+    }
+    public var service: Service
+    public var kind: Kind
+    /// Only this cloud (nil: every cloud in the scenario).
+    public var cloud: CloudName?
+    /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3 command name.
+    public var match: String?
+    /// Skip this many matching requests before the fault starts.
+    public var after: Int
+    /// Apply to this many matching requests, then stop (nil: for ever).
+    public var count: Int?
+    /// For `latency`: seconds; for `throttle`: the `Retry-After` seconds.
+    public var seconds: Double?
+    /// For `aadsts`: the AADSTS code to answer with.
+    public var code: Int?
+
+    public init(
+        service: Service,
+        kind: Kind,
+        cloud: CloudName? = nil,
+        match: String? = nil,
+        after: Int = 0,
+        count: Int? = nil,
+        seconds: Double? = nil,
+        code: Int? = nil
+    ) {
+        self.service = service
+        self.kind = kind
+        self.cloud = cloud
+        self.match = match
+        self.after = after
+        self.count = count
+        self.seconds = seconds
+        self.code = code
+    }
+}
+
+/// One step of the client flow a scenario plays (executed by the flow runner).
+public struct FlowStep: Sendable, Equatable, Codable {
+    public enum Action: Sendable, Equatable, Codable {
+        /// Ask the token endpoint for a token.
+        case token(TokenStep)
+        /// Move the virtual clock.
+        case advanceClock(seconds: Double)
+        /// Connect to IMAP, authenticate with XOAUTH2 and run commands.
+        case imap(MailStep)
+        /// Connect to POP3, authenticate with XOAUTH2 and run commands.
+        case pop3(MailStep)
+        /// Revoke every refresh token of a user (admin "revoke sessions").
+        case revokeSessions(user: String)
+    }
+    public var name: String
+    public var action: Action
+    public var expect: Expectation?
+
+    public init(name: String = "", action: Action, expect: Expectation? = nil) {
+        self.name = name
+        self.action = action
+        self.expect = expect
+    }
+}
+
+public struct TokenStep: Sendable, Equatable, Codable {
+    public enum Grant: String, Sendable, Codable, CaseIterable {
+        case authorizationCode = "authorization_code"
+        case refreshToken = "refresh_token"
+        case clientCredentials = "client_credentials"
+        case password
+        case deviceCode = "device_code"
+    }
+    /// The cloud whose token service is asked (default: the app's cloud).
+    public var cloud: CloudName?
+    /// Tenant segment as the client sends it: an id, a domain, `organizations` or `common`.
+    public var tenant: String
+    /// App client id.
+    public var app: String
+    public var grant: Grant
+    /// The user who signs in (delegated grants).
+    public var user: String?
+    public var scopes: [String]
+    /// Name under which later steps refer to the tokens.
+    public var saveAs: String?
+    /// For `refresh_token`: the name of an earlier step's saved tokens.
+    public var from: String?
+
+    public init(
+        cloud: CloudName? = nil,
+        tenant: String,
+        app: String,
+        grant: Grant,
+        user: String? = nil,
+        scopes: [String] = [],
+        saveAs: String? = nil,
+        from: String? = nil
+    ) {
+        self.cloud = cloud
+        self.tenant = tenant
+        self.app = app
+        self.grant = grant
+        self.user = user
+        self.scopes = scopes
+        self.saveAs = saveAs
+        self.from = from
+    }
+}
+
+public struct MailStep: Sendable, Equatable, Codable {
+    public enum TLS: String, Sendable, Codable, CaseIterable {
+        case implicit, starttls
+    }
+    /// The cloud whose mail server is asked (default: the mailbox's cloud).
+    public var cloud: CloudName?
+    /// The SASL `user=`: the mailbox to open.
+    public var mailbox: String
+    /// The saved token to present.
+    public var token: String
+    public var tls: TLS
+    /// Commands sent after authenticating, as written on the wire without tags.
+    public var commands: [String]
+
+    public init(cloud: CloudName? = nil, mailbox: String, token: String, tls: TLS = .implicit, commands: [String] = []) {
+        self.cloud = cloud
+        self.mailbox = mailbox
+        self.token = token
+        self.tls = tls
+        self.commands = commands
+    }
+}
+
+/// What a step must produce.
+public struct Expectation: Sendable, Equatable, Codable {
+    /// The step succeeds (true) or fails (false).
+    public var success: Bool?
+    /// OAuth `error` (`invalid_grant`).
+    public var error: String?
+    /// AADSTS code in `error_codes` (700082).
+    public var errorCode: Int?
+    /// A line the server must send (exact, as on the wire without CRLF, tag replaced by `*` or kept).
+    public var line: String?
+
+    public init(success: Bool? = nil, error: String? = nil, errorCode: Int? = nil, line: String? = nil) {
+        self.success = success
+        self.error = error
+        self.errorCode = errorCode
+        self.line = line
+    }
+
+    /// True when the step is expected to fail in any way.
+    public var expectsFailure: Bool { success == false || error != nil || errorCode != nil }
+}

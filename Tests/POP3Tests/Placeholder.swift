@@ -1,0 +1,3 @@
+import Testing
+
+@Test func POP3TestsPlaceholder() { #expect(Bool(true)) }
