@@ -1,1 +1,122 @@
-// placeholder
+import Determinism
+import ExomockLimits
+import Foundation
+import Hummingbird
+import Journal
+import Prometheus
+import ScenarioModel
+
+/// The loopback control surface of a running scenario: health, the scenario, the virtual clock,
+/// the journal, Prometheus metrics, plus routes that services contribute (token revocation, SSO
+/// session, device-code approval, new mail).
+///
+/// Plain HTTP on 127.0.0.1 only; every answer is JSON with sorted keys (or JSON lines, or the
+/// Prometheus text format), so scripts can diff it.
+public struct AdminAPI: Sendable {
+    public typealias RouteContributor = @Sendable (Router<BasicRequestContext>) -> Void
+
+    let scenario: Scenario
+    let clock: VirtualClock
+    let journal: Journal
+    let registry: PrometheusCollectorRegistry
+    let contributors: [RouteContributor]
+    let startedAt: Date
+
+    public init(
+        scenario: Scenario,
+        clock: VirtualClock,
+        journal: Journal,
+        registry: PrometheusCollectorRegistry,
+        contributors: [RouteContributor] = []
+    ) {
+        self.scenario = scenario
+        self.clock = clock
+        self.journal = journal
+        self.registry = registry
+        self.contributors = contributors
+        self.startedAt = clock.now()
+    }
+
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let scenario = scenario
+        let clock = clock
+        let journal = journal
+        let registry = registry
+        let clockGauge = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "exomock", metricName: "virtual_time", unitName: "seconds",
+                helpText: "The scenario's virtual clock, as a Unix time."
+            )
+        )
+        let eventsGauge = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "exomock", metricName: "journal_events", unitName: "total",
+                helpText: "Events recorded in the journal so far."
+            )
+        )
+
+        router.get("/health") { _, _ in
+            AdminJSON.response(["status": "ok", "scenario": scenario.name, "now": Timestamps.rfc3339(clock.now())])
+        }
+        router.get("/scenario") { _, _ in
+            AdminJSON.response(scenario)
+        }
+        router.get("/clock") { _, _ in
+            AdminJSON.response(["now": Timestamps.rfc3339(clock.now())])
+        }
+        router.post("/clock/advance") { request, context in
+            let body = try await request.body.collect(upTo: Limits.httpMaximumBodySize)
+            struct Advance: Decodable { var by: String }
+            guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(buffer: body)) else {
+                return AdminJSON.error(.badRequest, "the body must be JSON like {\"by\": \"91d\"}", fix: "Send a duration such as 90d, 1h30m, 15m or 30s in \"by\".")
+            }
+            guard let seconds = DurationText.parse(advance.by), seconds > 0 else {
+                return AdminJSON.error(.badRequest, "'\(advance.by)' is not a positive duration", fix: "Write it like 91d, 1h30m, 15m, 30s or 250ms.")
+            }
+            let before = clock.now()
+            let after = clock.advance(by: seconds)
+            journal.record(
+                cloud: nil,
+                service: "admin",
+                event: "clock.advanced",
+                detail: ["by": advance.by, "from": Timestamps.rfc3339(before), "to": Timestamps.rfc3339(after)]
+            )
+            return AdminJSON.response(["now": Timestamps.rfc3339(after), "advanced_seconds": String(Int(seconds))])
+        }
+        router.get("/journal") { request, _ in
+            let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
+            var headers = HTTPFields()
+            headers[.contentType] = "application/x-ndjson"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: journal.jsonLines(after: after))))
+        }
+        router.get("/metrics") { _, _ in
+            clockGauge.set(clock.now().timeIntervalSince1970)
+            eventsGauge.set(Double(journal.events().last?.seq ?? 0))
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        for contribute in contributors { contribute(router) }
+        return router
+    }
+}
+
+/// JSON helpers shared by admin routes (ours and the ones services contribute).
+public enum AdminJSON {
+    /// A 200 (or `status`) response with `value` as JSON, keys sorted.
+    public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(data) + [0x0A])))
+    }
+
+    /// An error answer: `{"error": what, "fix": how}`.
+    public static func error(_ status: HTTPResponse.Status, _ message: String, fix: String) -> Response {
+        response(["error": message, "fix": fix], status: status)
+    }
+}

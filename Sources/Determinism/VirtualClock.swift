@@ -6,20 +6,36 @@ import Synchronization
 /// skip 90 days in a millisecond and two runs see the same instants.
 public final class VirtualClock: Sendable {
     private let current: Mutex<Date>
+    /// Wall-clock instant the clock started at, when it follows the wall clock (`realtime` mode).
+    private let wallStart: Date?
 
-    public init(start: Date) { current = Mutex(start) }
+    /// A clock that moves only when told.
+    public init(start: Date) {
+        current = Mutex(start)
+        wallStart = nil
+    }
+
+    /// A clock that starts at `start` and then also follows the wall clock (scenario `clock.mode:
+    /// realtime`, for people clicking through the login page by hand). Advances add to it.
+    public init(start: Date, followingWallClockFrom wallStart: Date) {
+        current = Mutex(start)
+        self.wallStart = wallStart
+    }
 
     /// The current virtual instant.
-    public func now() -> Date { current.withLock { $0 } }
+    public func now() -> Date {
+        let base = current.withLock { $0 }
+        guard let wallStart else { return base }
+        return base.addingTimeInterval(max(0, Date().timeIntervalSince(wallStart)))
+    }
 
-    /// Moves time forward. Negative amounts are refused: time never runs backwards.
+    /// Moves time forward by `seconds` and returns the new instant. Negative amounts are refused:
+    /// time never runs backwards.
     @discardableResult
     public func advance(by seconds: TimeInterval) -> Date {
         precondition(seconds >= 0, "VirtualClock.advance(by:) takes a non-negative interval")
-        return current.withLock { now in
-            now = now.addingTimeInterval(seconds)
-            return now
-        }
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        return now()
     }
 
     /// The default start instant of a scenario that names none: fixed, so transcripts repeat.

@@ -100,6 +100,11 @@ public final class ConnectionIDs: Sendable {
 /// Builds a TLS server context from PEM text (leaf first, then intermediates) and a PEM private key.
 public enum TLSContexts {
     public static func server(certificateChainPEM: String, privateKeyPEM: String) throws -> NIOSSLContext {
+        try NIOSSLContext(configuration: serverConfiguration(certificateChainPEM: certificateChainPEM, privateKeyPEM: privateKeyPEM))
+    }
+
+    /// The TLS configuration behind `server(...)`, for servers that take a configuration (Hummingbird).
+    public static func serverConfiguration(certificateChainPEM: String, privateKeyPEM: String) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificateChainPEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(
@@ -107,7 +112,7 @@ public enum TLSContexts {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
-        return try NIOSSLContext(configuration: configuration)
+        return configuration
     }
 }
 
