@@ -1,0 +1,430 @@
+import Foundation
+import MicrosoftClouds
+import ScenarioModel
+import Yams
+
+/// Maps the node tree onto `Scenario`, key by key. Each function returns nil when its part could
+/// not be read (the reader then holds why); the caller keeps reading the siblings.
+enum ScenarioMapper {
+    enum Keys {
+        static let clock = ["start", "mode"]
+        static let tenant = ["id", "name", "cloud", "domains"]
+        static let app = [
+            "name", "client_id", "tenant", "type", "secrets", "redirect_uris", "delegated_permissions",
+            "application_permissions", "admin_consent", "mailbox_access",
+        ]
+        static let secret = ["value", "expires"]
+        static let user = [
+            "upn", "display_name", "password", "mfa", "enabled", "blocked_by_conditional_access", "mailbox",
+            "full_access", "consented_apps",
+        ]
+        static let mailbox = ["address", "type", "imap_enabled", "pop_enabled", "folders"]
+        static let folder = ["name", "messages"]
+        static let message = ["file", "flags", "generate"]
+        static let generate = ["count", "size", "seed"]
+        static let lifetimes = [
+            "access_token", "refresh_token_inactivity", "refresh_token_max_age", "authorization_code", "device_code",
+            "id_token",
+        ]
+        static let exchange = ["basic_auth", "idle_timeout", "server_name"]
+        static let browser = ["signed_in"]
+        static let fault = ["service", "kind", "cloud", "match", "after", "count", "seconds", "code"]
+        static let step = ["name", "expect", "token", "advance", "imap", "pop3", "revoke_sessions"]
+        static let stepActions = ["token", "advance", "imap", "pop3", "revoke_sessions"]
+        static let expect = ["success", "error", "error_code", "line"]
+        static let token = ["cloud", "tenant", "app", "grant", "user", "scopes", "save_as", "from"]
+        static let mail = ["cloud", "mailbox", "token", "tls", "commands"]
+    }
+
+    /// Default size of a generated message when `size` is omitted.
+    static let defaultGeneratedSize = 2048
+
+    static func scenario(_ root: Node, _ r: inout NodeReader) -> Scenario? {
+        guard let f = r.mapping(root, "", keys: ScenarioLoader.topLevelKeys, what: "a scenario") else { return nil }
+        var ok = true
+        func check<T>(_ value: T?) -> T? {
+            if value == nil { ok = false }
+            return value
+        }
+
+        var version = 1
+        if let node = f["version"] { version = check(r.int(node, "version", minimum: 0, maximum: 1_000)) ?? 1 }
+        let name = r.required(f, "name").flatMap { r.string($0, "name") }
+        if name == nil { ok = false }
+        var description = ""
+        if let node = f["description"] { description = check(r.string(node, "description")) ?? "" }
+        var seed: UInt64 = 1
+        if let node = f["seed"] { seed = check(r.unsigned64(node, "seed")) ?? 1 }
+        var clock = ClockSettings()
+        if let node = f["clock"] { clock = check(self.clock(node, "clock", &r)) ?? clock }
+        var clouds: [CloudName] = []
+        if let node = r.required(f, "clouds") {
+            clouds = check(list(node, "clouds", example: "`[gcc-high]`", &r) { item, path, r in
+                r.choice(item, path, CloudName.self, what: "cloud")
+            }) ?? []
+        } else {
+            ok = false
+        }
+        var tenants: [Tenant] = []
+        if let node = f["tenants"] { tenants = check(list(node, "tenants", example: "`- id: ...`", &r, tenant)) ?? [] }
+        var apps: [App] = []
+        if let node = f["apps"] { apps = check(list(node, "apps", example: "`- name: ...`", &r, app)) ?? [] }
+        var users: [User] = []
+        if let node = f["users"] { users = check(list(node, "users", example: "`- upn: ...`", &r, user)) ?? [] }
+        var mailboxes: [Mailbox] = []
+        if let node = f["mailboxes"] {
+            mailboxes = check(list(node, "mailboxes", example: "`- address: ...`", &r, mailbox)) ?? []
+        }
+        var lifetimes = Lifetimes()
+        if let node = f["lifetimes"] { lifetimes = check(self.lifetimes(node, "lifetimes", &r)) ?? lifetimes }
+        var exchange = ExchangeSettings()
+        if let node = f["exchange"] { exchange = check(self.exchange(node, "exchange", &r)) ?? exchange }
+        var signedIn: [String] = []
+        if let node = f["browser"] { signedIn = check(browser(node, "browser", &r)) ?? [] }
+        var faults: [Fault] = []
+        if let node = f["faults"] { faults = check(list(node, "faults", example: "`- service: token`", &r, fault)) ?? [] }
+        var flow: [FlowStep] = []
+        if let node = f["flow"] { flow = check(list(node, "flow", example: "`- token: {...}`", &r, step)) ?? [] }
+
+        guard ok, let name else { return nil }
+        return Scenario(
+            version: version, name: name, description: description, seed: seed, clock: clock, clouds: clouds,
+            tenants: tenants, apps: apps, users: users, mailboxes: mailboxes, lifetimes: lifetimes, exchange: exchange,
+            browserSignedIn: signedIn, faults: faults, flow: flow
+        )
+    }
+
+    /// A list whose every element reads; nil if the list or any element does not.
+    static func list<T>(
+        _ node: Node, _ path: String, example: String, _ r: inout NodeReader,
+        _ element: (Node, String, inout NodeReader) -> T?
+    ) -> [T]? {
+        guard let items = r.list(node, path, example: example) else { return nil }
+        var values: [T] = []
+        var ok = true
+        for (item, itemPath) in items {
+            if r.overNodeLimit { return nil }
+            if let value = element(item, itemPath, &r) { values.append(value) } else { ok = false }
+        }
+        return ok ? values : nil
+    }
+
+    /// Reads optional fields into `target`, tracking failures.
+    struct OptionalFields {
+        var ok = true
+        mutating func read<T>(_ node: Node?, into target: inout T, _ reader: (Node) -> T?) {
+            guard let node else { return }
+            if let value = reader(node) { target = value } else { ok = false }
+        }
+        /// For a field whose model value is itself optional (nil: not given).
+        mutating func readOptional<T>(_ node: Node?, into target: inout T?, _ reader: (Node) -> T?) {
+            guard let node else { return }
+            if let value = reader(node) { target = value } else { ok = false }
+        }
+    }
+
+    static func clock(_ node: Node, _ path: String, _ r: inout NodeReader) -> ClockSettings? {
+        guard let f = r.mapping(node, path, keys: Keys.clock, what: "clock") else { return nil }
+        var clock = ClockSettings()
+        var o = OptionalFields()
+        o.read(f["start"], into: &clock.start) { r.date($0, f.path("start")) }
+        o.read(f["mode"], into: &clock.mode) { r.choice($0, f.path("mode"), ClockSettings.Mode.self, what: "clock mode") }
+        return o.ok ? clock : nil
+    }
+
+    static func tenant(_ node: Node, _ path: String, _ r: inout NodeReader) -> Tenant? {
+        guard let f = r.mapping(node, path, keys: Keys.tenant, what: "tenant") else { return nil }
+        let id = r.required(f, "id").flatMap { r.string($0, f.path("id")) }
+        let cloud = r.required(f, "cloud").flatMap { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
+        let domains = r.required(f, "domains").flatMap { r.strings($0, f.path("domains"), example: "`[contoso.onmicrosoft.us]`") }
+        var name = ""
+        var o = OptionalFields()
+        o.read(f["name"], into: &name) { r.string($0, f.path("name")) }
+        guard o.ok, let id, let cloud, let domains else { return nil }
+        return Tenant(id: id, name: name, cloud: cloud, domains: domains)
+    }
+
+    static func app(_ node: Node, _ path: String, _ r: inout NodeReader) -> App? {
+        guard let f = r.mapping(node, path, keys: Keys.app, what: "app") else { return nil }
+        let name = r.required(f, "name").flatMap { r.string($0, f.path("name")) }
+        let clientID = r.required(f, "client_id").flatMap { r.string($0, f.path("client_id")) }
+        let tenant = r.required(f, "tenant").flatMap { r.string($0, f.path("tenant")) }
+        guard let name, let clientID, let tenant else {
+            // Still read the rest, so its problems are reported too.
+            _ = readAppOptionals(f, into: App(name: "", clientID: "", tenant: ""), &r)
+            return nil
+        }
+        return readAppOptionals(f, into: App(name: name, clientID: clientID, tenant: tenant), &r)
+    }
+
+    private static func readAppOptionals(_ f: Fields, into start: App, _ r: inout NodeReader) -> App? {
+        var app = start
+        var o = OptionalFields()
+        o.read(f["type"], into: &app.kind) { r.choice($0, f.path("type"), App.Kind.self, what: "app type") }
+        o.read(f["secrets"], into: &app.secrets) { list($0, f.path("secrets"), example: "`- value: ...`", &r, secret) }
+        o.read(f["redirect_uris"], into: &app.redirectURIs) {
+            r.strings($0, f.path("redirect_uris"), example: "`[http://localhost:8080/callback]`")
+        }
+        o.read(f["delegated_permissions"], into: &app.delegatedPermissions) {
+            r.strings($0, f.path("delegated_permissions"), example: "`[IMAP.AccessAsUser.All, offline_access]`")
+        }
+        o.read(f["application_permissions"], into: &app.applicationPermissions) {
+            r.strings($0, f.path("application_permissions"), example: "`[IMAP.AccessAsApp]`")
+        }
+        o.read(f["admin_consent"], into: &app.adminConsent) { r.bool($0, f.path("admin_consent")) }
+        o.read(f["mailbox_access"], into: &app.mailboxAccess) {
+            r.strings($0, f.path("mailbox_access"), example: "`[helpdesk@contoso.onmicrosoft.us]`")
+        }
+        return o.ok ? app : nil
+    }
+
+    static func secret(_ node: Node, _ path: String, _ r: inout NodeReader) -> ClientSecret? {
+        guard let f = r.mapping(node, path, keys: Keys.secret, what: "client secret") else { return nil }
+        let value = r.required(f, "value").flatMap { r.string($0, f.path("value")) }
+        var expires: Date?
+        var o = OptionalFields()
+        o.readOptional(f["expires"], into: &expires) { r.date($0, f.path("expires")) }
+        guard o.ok, let value else { return nil }
+        return ClientSecret(value: value, expires: expires)
+    }
+
+    static func user(_ node: Node, _ path: String, _ r: inout NodeReader) -> User? {
+        guard let f = r.mapping(node, path, keys: Keys.user, what: "user") else { return nil }
+        let upn = r.required(f, "upn").flatMap { r.string($0, f.path("upn")) }
+        let password = r.required(f, "password").flatMap { r.string($0, f.path("password")) }
+        var user = User(upn: upn ?? "", password: password ?? "")
+        var o = OptionalFields()
+        o.read(f["display_name"], into: &user.displayName) { r.string($0, f.path("display_name")) }
+        o.read(f["mfa"], into: &user.mfa) { r.bool($0, f.path("mfa")) }
+        o.read(f["enabled"], into: &user.enabled) { r.bool($0, f.path("enabled")) }
+        o.read(f["blocked_by_conditional_access"], into: &user.blockedByConditionalAccess) {
+            r.bool($0, f.path("blocked_by_conditional_access"))
+        }
+        o.read(f["mailbox"], into: &user.hasMailbox) { r.bool($0, f.path("mailbox")) }
+        o.read(f["full_access"], into: &user.fullAccess) {
+            r.strings($0, f.path("full_access"), example: "`[helpdesk@contoso.onmicrosoft.us]`")
+        }
+        o.read(f["consented_apps"], into: &user.consentedApps) {
+            r.strings($0, f.path("consented_apps"), example: "`[11111111-2222-3333-4444-555555555555]`")
+        }
+        guard o.ok, upn != nil, password != nil else { return nil }
+        return user
+    }
+
+    static func mailbox(_ node: Node, _ path: String, _ r: inout NodeReader) -> Mailbox? {
+        guard let f = r.mapping(node, path, keys: Keys.mailbox, what: "mailbox") else { return nil }
+        let address = r.required(f, "address").flatMap { r.string($0, f.path("address")) }
+        var mailbox = Mailbox(address: address ?? "")
+        var o = OptionalFields()
+        o.read(f["type"], into: &mailbox.kind) { r.choice($0, f.path("type"), Mailbox.Kind.self, what: "mailbox type") }
+        o.read(f["imap_enabled"], into: &mailbox.imapEnabled) { r.bool($0, f.path("imap_enabled")) }
+        o.read(f["pop_enabled"], into: &mailbox.popEnabled) { r.bool($0, f.path("pop_enabled")) }
+        o.read(f["folders"], into: &mailbox.folders) { list($0, f.path("folders"), example: "`- name: Inbox`", &r, folder) }
+        guard o.ok, address != nil else { return nil }
+        return mailbox
+    }
+
+    static func folder(_ node: Node, _ path: String, _ r: inout NodeReader) -> Folder? {
+        guard let f = r.mapping(node, path, keys: Keys.folder, what: "folder") else { return nil }
+        let name = r.required(f, "name").flatMap { r.string($0, f.path("name")) }
+        var messages: [MessageSource] = []
+        var o = OptionalFields()
+        o.read(f["messages"], into: &messages) {
+            list($0, f.path("messages"), example: "`- generate: {count: 5}` or `- file: messages/a.eml`", &r, message)
+        }
+        guard o.ok, let name else { return nil }
+        return Folder(name: name, messages: messages)
+    }
+
+    static func message(_ node: Node, _ path: String, _ r: inout NodeReader) -> MessageSource? {
+        guard let f = r.mapping(node, path, keys: Keys.message, what: "message source") else { return nil }
+        switch (f["file"], f["generate"]) {
+        case (let file?, nil):
+            let filePath = r.string(file, f.path("file"))
+            var flags: [String] = []
+            var o = OptionalFields()
+            o.read(f["flags"], into: &flags) { r.strings($0, f.path("flags"), example: "`[\\Seen]`") }
+            guard o.ok, let filePath else { return nil }
+            return .file(path: filePath, flags: flags)
+        case (nil, let generate?):
+            if f["flags"] != nil {
+                r.report(
+                    f.path("flags"), at: f["flags"]?.mark, "`flags` applies to `file` messages only",
+                    "Remove `flags`; generated messages start unread."
+                )
+                return nil
+            }
+            return generated(generate, f.path("generate"), &r)
+        case (.some, .some):
+            r.report(path, at: f.mark, "a message source has both `file` and `generate`", "Split it into two entries.")
+            return nil
+        case (nil, nil):
+            r.report(
+                path, at: f.mark, "a message source needs `file` or `generate`",
+                "Write `- file: messages/ticket.eml` or `- generate: {count: 5, size: 2KiB, seed: 1}`."
+            )
+            return nil
+        }
+    }
+
+    static func generated(_ node: Node, _ path: String, _ r: inout NodeReader) -> MessageSource? {
+        guard let f = r.mapping(node, path, keys: Keys.generate, what: "generate block") else { return nil }
+        let count = r.required(f, "count").flatMap {
+            r.int($0, f.path("count"), minimum: 0, maximum: Limits.scenarioMaximumGeneratedMessages)
+        }
+        var size = defaultGeneratedSize
+        var seed: UInt64 = 1
+        var o = OptionalFields()
+        o.read(f["size"], into: &size) { node in
+            guard let bytes = r.size(node, f.path("size")) else { return nil }
+            guard bytes >= 1, bytes <= Limits.scenarioMaximumMessageSize else {
+                r.report(
+                    f.path("size"), at: node.mark, "\(bytes) bytes is out of range",
+                    "Use a size from 1 byte to \(Limits.scenarioMaximumMessageSize) bytes (35MiB)."
+                )
+                return nil
+            }
+            return bytes
+        }
+        o.read(f["seed"], into: &seed) { r.unsigned64($0, f.path("seed")) }
+        guard o.ok, let count else { return nil }
+        return .generated(count: count, size: size, seed: seed)
+    }
+
+    static func lifetimes(_ node: Node, _ path: String, _ r: inout NodeReader) -> Lifetimes? {
+        guard let f = r.mapping(node, path, keys: Keys.lifetimes, what: "lifetimes") else { return nil }
+        var l = Lifetimes()
+        var o = OptionalFields()
+        o.read(f["access_token"], into: &l.accessToken) { r.duration($0, f.path("access_token")) }
+        o.read(f["refresh_token_inactivity"], into: &l.refreshTokenInactivity) {
+            r.duration($0, f.path("refresh_token_inactivity"))
+        }
+        if let node = f["refresh_token_max_age"] {
+            if node.null != nil {
+                r.record(f.path("refresh_token_max_age"), node)
+                l.refreshTokenMaxAge = nil
+            } else {
+                o.readOptional(node, into: &l.refreshTokenMaxAge) { r.duration($0, f.path("refresh_token_max_age")) }
+            }
+        }
+        o.read(f["authorization_code"], into: &l.authorizationCode) { r.duration($0, f.path("authorization_code")) }
+        o.read(f["device_code"], into: &l.deviceCode) { r.duration($0, f.path("device_code")) }
+        o.read(f["id_token"], into: &l.idToken) { r.duration($0, f.path("id_token")) }
+        return o.ok ? l : nil
+    }
+
+    static func exchange(_ node: Node, _ path: String, _ r: inout NodeReader) -> ExchangeSettings? {
+        guard let f = r.mapping(node, path, keys: Keys.exchange, what: "exchange settings") else { return nil }
+        var e = ExchangeSettings()
+        var o = OptionalFields()
+        o.read(f["basic_auth"], into: &e.basicAuth) { r.bool($0, f.path("basic_auth")) }
+        o.read(f["idle_timeout"], into: &e.idleTimeout) { r.duration($0, f.path("idle_timeout")) }
+        o.read(f["server_name"], into: &e.serverName) { r.string($0, f.path("server_name")) }
+        return o.ok ? e : nil
+    }
+
+    static func browser(_ node: Node, _ path: String, _ r: inout NodeReader) -> [String]? {
+        guard let f = r.mapping(node, path, keys: Keys.browser, what: "browser settings") else { return nil }
+        var signedIn: [String] = []
+        var o = OptionalFields()
+        o.read(f["signed_in"], into: &signedIn) {
+            r.strings($0, f.path("signed_in"), example: "`[admin@contoso.onmicrosoft.us]`")
+        }
+        return o.ok ? signedIn : nil
+    }
+
+    static func fault(_ node: Node, _ path: String, _ r: inout NodeReader) -> Fault? {
+        guard let f = r.mapping(node, path, keys: Keys.fault, what: "fault") else { return nil }
+        let service = r.required(f, "service").flatMap { r.choice($0, f.path("service"), Fault.Service.self, what: "service") }
+        let kind = r.required(f, "kind").flatMap { r.choice($0, f.path("kind"), Fault.Kind.self, what: "fault kind") }
+        var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
+        var o = OptionalFields()
+        o.readOptional(f["cloud"], into: &fault.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
+        o.readOptional(f["match"], into: &fault.match) { r.string($0, f.path("match")) }
+        o.read(f["after"], into: &fault.after) { r.int($0, f.path("after")) }
+        o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
+        o.readOptional(f["seconds"], into: &fault.seconds) { r.duration($0, f.path("seconds")) }
+        o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
+        guard o.ok, service != nil, kind != nil else { return nil }
+        return fault
+    }
+
+    static func step(_ node: Node, _ path: String, _ r: inout NodeReader) -> FlowStep? {
+        guard let f = r.mapping(node, path, keys: Keys.step, what: "flow step") else { return nil }
+        var name = ""
+        var expect: Expectation?
+        var o = OptionalFields()
+        o.read(f["name"], into: &name) { r.string($0, f.path("name")) }
+        o.readOptional(f["expect"], into: &expect) { expectation($0, f.path("expect"), &r) }
+        let present = Keys.stepActions.filter { f[$0] != nil }
+        guard present.count == 1, let key = present.first, let actionNode = f[key] else {
+            if present.isEmpty {
+                r.report(
+                    path, at: f.mark, "a flow step needs an action",
+                    "Add exactly one of: \(Keys.stepActions.joined(separator: ", "))."
+                )
+            } else {
+                r.report(
+                    path, at: f.mark, "a flow step has \(present.count) actions (\(present.joined(separator: ", ")))",
+                    "Split it into one step per action."
+                )
+            }
+            return nil
+        }
+        let actionPath = f.path(key)
+        let action: FlowStep.Action?
+        switch key {
+        case "token": action = token(actionNode, actionPath, &r).map { .token($0) }
+        case "advance": action = r.duration(actionNode, actionPath).map { .advanceClock(seconds: $0) }
+        case "imap": action = mail(actionNode, actionPath, &r).map { .imap($0) }
+        case "pop3": action = mail(actionNode, actionPath, &r).map { .pop3($0) }
+        default: action = r.string(actionNode, actionPath).map { .revokeSessions(user: $0) }
+        }
+        guard o.ok, let action else { return nil }
+        return FlowStep(name: name, action: action, expect: expect)
+    }
+
+    static func expectation(_ node: Node, _ path: String, _ r: inout NodeReader) -> Expectation? {
+        guard let f = r.mapping(node, path, keys: Keys.expect, what: "expectation") else { return nil }
+        var e = Expectation()
+        var o = OptionalFields()
+        o.readOptional(f["success"], into: &e.success) { r.bool($0, f.path("success")) }
+        o.readOptional(f["error"], into: &e.error) { r.string($0, f.path("error")) }
+        o.readOptional(f["error_code"], into: &e.errorCode) { r.int($0, f.path("error_code"), minimum: 1) }
+        o.readOptional(f["line"], into: &e.line) { r.string($0, f.path("line")) }
+        return o.ok ? e : nil
+    }
+
+    static func token(_ node: Node, _ path: String, _ r: inout NodeReader) -> TokenStep? {
+        guard let f = r.mapping(node, path, keys: Keys.token, what: "token step") else { return nil }
+        let tenant = r.required(f, "tenant").flatMap { r.string($0, f.path("tenant")) }
+        let app = r.required(f, "app").flatMap { r.string($0, f.path("app")) }
+        let grant = r.required(f, "grant").flatMap { r.choice($0, f.path("grant"), TokenStep.Grant.self, what: "grant") }
+        var step = TokenStep(tenant: tenant ?? "", app: app ?? "", grant: grant ?? .clientCredentials)
+        var o = OptionalFields()
+        o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
+        o.readOptional(f["user"], into: &step.user) { r.string($0, f.path("user")) }
+        o.read(f["scopes"], into: &step.scopes) {
+            r.strings($0, f.path("scopes"), example: "`[https://outlook.office365.us/IMAP.AccessAsUser.All, offline_access]`")
+        }
+        o.readOptional(f["save_as"], into: &step.saveAs) { r.string($0, f.path("save_as")) }
+        o.readOptional(f["from"], into: &step.from) { r.string($0, f.path("from")) }
+        guard o.ok, tenant != nil, app != nil, grant != nil else { return nil }
+        return step
+    }
+
+    static func mail(_ node: Node, _ path: String, _ r: inout NodeReader) -> MailStep? {
+        guard let f = r.mapping(node, path, keys: Keys.mail, what: "mail step") else { return nil }
+        let mailbox = r.required(f, "mailbox").flatMap { r.string($0, f.path("mailbox")) }
+        let token = r.required(f, "token").flatMap { r.string($0, f.path("token")) }
+        var step = MailStep(mailbox: mailbox ?? "", token: token ?? "")
+        var o = OptionalFields()
+        o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
+        o.read(f["tls"], into: &step.tls) { r.choice($0, f.path("tls"), MailStep.TLS.self, what: "TLS mode") }
+        o.read(f["commands"], into: &step.commands) { r.strings($0, f.path("commands"), example: "`[SELECT INBOX]`") }
+        guard o.ok, mailbox != nil, token != nil else { return nil }
+        return step
+    }
+}
+
+import ExomockLimits
