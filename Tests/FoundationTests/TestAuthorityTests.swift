@@ -540,3 +540,41 @@ struct TestAuthorityTests {
         }
     }
 }
+
+@Suite("Test certificate authority: expiry and documentation")
+struct TestAuthorityDocumentationTests {
+    @Test("a CA that expires within 30 days is an error that says to delete the directory")
+    func expiringAuthority() async throws {
+        try await withCertificateDirectory { directory in
+            let realNow = Date()
+            // Created 3640 days ago: the ten-year CA has 10 days left.
+            let old = try TestAuthority.loadOrCreate(directory: directory, clouds: [], now: realNow.addingTimeInterval(-3640 * 86_400))
+            let error = try #require(throws: TestAuthorityError.self) {
+                try TestAuthority.loadOrCreate(directory: directory, clouds: [.gcc], now: realNow)
+            }
+            guard case let .authorityExpiring(path, _) = error else {
+                Issue.record("expected authorityExpiring, got \(error)")
+                return
+            }
+            #expect(path == old.caCertificatePath)
+            #expect(error.description.contains("Delete the certificate directory \(directory)"))
+        }
+    }
+
+    @Test("docs/certificates.md lists every cloud's SANs as the catalog requires")
+    func documentedNames() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let document = try String(contentsOf: root.appendingPathComponent("docs/certificates.md"), encoding: .utf8)
+        for cloud in CloudName.allCases {
+            let row = try #require(
+                document.split(separator: "\n").first { $0.hasPrefix("| `\(cloud.rawValue)` |") },
+                "docs/certificates.md has no SAN row for \(cloud.rawValue)"
+            )
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let documented = Set(cells.dropFirst().joined(separator: ",").split(separator: ",").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " `"))
+            })
+            #expect(documented == Set(TestAuthority.requiredSubjectAlternativeNames(for: cloud)), "\(cloud.rawValue): \(row)")
+        }
+    }
+}
