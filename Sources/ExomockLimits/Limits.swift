@@ -31,6 +31,18 @@ public enum Limits {
     /// Largest HTTP request body the token service and admin API read.
     public static let httpMaximumBodySize = 1024 * 1024
 
+    // MARK: Token service
+    /// Longest bearer token the verifier decodes (real Entra access tokens are 1.5–3 KB).
+    public static let accessTokenMaximumLength = 16 * 1024
+    /// Longest single form or query parameter value the token service accepts.
+    public static let tokenParameterMaximumLength = 16 * 1024
+    /// Unredeemed authorization codes kept per cloud; the oldest is forgotten past this.
+    public static let tokenOutstandingCodes = 100_000
+    /// Refresh tokens kept per cloud; the oldest is forgotten past this (it then fails as unknown).
+    public static let tokenRefreshTokens = 1_000_000
+    /// Pending device codes kept per cloud; the oldest is forgotten past this.
+    public static let tokenDeviceCodes = 10_000
+
     // MARK: Scenarios
     /// Largest scenario file read, in bytes.
     public static let scenarioMaximumFileSize = 4 * 1024 * 1024

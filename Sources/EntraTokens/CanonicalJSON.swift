@@ -1,0 +1,121 @@
+import Foundation
+
+/// A JSON value whose objects keep their keys in the order they were written.
+///
+/// Everything exomock's token service puts on the wire (JWT headers and claims, token responses,
+/// AADSTS error bodies, discovery documents, JWKS) is written through this type, so the bytes follow
+/// Microsoft's field order and repeat across runs. `JSONEncoder` on Linux orders keys differently in
+/// each process (swift-server-patterns.md, pitfall 13).
+public indirect enum CanonicalJSON: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case null
+    case array([CanonicalJSON])
+    case object([(String, CanonicalJSON)])
+
+    public static func == (lhs: CanonicalJSON, rhs: CanonicalJSON) -> Bool { lhs.serialized == rhs.serialized }
+
+    /// The compact JSON text (no spaces, `/` not escaped, as Microsoft writes it).
+    public var serialized: String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    public var bytes: [UInt8] { Array(serialized.utf8) }
+
+    func write(into out: inout String) {
+        switch self {
+        case .string(let s): Self.writeString(s, into: &out)
+        case .int(let i): out += String(i)
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(into: &out)
+            }
+            out += "]"
+        case .object(let fields):
+            out += "{"
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out += "," }
+                Self.writeString(key, into: &out)
+                out += ":"
+                value.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+/// Builds a `CanonicalJSON.object` field by field, skipping absent optionals.
+public struct OrderedFields: Sendable {
+    public private(set) var fields: [(String, CanonicalJSON)] = []
+
+    public init() {}
+
+    public mutating func add(_ key: String, _ value: String?) {
+        if let value { fields.append((key, .string(value))) }
+    }
+    public mutating func add(_ key: String, _ value: Int?) {
+        if let value { fields.append((key, .int(value))) }
+    }
+    public mutating func add(_ key: String, _ value: Bool?) {
+        if let value { fields.append((key, .bool(value))) }
+    }
+    public mutating func add(_ key: String, strings: [String]?) {
+        if let strings { fields.append((key, .array(strings.map(CanonicalJSON.string)))) }
+    }
+    public mutating func add(_ key: String, json: CanonicalJSON) { fields.append((key, json)) }
+
+    public var json: CanonicalJSON { .object(fields) }
+}
+
+/// base64url without padding (RFC 7515 §2).
+public enum Base64URL {
+    public static func encode<D: DataProtocol>(_ data: D) -> String {
+        Data(data).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func encode(_ text: String) -> String { encode(Data(text.utf8)) }
+
+    /// Decodes base64url with or without padding; nil for anything else.
+    public static func decode(_ text: some StringProtocol) -> Data? {
+        guard text.utf8.allSatisfy({ b in
+            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x3D
+        }) else { return nil }
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        s = s.replacingOccurrences(of: "=", with: "")
+        switch s.count % 4 {
+        case 0: break
+        case 2: s += "=="
+        case 3: s += "="
+        default: return nil
+        }
+        return Data(base64Encoded: s)
+    }
+}
