@@ -1,0 +1,107 @@
+import EntraTokens
+import MicrosoftClouds
+import ScenarioModel
+
+/// Exchange Online's login decision for one cloud, shared by IMAP and POP3.
+///
+/// Order of checks, each a distinct `MailAuthFailure` in the journal:
+/// 1. the token itself (signature with this cloud's key, issuer, audience, `nbf`/`exp` on the
+///    virtual clock) — failures reject the login (`NO AUTHENTICATE failed.`);
+/// 2. the permission for the protocol (`scp` has `IMAP.AccessAsUser.All`, or `roles` has
+///    `IMAP.AccessAsApp`) — rejects the login;
+/// 3. the mailbox named by `user=`: exists in this cloud, the token's principal may open it
+///    (its own, FullAccess, or the app's service principal granted on it), the protocol is enabled
+///    — failures let AUTHENTICATE succeed and leave the session "authenticated but not connected",
+///    as Exchange Online does.
+public struct ExchangeAuthenticator: MailAuthenticating {
+    public let cloud: Cloud
+    let scenario: Scenario
+    let verifier: AccessTokenVerifier
+    let mailboxes: [String: Mailbox]
+
+    public init(cloud: Cloud, scenario: Scenario, verifier: AccessTokenVerifier) {
+        self.cloud = cloud
+        self.scenario = scenario
+        self.verifier = verifier
+        var byAddress: [String: Mailbox] = [:]
+        for mailbox in scenario.allMailboxes where scenario.tenant(forAddress: mailbox.address)?.cloud == cloud.name {
+            byAddress[mailbox.address.lowercased()] = mailbox
+        }
+        self.mailboxes = byAddress
+    }
+
+    public func authenticate(_ credentials: XOAUTH2Credentials, service: MailService) -> MailAccessDecision {
+        let claims: AccessTokenClaims
+        switch verifier.verify(credentials.token) {
+        case .failure(let rejection):
+            let failure: MailAuthFailure =
+                switch rejection {
+                case .malformed: .tokenMalformed
+                case .signatureInvalid: .signatureInvalid
+                case .wrongIssuer: .wrongIssuer
+                case .wrongAudience: .wrongAudience
+                case .expired: .tokenExpired
+                case .notYetValid: .tokenNotYetValid
+                }
+            return .rejected(failure, detail: "token rejected: \(rejection.rawValue)")
+        case .success(let verified):
+            claims = verified
+        }
+
+        let appOnly = claims.upn == nil && !claims.roles.isEmpty
+        if appOnly {
+            guard claims.roles.contains(service.applicationPermission) else {
+                return .rejected(.missingPermission, detail: "roles \(claims.roles) lack \(service.applicationPermission)")
+            }
+        } else {
+            guard claims.scp.contains(service.delegatedPermission) else {
+                return .rejected(.missingPermission, detail: "scp \(claims.scp) lacks \(service.delegatedPermission)")
+            }
+        }
+
+        guard let mailbox = mailboxes[credentials.user.lowercased()] else {
+            return .authenticatedNotConnected(.mailboxNotFound, detail: "no mailbox \(credentials.user) in \(cloud.name.rawValue)")
+        }
+        if let tenant = scenario.tenant(forAddress: mailbox.address), tenant.id.lowercased() != claims.tid.lowercased() {
+            return .authenticatedNotConnected(.noMailboxAccess, detail: "token tenant \(claims.tid) is not the mailbox's tenant \(tenant.id)")
+        }
+        let principal: String
+        if appOnly {
+            principal = claims.appid
+            let granted = scenario.app(clientID: claims.appid)?.mailboxAccess.contains { $0.lowercased() == mailbox.address.lowercased() } ?? false
+            guard granted else {
+                return .authenticatedNotConnected(.noMailboxAccess, detail: "service principal of \(claims.appid) has no FullAccess on \(mailbox.address)")
+            }
+        } else {
+            let upn = claims.upn ?? claims.uniqueName ?? ""
+            principal = upn
+            let own = upn.lowercased() == mailbox.address.lowercased()
+            let fullAccess = scenario.user(upn)?.fullAccess.contains { $0.lowercased() == mailbox.address.lowercased() } ?? false
+            guard own || fullAccess else {
+                return .authenticatedNotConnected(.noMailboxAccess, detail: "\(upn) has no FullAccess on \(mailbox.address)")
+            }
+        }
+        let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
+        guard enabled else {
+            return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
+        }
+        return .granted(MailGrant(mailbox: mailbox.address, principal: principal, appOnly: appOnly))
+    }
+
+    public func authenticateBasic(user: String, password: String, service: MailService) -> MailAccessDecision {
+        guard scenario.exchange.basicAuth else {
+            return .rejected(.basicAuthDisabled, detail: "basic authentication is off (scenario exchange.basic_auth)")
+        }
+        guard let account = scenario.user(user), account.password == password, account.enabled else {
+            return .rejected(.badPassword, detail: "unknown user or bad password for \(user)")
+        }
+        guard let mailbox = mailboxes[account.upn.lowercased()] else {
+            return .authenticatedNotConnected(.mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
+        }
+        let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
+        guard enabled else {
+            return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
+        }
+        return .granted(MailGrant(mailbox: mailbox.address, principal: account.upn, appOnly: false))
+    }
+}
