@@ -92,3 +92,37 @@ public final class MaildropLocks: Sendable {
     }
 }
 
+// MARK: The store's POP3 view
+
+extension MailStore: MaildropProviding {
+    /// Takes the mailbox's maildrop lock, then snapshots its Inbox (in that order, so a previous
+    /// holder's UPDATE is complete before the snapshot is taken).
+    public func openMaildrop(_ mailbox: String, session: String) -> Result<MaildropSnapshot, MaildropOpenFailure> {
+        guard self.mailbox(mailbox) != nil else { return .failure(.mailboxNotFound(mailbox)) }
+        if let holder = maildropLocks.acquire(mailbox, session: session) { return .failure(.locked(holder: holder)) }
+        do {
+            let inbox = try snapshot(mailbox: mailbox, folder: "Inbox")
+            return .success(
+                MaildropSnapshot(
+                    uidValidity: inbox.uidValidity,
+                    messages: inbox.messages.map { MaildropMessage(uid: $0.uid, content: $0.raw) }
+                )
+            )
+        } catch {
+            maildropLocks.release(mailbox, session: session)
+            return .failure(.mailboxNotFound(mailbox))
+        }
+    }
+
+    /// POP3 UPDATE: removes the UIDs from the Inbox (IMAP sessions see them expunged). Only the lock
+    /// holder may do this.
+    @discardableResult
+    public func expungeMaildrop(_ mailbox: String, session: String, uids: [UInt32]) -> Int {
+        guard maildropLocks.holder(of: mailbox) == session else { return 0 }
+        return (try? remove(mailbox: mailbox, folder: "Inbox", uids: uids).count) ?? 0
+    }
+
+    public func closeMaildrop(_ mailbox: String, session: String) {
+        maildropLocks.release(mailbox, session: session)
+    }
+}
