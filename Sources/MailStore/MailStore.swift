@@ -1,1 +1,581 @@
-// Placeholder until the module lands.
+import Determinism
+import ExomockLimits
+import Foundation
+import ScenarioModel
+import Synchronization
+
+// The mail store of one running scenario: every mailbox, its folders and messages, shared by IMAP,
+// POP3 and the admin API. All state sits behind one Mutex; callers get values (snapshots), never
+// references into the store. Change notifications (for IMAP IDLE) are delivered outside the lock.
+
+/// One message as stored.
+public struct StoredMessage: Sendable, Equatable {
+    /// IMAP UID, unique and ascending within its folder for one UIDVALIDITY.
+    public var uid: UInt32
+    /// System flags (`\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft`) and keywords.
+    public var flags: Set<String>
+    /// IMAP INTERNALDATE: when the message reached the store, on the virtual clock.
+    public var internalDate: Date
+    /// RFC 5322 bytes with CRLF line ends.
+    public var raw: [UInt8]
+
+    public init(uid: UInt32, flags: Set<String>, internalDate: Date, raw: [UInt8]) {
+        self.uid = uid
+        self.flags = flags
+        self.internalDate = internalDate
+        self.raw = raw
+    }
+
+    /// RFC822.SIZE: octets of `raw`.
+    public var size: Int { raw.count }
+
+    /// True if the message carries `flag` (system flags compare case-insensitively, as RFC 3501 says).
+    public func hasFlag(_ flag: String) -> Bool {
+        let lower = flag.lowercased()
+        return flags.contains { $0.lowercased() == lower }
+    }
+}
+
+/// A folder as one moment saw it.
+public struct FolderSnapshot: Sendable, Equatable {
+    /// The folder's name as the store spells it (`Inbox`, `Sent Items`, `Projects/2026`).
+    public var name: String
+    public var uidValidity: UInt32
+    public var uidNext: UInt32
+    public var subscribed: Bool
+    /// Messages in ascending UID order; IMAP message sequence number n is `messages[n - 1]`.
+    public var messages: [StoredMessage]
+
+    public init(name: String, uidValidity: UInt32, uidNext: UInt32, subscribed: Bool, messages: [StoredMessage]) {
+        self.name = name
+        self.uidValidity = uidValidity
+        self.uidNext = uidNext
+        self.subscribed = subscribed
+        self.messages = messages
+    }
+
+    public var unseenCount: Int { messages.filter { !$0.hasFlag("\\Seen") }.count }
+}
+
+/// A folder's name and attributes for `LIST`.
+public struct FolderInfo: Sendable, Equatable {
+    public var name: String
+    public var subscribed: Bool
+    /// True if another folder's name starts with this name and the hierarchy delimiter.
+    public var hasChildren: Bool
+    /// Exchange's special-use role (`\Sent`, `\Drafts`, `\Trash`, `\Junk`, `\Archive`), if any.
+    public var specialUse: String?
+
+    public init(name: String, subscribed: Bool, hasChildren: Bool, specialUse: String?) {
+        self.name = name
+        self.subscribed = subscribed
+        self.hasChildren = hasChildren
+        self.specialUse = specialUse
+    }
+}
+
+/// A mailbox as the login and protocol layers see it.
+public struct MailboxInfo: Sendable, Equatable {
+    /// Primary SMTP address, as the scenario declares it.
+    public var address: String
+    public var kind: Mailbox.Kind
+    public var imapEnabled: Bool
+    public var popEnabled: Bool
+
+    public init(address: String, kind: Mailbox.Kind, imapEnabled: Bool, popEnabled: Bool) {
+        self.address = address
+        self.kind = kind
+        self.imapEnabled = imapEnabled
+        self.popEnabled = popEnabled
+    }
+}
+
+/// What changed in a folder (delivered to subscribers, e.g. IMAP sessions in IDLE).
+public enum FolderChange: Sendable, Equatable {
+    /// New messages with these UIDs arrived (APPEND, COPY, MOVE, admin API).
+    case appended(uids: [UInt32])
+    /// These UIDs were removed (EXPUNGE, MOVE, POP3 UPDATE).
+    case expunged(uids: [UInt32])
+    /// These UIDs' flags changed.
+    case flagsChanged(uids: [UInt32])
+    /// The folder was deleted or renamed away.
+    case folderGone
+}
+
+/// Why a store operation failed. `description` is a sentence for the protocol's error text.
+public enum MailStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case mailboxNotFound(String)
+    case folderNotFound(String)
+    case folderExists(String)
+    /// Inbox and Exchange's default folders cannot be deleted or renamed away.
+    case folderProtected(String)
+    case invalidFolderName(String)
+    case messageTooLarge(size: Int, limit: Int)
+    case tooManyGeneratedMessages(count: Int, limit: Int)
+    case messageFileUnreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .mailboxNotFound(let m): "Mailbox \(m) does not exist."
+        case .folderNotFound(let f): "The folder \(f) doesn't exist."
+        case .folderExists(let f): "A folder named \(f) already exists."
+        case .folderProtected(let f): "The folder \(f) is a default folder and can't be deleted or renamed."
+        case .invalidFolderName(let f): "The folder name \"\(f)\" is not valid: it must be non-empty, without empty levels or control characters."
+        case .messageTooLarge(let size, let limit): "The message is \(size) bytes; the limit is \(limit) bytes (Limits.scenarioMaximumMessageSize)."
+        case .tooManyGeneratedMessages(let count, let limit): "A folder asks for \(count) generated messages; the limit is \(limit) (Limits.scenarioMaximumGeneratedMessages)."
+        case .messageFileUnreadable(let path, let reason): "The message file \(path) could not be read: \(reason). Check the path in the scenario."
+        }
+    }
+}
+
+/// A token returned by `subscribe`; pass it to `unsubscribe`.
+public struct ChangeSubscription: Sendable, Hashable {
+    public let id: Int
+}
+
+/// The mail store of one running scenario (one per cloud or one shared; the runtime decides).
+public final class MailStore: Sendable {
+    /// Exchange's hierarchy delimiter.
+    public static let delimiter: Character = "/"
+
+    /// POP3's maildrop locks (one POP3 session per mailbox), kept with the store they guard.
+    public let maildropLocks = MaildropLocks()
+
+    private let clock: VirtualClock
+    private let ids: IdentifierSource
+    private let state: Mutex<State>
+
+    struct FolderState {
+        var name: String
+        var uidValidity: UInt32
+        var uidNext: UInt32
+        var subscribed: Bool
+        var messages: [StoredMessage]
+
+        var snapshot: FolderSnapshot {
+            FolderSnapshot(name: name, uidValidity: uidValidity, uidNext: uidNext, subscribed: subscribed, messages: messages)
+        }
+    }
+
+    struct MailboxState {
+        var info: MailboxInfo
+        var folders: [FolderState]
+
+        func index(of folder: String) -> Int? {
+            let key = MailStore.folderKey(folder)
+            return folders.firstIndex { MailStore.folderKey($0.name) == key }
+        }
+    }
+
+    typealias Callback = @Sendable (FolderChange) -> Void
+
+    struct Subscriber {
+        var mailbox: String
+        var folder: String
+        var callback: Callback
+    }
+
+    struct State {
+        var mailboxes: [String: MailboxState] = [:]
+        var subscribers: [Int: Subscriber] = [:]
+        var nextSubscriber = 1
+    }
+
+    /// Builds the store from a scenario: its declared mailboxes and every user with a mailbox, each with
+    /// Exchange's default folders; `.file` messages are read now (paths must be absolute), `.generated`
+    /// ones are made from their seed. Reads no wall clock: internal dates come from `clock`.
+    public init(scenario: Scenario, clock: VirtualClock, ids: IdentifierSource) throws {
+        self.clock = clock
+        self.ids = ids
+        var state = State()
+        let start = clock.now()
+        for mailbox in scenario.allMailboxes {
+            let info = MailboxInfo(address: mailbox.address, kind: mailbox.kind, imapEnabled: mailbox.imapEnabled, popEnabled: mailbox.popEnabled)
+            var folders: [FolderState] = []
+            for folder in mailbox.folders {
+                var messages: [StoredMessage] = []
+                var uid: UInt32 = 1
+                for source in folder.messages {
+                    switch source {
+                    case .file(let path, let flags):
+                        let raw = try Self.readMessageFile(path)
+                        messages.append(StoredMessage(uid: uid, flags: Set(flags), internalDate: start, raw: raw))
+                        uid += 1
+                    case .generated(let count, let size, let seed):
+                        guard count <= Limits.scenarioMaximumGeneratedMessages else {
+                            throw MailStoreError.tooManyGeneratedMessages(count: count, limit: Limits.scenarioMaximumGeneratedMessages)
+                        }
+                        guard size <= Limits.scenarioMaximumMessageSize else {
+                            throw MailStoreError.messageTooLarge(size: size, limit: Limits.scenarioMaximumMessageSize)
+                        }
+                        var generator = MessageGenerator(seed: seed, recipient: mailbox.address, approximateSize: size)
+                        for index in 0..<max(0, count) {
+                            // Older messages first, a seeded 1–120 minutes apart, ending at the scenario start.
+                            let (date, raw, seen) = generator.next(index: index, count: count, end: start)
+                            messages.append(StoredMessage(uid: uid, flags: seen ? ["\\Seen"] : [], internalDate: date, raw: raw))
+                            uid += 1
+                        }
+                    }
+                }
+                folders.append(FolderState(
+                    name: folder.name, uidValidity: Self.makeUIDValidity(ids), uidNext: uid, subscribed: true, messages: messages))
+            }
+            state.mailboxes[mailbox.address.lowercased()] = MailboxState(info: info, folders: folders)
+        }
+        self.state = Mutex(state)
+    }
+
+    static func readMessageFile(_ path: String) throws -> [UInt8] {
+        let url = URL(fileURLWithPath: path)
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw MailStoreError.messageFileUnreadable(path: path, reason: "no such file")
+        }
+        if let size = attributes[.size] as? Int, size > Limits.scenarioMaximumMessageSize {
+            throw MailStoreError.messageTooLarge(size: size, limit: Limits.scenarioMaximumMessageSize)
+        }
+        guard let data = try? Data(contentsOf: url) else {
+            throw MailStoreError.messageFileUnreadable(path: path, reason: "read failed")
+        }
+        return normalizeLineEnds(Array(data))
+    }
+
+    /// Turns bare LF (and bare CR) into CRLF, as IMAP and POP3 send messages.
+    public static func normalizeLineEnds(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 40)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 13 {
+                out.append(13)
+                out.append(10)
+                if i + 1 < bytes.count, bytes[i + 1] == 10 { i += 1 }
+            } else if b == 10 {
+                out.append(13)
+                out.append(10)
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    static func makeUIDValidity(_ ids: IdentifierSource) -> UInt32 {
+        // Seeded, non-zero, below 2^31 so every client's signed 32-bit parsing is happy.
+        UInt32(truncatingIfNeeded: ids.next("imap.uidvalidity") % 0x7FFF_FFFE) + 1
+    }
+
+    /// Folder names compare case-insensitively, as Exchange does; `INBOX` in any case is the Inbox.
+    static func folderKey(_ name: String) -> String { name.lowercased() }
+
+    static func specialUse(of name: String) -> String? {
+        switch name.lowercased() {
+        case "sent items": "\\Sent"
+        case "drafts": "\\Drafts"
+        case "deleted items": "\\Trash"
+        case "junk email": "\\Junk"
+        case "archive": "\\Archive"
+        default: nil
+        }
+    }
+
+    static func isDefaultFolder(_ name: String) -> Bool {
+        Mailbox.defaultFolderNames.contains { $0.lowercased() == name.lowercased() }
+    }
+
+    static func isValidFolderName(_ name: String) -> Bool {
+        if name.isEmpty || name.hasPrefix("/") || name.hasSuffix("/") || name.contains("//") { return false }
+        return !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
+    // MARK: Mailboxes
+
+    /// The mailbox with this address (case-insensitive), or nil.
+    public func mailbox(_ address: String) -> MailboxInfo? {
+        state.withLock { $0.mailboxes[address.lowercased()]?.info }
+    }
+
+    /// Every mailbox, sorted by address.
+    public func allMailboxes() -> [MailboxInfo] {
+        state.withLock { $0.mailboxes.values.map(\.info) }.sorted { $0.address.lowercased() < $1.address.lowercased() }
+    }
+
+    // MARK: Folders
+
+    /// The mailbox's folders in `LIST` order (case-insensitive name order, as Exchange lists them).
+    public func folders(of mailbox: String) throws(MailStoreError) -> [FolderInfo] {
+        let result: Result<[FolderInfo], MailStoreError> = state.withLock { state in
+            guard let box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
+            let names = box.folders.map(\.name)
+            return .success(box.folders.map { folder in
+                let prefix = Self.folderKey(folder.name) + "/"
+                return FolderInfo(
+                    name: folder.name,
+                    subscribed: folder.subscribed,
+                    hasChildren: names.contains { Self.folderKey($0).hasPrefix(prefix) },
+                    specialUse: Self.specialUse(of: folder.name))
+            }.sorted { $0.name.lowercased() < $1.name.lowercased() })
+        }
+        return try result.get()
+    }
+
+    /// A copy of the folder as it is now.
+    public func snapshot(mailbox: String, folder: String) throws(MailStoreError) -> FolderSnapshot {
+        try withFolder(mailbox, folder) { folderState, _ in folderState.snapshot }
+    }
+
+    public func createFolder(mailbox: String, name: String) throws(MailStoreError) {
+        guard Self.isValidFolderName(name) else { throw .invalidFolderName(name) }
+        let validity = Self.makeUIDValidity(ids)
+        let result: Result<Void, MailStoreError> = state.withLock { state in
+            guard var box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
+            if box.index(of: name) != nil { return .failure(.folderExists(name)) }
+            box.folders.append(FolderState(name: name, uidValidity: validity, uidNext: 1, subscribed: true, messages: []))
+            state.mailboxes[mailbox.lowercased()] = box
+            return .success(())
+        }
+        try result.get()
+    }
+
+    public func deleteFolder(mailbox: String, name: String) throws(MailStoreError) {
+        if Self.isDefaultFolder(name) { throw .folderProtected(name) }
+        let callbacks: [Callback] = try mutate(mailbox) { box, state throws(MailStoreError) in
+            guard let index = box.index(of: name) else { throw .folderNotFound(name) }
+            let removed = box.folders.remove(at: index)
+            return Self.subscribers(state, mailbox, removed.name)
+        }
+        for callback in callbacks { callback(.folderGone) }
+    }
+
+    /// Renames a folder (and its subfolders). Renaming the Inbox is refused (Exchange's Inbox is fixed).
+    public func renameFolder(mailbox: String, from: String, to: String) throws(MailStoreError) {
+        if Self.isDefaultFolder(from) { throw .folderProtected(from) }
+        guard Self.isValidFolderName(to) else { throw .invalidFolderName(to) }
+        let callbacks: [Callback] = try mutate(mailbox) { box, state throws(MailStoreError) in
+            guard let index = box.index(of: from) else { throw .folderNotFound(from) }
+            if box.index(of: to) != nil { throw .folderExists(to) }
+            let oldName = box.folders[index].name
+            let prefix = Self.folderKey(oldName) + "/"
+            var gone = Self.subscribers(state, mailbox, oldName)
+            box.folders[index].name = to
+            for i in box.folders.indices where Self.folderKey(box.folders[i].name).hasPrefix(prefix) {
+                gone += Self.subscribers(state, mailbox, box.folders[i].name)
+                box.folders[i].name = to + "/" + box.folders[i].name.dropFirst(prefix.count)
+            }
+            return gone
+        }
+        for callback in callbacks { callback(.folderGone) }
+    }
+
+    public func setSubscribed(mailbox: String, folder: String, _ subscribed: Bool) throws(MailStoreError) {
+        let _: Void = try mutateFolder(mailbox, folder) { f in f.subscribed = subscribed; return ((), nil) }
+    }
+
+    // MARK: Messages
+
+    /// Appends a message to a folder; returns (UIDVALIDITY, new UID) for UIDPLUS `APPENDUID`.
+    @discardableResult
+    public func append(
+        mailbox: String, folder: String, rawMessage: [UInt8], flags: Set<String> = [], internalDate: Date? = nil
+    ) throws(MailStoreError) -> (uidValidity: UInt32, uid: UInt32) {
+        guard rawMessage.count <= Limits.scenarioMaximumMessageSize else {
+            throw .messageTooLarge(size: rawMessage.count, limit: Limits.scenarioMaximumMessageSize)
+        }
+        let date = internalDate ?? clock.now()
+        return try mutateFolder(mailbox, folder) { f in
+            let uid = f.uidNext
+            f.uidNext += 1
+            f.messages.append(StoredMessage(uid: uid, flags: flags, internalDate: date, raw: rawMessage))
+            return ((f.uidValidity, uid), .appended(uids: [uid]))
+        }
+    }
+
+    /// The admin API's `POST /mailboxes/{upn}/messages`: delivers an RFC 5322 message to the Inbox
+    /// (line ends normalised to CRLF), dated now on the virtual clock, unread.
+    @discardableResult
+    public func append(toMailbox mailbox: String, rawMessage: [UInt8]) throws(MailStoreError) -> (uidValidity: UInt32, uid: UInt32) {
+        try append(mailbox: mailbox, folder: "Inbox", rawMessage: Self.normalizeLineEnds(rawMessage))
+    }
+
+    public enum FlagOperation: Sendable, Equatable {
+        case replace, add, remove
+    }
+
+    /// Changes the flags of the messages with these UIDs; returns the changed messages (UID order).
+    @discardableResult
+    public func setFlags(
+        mailbox: String, folder: String, uids: [UInt32], _ operation: FlagOperation, _ flags: Set<String>
+    ) throws(MailStoreError) -> [StoredMessage] {
+        let wanted = Set(uids)
+        return try mutateFolder(mailbox, folder) { f in
+            var changed: [StoredMessage] = []
+            for i in f.messages.indices where wanted.contains(f.messages[i].uid) {
+                var m = f.messages[i]
+                switch operation {
+                case .replace: m.flags = flags
+                case .add:
+                    for flag in flags where !m.hasFlag(flag) { m.flags.insert(flag) }
+                case .remove:
+                    let lower = Set(flags.map { $0.lowercased() })
+                    m.flags = m.flags.filter { !lower.contains($0.lowercased()) }
+                }
+                f.messages[i] = m
+                changed.append(m)
+            }
+            return (changed, changed.isEmpty ? nil : .flagsChanged(uids: changed.map(\.uid)))
+        }
+    }
+
+    /// Removes messages flagged `\Deleted` (restricted to `uids` if given); returns the removed UIDs.
+    @discardableResult
+    public func expunge(mailbox: String, folder: String, uids: [UInt32]? = nil) throws(MailStoreError) -> [UInt32] {
+        let only = uids.map(Set.init)
+        return try mutateFolder(mailbox, folder) { f in
+            var removed: [UInt32] = []
+            f.messages.removeAll { m in
+                let hit = m.hasFlag("\\Deleted") && (only?.contains(m.uid) ?? true)
+                if hit { removed.append(m.uid) }
+                return hit
+            }
+            return (removed, removed.isEmpty ? nil : .expunged(uids: removed))
+        }
+    }
+
+    /// Removes the messages with these UIDs whatever their flags (POP3 UPDATE, MOVE); returns those removed.
+    @discardableResult
+    public func remove(mailbox: String, folder: String, uids: [UInt32]) throws(MailStoreError) -> [UInt32] {
+        let wanted = Set(uids)
+        return try mutateFolder(mailbox, folder) { f in
+            var removed: [UInt32] = []
+            f.messages.removeAll { m in
+                let hit = wanted.contains(m.uid)
+                if hit { removed.append(m.uid) }
+                return hit
+            }
+            return (removed, removed.isEmpty ? nil : .expunged(uids: removed))
+        }
+    }
+
+    /// The result of COPY/MOVE for UIDPLUS `COPYUID`.
+    public struct CopyResult: Sendable, Equatable {
+        public var destinationUIDValidity: UInt32
+        public var sourceUIDs: [UInt32]
+        public var destinationUIDs: [UInt32]
+    }
+
+    /// Copies the messages with these UIDs (those that still exist, in UID order) into another folder.
+    @discardableResult
+    public func copy(mailbox: String, from: String, uids: [UInt32], to: String) throws(MailStoreError) -> CopyResult {
+        try transfer(mailbox: mailbox, from: from, uids: uids, to: to, removeSource: false)
+    }
+
+    /// Moves the messages (RFC 6851): copy, then remove from the source.
+    @discardableResult
+    public func move(mailbox: String, from: String, uids: [UInt32], to: String) throws(MailStoreError) -> CopyResult {
+        try transfer(mailbox: mailbox, from: from, uids: uids, to: to, removeSource: true)
+    }
+
+    private func transfer(mailbox: String, from: String, uids: [UInt32], to: String, removeSource: Bool) throws(MailStoreError) -> CopyResult {
+        let wanted = Set(uids)
+        let (result, calls): (CopyResult, [(Callback, FolderChange)]) = try mutate(mailbox) { box, state throws(MailStoreError) in
+            guard let source = box.index(of: from) else { throw .folderNotFound(from) }
+            guard let destination = box.index(of: to) else { throw .folderNotFound(to) }
+            let picked = box.folders[source].messages.filter { wanted.contains($0.uid) }
+            var result = CopyResult(destinationUIDValidity: box.folders[destination].uidValidity, sourceUIDs: [], destinationUIDs: [])
+            for m in picked {
+                let uid = box.folders[destination].uidNext
+                box.folders[destination].uidNext += 1
+                var copy = m
+                copy.uid = uid
+                copy.flags.remove("\\Recent")
+                box.folders[destination].messages.append(copy)
+                result.sourceUIDs.append(m.uid)
+                result.destinationUIDs.append(uid)
+            }
+            var calls: [(Callback, FolderChange)] = []
+            if !picked.isEmpty {
+                for c in Self.subscribers(state, mailbox, box.folders[destination].name) {
+                    calls.append((c, .appended(uids: result.destinationUIDs)))
+                }
+                if removeSource {
+                    box.folders[source].messages.removeAll { wanted.contains($0.uid) }
+                    for c in Self.subscribers(state, mailbox, box.folders[source].name) {
+                        calls.append((c, .expunged(uids: result.sourceUIDs)))
+                    }
+                }
+            }
+            return (result, calls)
+        }
+        for (callback, change) in calls { callback(change) }
+        return result
+    }
+
+    // MARK: Change notifications
+
+    /// Calls `callback` (on the thread making the change, outside the store's lock) for each change
+    /// of the folder. Keep it short; hop to your own event loop inside.
+    public func subscribe(mailbox: String, folder: String, _ callback: @escaping @Sendable (FolderChange) -> Void) -> ChangeSubscription {
+        state.withLock { state in
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = Subscriber(mailbox: mailbox.lowercased(), folder: Self.folderKey(folder), callback: callback)
+            return ChangeSubscription(id: id)
+        }
+    }
+
+    public func unsubscribe(_ token: ChangeSubscription) {
+        _ = state.withLock { $0.subscribers.removeValue(forKey: token.id) }
+    }
+
+    /// Live subscriptions (for tests and leak checks).
+    public var subscriptionCount: Int { state.withLock { $0.subscribers.count } }
+
+    // MARK: Internals
+
+    private static func subscribers(_ state: State, _ mailbox: String, _ folder: String) -> [Callback] {
+        let m = mailbox.lowercased()
+        let f = folderKey(folder)
+        return state.subscribers.sorted { $0.key < $1.key }.filter { $0.value.mailbox == m && $0.value.folder == f }.map(\.value.callback)
+    }
+
+    private func withFolder<T>(_ mailbox: String, _ folder: String, _ body: (FolderState, MailboxState) -> T) throws(MailStoreError) -> T {
+        let result: Result<T, MailStoreError> = state.withLock { state in
+            guard let box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
+            guard let index = box.index(of: folder) else { return .failure(.folderNotFound(folder)) }
+            return .success(body(box.folders[index], box))
+        }
+        return try result.get()
+    }
+
+    private func mutate<T>(_ mailbox: String, _ body: (inout MailboxState, State) throws(MailStoreError) -> T) throws(MailStoreError) -> T {
+        let result: Result<T, MailStoreError> = state.withLock { state in
+            guard var box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
+            do throws(MailStoreError) {
+                let value = try body(&box, state)
+                state.mailboxes[mailbox.lowercased()] = box
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Mutates one folder; `body` returns its result and the change to announce (if any).
+    private func mutateFolder<T>(
+        _ mailbox: String, _ folder: String, _ body: (inout FolderState) -> (T, FolderChange?)
+    ) throws(MailStoreError) -> T {
+        let (value, change, callbacks): (T, FolderChange?, [Callback]) = try mutate(mailbox) { box, state throws(MailStoreError) in
+            guard let index = box.index(of: folder) else { throw .folderNotFound(folder) }
+            let (value, change) = body(&box.folders[index])
+            let callbacks = change == nil ? [] : Self.subscribers(state, mailbox, box.folders[index].name)
+            return (value, change, callbacks)
+        }
+        if let change { for callback in callbacks { callback(change) } }
+        return value
+    }
+}
