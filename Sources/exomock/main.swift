@@ -1,1 +1,3 @@
-print("x")
+import ExomockCLI
+
+await ExomockCommand.start()

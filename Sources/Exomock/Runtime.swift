@@ -1,0 +1,385 @@
+import AdminAPI
+import Determinism
+import EntraTokenService
+import EntraTokens
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import IMAPServer
+import Journal
+import ListenerSupport
+import Logging
+import MailAuthentication
+import MailStore
+import MicrosoftClouds
+import NIOCore
+import NIOPosix
+import NIOSSL
+import POP3Server
+import Prometheus
+import ScenarioModel
+import ServiceLifecycle
+import TestAuthority
+
+/// How to serve a scenario.
+public struct ServeOptions: Sendable {
+    /// Bind each cloud to its own loopback address (127.0.1.N) on the standard ports, so that
+    /// `/etc/hosts` lines can send real host names to it. Needs root for ports below 1024.
+    public var hostsMode: Bool
+    /// Where the test CA, server certificates and token-signing keys live (created if missing).
+    public var certificatesDirectory: String
+    /// Write the ready file here once everything listens.
+    public var readyFile: String?
+    /// Admin API port on 127.0.0.1 (0: ephemeral).
+    public var adminPort: Int
+    /// React to SIGINT and SIGTERM with a graceful shutdown (the CLI does; embedders do not).
+    public var handleSignals: Bool
+    public var logger: Logger
+
+    public init(
+        hostsMode: Bool = false,
+        certificatesDirectory: String,
+        readyFile: String? = nil,
+        adminPort: Int = 0,
+        handleSignals: Bool = false,
+        logger: Logger = Logger(label: "exomock")
+    ) {
+        self.hostsMode = hostsMode
+        self.certificatesDirectory = certificatesDirectory
+        self.readyFile = readyFile
+        self.adminPort = adminPort
+        self.handleSignals = handleSignals
+        self.logger = logger
+    }
+}
+
+/// A scenario that is up: its endpoints, clock, journal and mail store.
+public struct RunningScenario: Sendable {
+    public let scenario: Scenario
+    public let ready: ReadyDocument
+    public let clock: VirtualClock
+    public let journal: Journal
+    public let store: MailStore
+    public let ids: IdentifierSource
+}
+
+/// Runs scenarios: the embeddable entry point (the way GreenMail is embedded in JUnit tests).
+///
+/// ```swift
+/// let scenario = try ScenarioLoader.load(file: "Scenarios/quickstart.yaml")
+/// try await ExomockServer.run(scenario, options: ServeOptions(certificatesDirectory: dir)) { mock in
+///     let imap = mock.ready.listener(cloud: .gccHigh, service: .imap, tls: .implicit)!
+///     // point a client at imap.host:imap.port, trusting mock.ready.caFile
+/// }
+/// ```
+public enum ExomockServer {
+    /// Starts every listener of `scenario`, calls `body` once all listen, and shuts everything down
+    /// when `body` returns or throws (or, with `handleSignals`, on SIGINT/SIGTERM).
+    /// Returns `body`'s result, or nil when a signal stopped the scenario before `body` returned.
+    public static func run<T: Sendable>(
+        _ scenario: Scenario,
+        options: ServeOptions,
+        _ body: @escaping @Sendable (RunningScenario) async throws -> T
+    ) async throws -> T? {
+        let built = try await Assembly.make(scenario: scenario, options: options)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: built.services,
+                gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
+                logger: options.logger
+            )
+        )
+        return try await withThrowingTaskGroup(of: RunOutcome<T>.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return .groupFinished
+            }
+            tasks.addTask {
+                let ports = try await built.readiness.waitForAll()
+                let running = try built.finish(httpPorts: ports)
+                if let path = options.readyFile { try running.ready.write(to: path) }
+                built.journal.record(cloud: nil, service: "scenario", event: "scenario.ready", detail: ["name": scenario.name])
+                do {
+                    let result = try await body(running)
+                    await group.triggerGracefulShutdown()
+                    return .body(result)
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+            }
+            do {
+                switch try await tasks.next() {
+                case .body(let result):
+                    _ = try await tasks.next()
+                    return result
+                case .groupFinished, nil:
+                    // Stopped by a signal: the body is still waiting; stop it.
+                    tasks.cancelAll()
+                    while let next = try? await tasks.next() {
+                        if case .body(let result) = next { return result }
+                    }
+                    return nil
+                }
+            } catch {
+                tasks.cancelAll()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+}
+
+/// What finished first inside `ExomockServer.run`.
+enum RunOutcome<T: Sendable>: Sendable {
+    case groupFinished
+    case body(T)
+}
+
+/// Everything built for a scenario before it runs.
+struct Assembly: Sendable {
+    let scenario: Scenario
+    let options: ServeOptions
+    let clock: VirtualClock
+    let journal: Journal
+    let ids: IdentifierSource
+    let store: MailStore
+    let certificates: CertificateSet
+    let mailListeners: [MailListener]
+    let services: [any Service]
+    let readiness: Readiness
+    let httpNames: [String]
+
+    static func make(scenario: Scenario, options: ServeOptions) async throws -> Assembly {
+        let clock =
+            scenario.clock.mode == .virtual
+            ? VirtualClock(start: scenario.clock.start)
+            : VirtualClock(start: scenario.clock.start, followingWallClockFrom: Date())
+        let journal = Journal(clock: clock)
+        let ids = IdentifierSource(seed: scenario.seed)
+        let clouds = scenario.clouds.map(Cloud.named)
+        if options.hostsMode { try HostsMode.checkConflicts(clouds) }
+
+        let certificates: CertificateSet
+        do {
+            certificates = try TestAuthority.loadOrCreate(directory: options.certificatesDirectory, clouds: scenario.clouds)
+        } catch {
+            throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
+        }
+        let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
+        let connectionIDs = ConnectionIDs()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let registry = PrometheusCollectorRegistry()
+
+        var listeners: [MailListener] = []
+        var protocolServers: [any MailProtocolServer] = []
+        var services: [any Service] = []
+        var httpNames: [String] = []
+        var adminContributors: [AdminAPI.RouteContributor] = [MailAdminRoutes.contributor(store: store, journal: journal)]
+        let readiness = Readiness()
+
+        do {
+            for cloud in clouds {
+                let certificate = certificates.server(for: cloud.name)
+                let tlsContext: NIOSSLContext
+                let tlsConfiguration: TLSConfiguration
+                do {
+                    tlsContext = try TLSContexts.server(certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
+                    tlsConfiguration = try TLSContexts.serverConfiguration(certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
+                } catch {
+                    throw ServeError.certificates(reason: "the \(cloud.name.rawValue) certificate does not load (\(error))", directory: options.certificatesDirectory)
+                }
+                let key: CloudSigningKey
+                do {
+                    key = try CloudSigningKey.loadOrCreate(directory: options.certificatesDirectory, cloud: cloud.name)
+                } catch {
+                    throw ServeError.certificates(reason: "the \(cloud.name.rawValue) signing key does not load (\(error))", directory: options.certificatesDirectory)
+                }
+                let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
+                let authenticator = ExchangeAuthenticator(cloud: cloud, scenario: scenario, verifier: verifier)
+                let imap = IMAPServer(store: store, authenticator: authenticator, settings: scenario.exchange)
+                let pop3 = POP3Server(store: store, authenticator: authenticator, settings: scenario.exchange)
+                protocolServers += [imap, pop3]
+                let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
+                let plan: [(any MailProtocolServer, TLSMode, Int)] = [
+                    (imap, .implicit, StandardPorts.imapImplicitTLS), (imap, .starttls, StandardPorts.imapSTARTTLS),
+                    (pop3, .implicit, StandardPorts.pop3ImplicitTLS), (pop3, .starttls, StandardPorts.pop3STLS),
+                ]
+                for (server, mode, standardPort) in plan {
+                    let port = options.hostsMode ? standardPort : 0
+                    let what = "\(cloud.name.rawValue) \(server.service.rawValue) (\(mode.rawValue) TLS) listener"
+                    do {
+                        listeners.append(
+                            try await MailListener.bind(
+                                host: host, port: port, tlsMode: mode, cloud: cloud, tls: tlsContext, server: server,
+                                journal: journal, clock: clock, ids: connectionIDs, group: group
+                            )
+                        )
+                    } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                        throw ServeError.portInUse(what: what, host: host, port: port)
+                    } catch let error as IOError {
+                        throw ServeError.bindFailed(what: what, host: host, port: port, reason: error.description)
+                    }
+                }
+
+                let identity = IdentityState(cloud: cloud.name, signedIn: scenario.browserSignedIn)
+                let tokenService = TokenService(
+                    cloud: cloud, scenario: scenario, key: key, state: identity, journal: journal, clock: clock, ids: ids
+                )
+                let router = Router()
+                tokenService.addRoutes(to: router)
+                adminContributors.append { adminRouter in
+                    tokenService.addAdminRoutes(to: adminRouter.group("/\(cloud.name.rawValue)"))
+                }
+                let name = "\(cloud.name.rawValue) token service"
+                httpNames.append(name)
+                let httpsPort = options.hostsMode ? StandardPorts.https : 0
+                let app = Application(
+                    router: router,
+                    server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                    configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
+                    onServerRunning: { channel in await readiness.started(name, port: channel.localAddress?.port ?? httpsPort) },
+                    eventLoopGroupProvider: .shared(group),
+                    logger: options.logger
+                )
+                services.append(LabeledService(what: name, host: host, port: httpsPort, base: app))
+            }
+        } catch {
+            for listener in listeners { await listener.close() }
+            throw error
+        }
+
+        let admin = AdminAPI(scenario: scenario, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
+        httpNames.append("admin API")
+        let adminApp = Application(
+            router: admin.makeRouter(),
+            configuration: .init(address: .hostname("127.0.0.1", port: options.adminPort), serverName: nil),
+            onServerRunning: { channel in await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort) },
+            eventLoopGroupProvider: .shared(group),
+            logger: options.logger
+        )
+        services.append(LabeledService(what: "admin API", host: "127.0.0.1", port: options.adminPort, base: adminApp))
+        services.append(MailListenersService(listeners: listeners, servers: protocolServers))
+        await readiness.expect(httpNames.count)
+
+        return Assembly(
+            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store,
+            certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames
+        )
+    }
+
+    /// The ready document, once every HTTP server reported its port.
+    func finish(httpPorts: [String: Int]) throws -> RunningScenario {
+        var clouds: [ReadyDocument.CloudEndpoints] = []
+        for name in scenario.clouds {
+            let cloud = Cloud.named(name)
+            let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
+            let port = httpPorts["\(name.rawValue) token service"] ?? 0
+            let authorityURL = options.hostsMode ? "https://\(cloud.authorityHost)" : "https://\(host):\(port)"
+            let listeners = mailListeners.filter { $0.cloud.name == name }.map {
+                ReadyDocument.Listener(service: $0.service.rawValue, tls: $0.tlsMode.rawValue, host: $0.host, port: $0.port)
+            }
+            clouds.append(
+                ReadyDocument.CloudEndpoints(
+                    name: name.rawValue,
+                    authorityURL: authorityURL,
+                    authorityHost: cloud.authorityHost,
+                    outlookHost: cloud.outlookHosts[0],
+                    scopeResource: cloud.scopeResource,
+                    listeners: listeners,
+                    hostsLines: options.hostsMode ? [HostsMode.line(for: cloud)] : nil
+                )
+            )
+        }
+        let ready = ReadyDocument(
+            caFile: URL(fileURLWithPath: certificates.caCertificatePath).standardizedFileURL.path,
+            adminURL: "http://127.0.0.1:\(httpPorts["admin API"] ?? 0)",
+            mode: options.hostsMode ? "hosts" : "loopback",
+            scenario: scenario.name,
+            seed: scenario.seed,
+            pid: getpid(),
+            clouds: clouds
+        )
+        return RunningScenario(scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, ids: ids)
+    }
+}
+
+/// Collects the ports HTTP servers report once they listen.
+actor Readiness {
+    private var expected = Int.max
+    private var ports: [String: Int] = [:]
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var cancelled: Set<Int> = []
+    private var nextWaiter = 0
+
+    func expect(_ count: Int) {
+        expected = count
+        resumeIfDone()
+    }
+
+    func started(_ name: String, port: Int) {
+        ports[name] = port
+        resumeIfDone()
+    }
+
+    /// The ports by server name once all expected servers listen; throws if the task is cancelled
+    /// first (a server failed to start).
+    func waitForAll() async throws -> [String: Int] {
+        nextWaiter += 1
+        let id = nextWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if ports.count >= expected || cancelled.contains(id) {
+                    continuation.resume()
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+        try Task.checkCancellation()
+        return ports
+    }
+
+    private func cancel(_ id: Int) {
+        cancelled.insert(id)
+        waiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func resumeIfDone() {
+        guard ports.count >= expected else { return }
+        for waiter in waiters.values { waiter.resume() }
+        waiters = [:]
+    }
+}
+
+/// Runs a service and names it in any error, so "port in use" says which listener.
+struct LabeledService: Service {
+    let what: String
+    let host: String
+    let port: Int
+    let base: any Service
+
+    func run() async throws {
+        do {
+            try await base.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ServeError.portInUse(what: what, host: host, port: port)
+        } catch let error as IOError {
+            throw ServeError.bindFailed(what: what, host: host, port: port, reason: error.description)
+        }
+    }
+}
+
+/// Keeps the mail listeners open until shutdown, then says goodbye and closes them.
+struct MailListenersService: Service {
+    let listeners: [MailListener]
+    let servers: [any MailProtocolServer]
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        for server in servers { server.beginShutdown() }
+        for listener in listeners { await listener.close() }
+    }
+}
