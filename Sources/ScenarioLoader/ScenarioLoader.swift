@@ -21,6 +21,18 @@ public enum ScenarioLoader {
         "lifetimes", "exchange", "browser", "faults", "flow",
     ]
 
+    /// The keys of every block, by the name `docs/scenario.schema.json` gives the block under
+    /// `$defs` (the top level is ""). A test checks schema and loader agree.
+    public static let keysByBlock: [String: [String]] = [
+        "": topLevelKeys, "clock": ScenarioMapper.Keys.clock, "tenant": ScenarioMapper.Keys.tenant,
+        "app": ScenarioMapper.Keys.app, "secret": ScenarioMapper.Keys.secret, "user": ScenarioMapper.Keys.user,
+        "mailbox": ScenarioMapper.Keys.mailbox, "folder": ScenarioMapper.Keys.folder,
+        "message": ScenarioMapper.Keys.message, "generate": ScenarioMapper.Keys.generate,
+        "lifetimes": ScenarioMapper.Keys.lifetimes, "exchange": ScenarioMapper.Keys.exchange,
+        "browser": ScenarioMapper.Keys.browser, "fault": ScenarioMapper.Keys.fault, "step": ScenarioMapper.Keys.step,
+        "expect": ScenarioMapper.Keys.expect, "tokenStep": ScenarioMapper.Keys.token, "mailStep": ScenarioMapper.Keys.mail,
+    ]
+
     /// Loads a scenario file. `.eml` paths are resolved against the file's directory.
     public static func load(file: String) throws(ScenarioLoadError) -> Scenario {
         let text = try readScenarioFile(file)
@@ -174,8 +186,9 @@ public enum ScenarioLoader {
             return problem(mark, message, fix)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return problem(
-                context.mark, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                "Write each key once; merge the two entries."
+                context.mark,
+                "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) is written more than once in the same mapping (this is the first)",
+                "Write each key once: merge the entries or remove one."
             )
         case .reader(let text, _, _, _):
             return problem(nil, "the text cannot be read as YAML: \(text)", "Save the file as UTF-8 without control characters.")
