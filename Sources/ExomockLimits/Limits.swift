@@ -40,7 +40,7 @@ public enum Limits {
     public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
     /// Most YAML nodes the loader walks in one scenario, aliases (`*name`) counted each time they
     /// are used, so a few repeated anchors cannot expand into billions of entries.
-    public static let scenarioMaximumNodes = 1_000_000
+    public static let scenarioMaximumNodes = 250_000
 
     // MARK: Journal
     /// Events a journal keeps before dropping the oldest.

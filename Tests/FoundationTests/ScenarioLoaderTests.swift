@@ -534,3 +534,38 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         #expect(cloud["enum"] as? [String] == CloudName.allCases.map(\.rawValue))
     }
 }
+
+@Suite struct ScenarioFormatDocTests {
+    /// The example in docs/scenario-format.md loads (messages resolved against Scenarios/).
+    @Test func documentedExampleLoads() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/scenario-format.md"), encoding: .utf8)
+        let start = try #require(doc.range(of: "## Example\n\n```yaml\n"))
+        let end = try #require(doc.range(of: "\n```", range: start.upperBound..<doc.endIndex))
+        let yaml = String(doc[start.upperBound..<end.lowerBound]) + "\n"
+        let base = repositoryRoot.appendingPathComponent("Scenarios").path
+        #expect(lines(yaml, base: base) == [])
+    }
+
+    @Test func documentedReadingRules() {
+        #expect(DurationText.parse("1d12h") == 129_600)
+        #expect(DurationText.parse("1w") == 604_800)
+        // Merge keys are not applied: `<<` is an unknown key.
+        let merge = """
+            name: x
+            clouds: [gcc]
+            exchange:
+              <<: {basic_auth: true}
+            """
+        #expect(lines(merge).first?.hasPrefix("t.yaml:4:3: exchange.<<: unknown key '<<'.") == true)
+        // YAML 1.1 booleans count; quoted ones do not.
+        let yes = "name: x\nclouds: [gcc]\nexchange: {basic_auth: yes}\n"
+        #expect(lines(yes) == [])
+        #expect(lines("name: x\nclouds: [gcc]\nexchange: {basic_auth: 'yes'}\n").count == 1)
+        // Anchors and aliases work.
+        let alias = "name: x\nclouds: &c [gcc]\ntenants: [{id: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a, cloud: gcc, domains: [b.c]}]\n"
+            + "mailboxes: [{address: s@b.c, type: shared, folders: &f [{name: Inbox}]}, {address: t@b.c, type: shared, folders: *f}]\n"
+        #expect(lines(alias) == [])
+        // Fractional seconds and offsets in dates.
+        #expect(lines("name: x\nclouds: [gcc]\nclock: {start: 2026-01-01T09:30:00.250-05:00}\n") == [])
+    }
+}
