@@ -473,6 +473,17 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         ])
     }
 
+    @Test func durationsLongerThanTheLimitAreRefused() {
+        #expect(Limits.scenarioMaximumDurationSeconds == 36_500 * 86_400)
+        #expect(lines("name: x\nclouds: [gcc]\nflow: [{advance: 36500d}]\n").allSatisfy { !$0.contains("longer than") })
+        #expect(lines("name: x\nclouds: [gcc]\nflow: [{advance: 36500d1s}]\n") == [
+            "t.yaml:3:18: flow[0].advance: '36500d1s' is longer than the limit of 36500d. Write a shorter duration; 100 years is the most a scenario can use."
+        ])
+        #expect(lines("name: x\nclouds: [gcc]\nlifetimes: {access_token: 1e400}\n") == [
+            "t.yaml:3:27: lifetimes.access_token: '1e400' is not a duration. Write a number with units w, d, h, m, s or ms, e.g. 90d, 1h30m, 250ms, or a plain number of seconds."
+        ])
+    }
+
     @Test func messageFileOverTheSizeLimitIsRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("exomock-loader-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
