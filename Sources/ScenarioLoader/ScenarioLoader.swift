@@ -98,14 +98,14 @@ public enum ScenarioLoader {
         return text
     }
 
-    struct Result {
+    struct Outcome {
         var scenario: Scenario?
         var problems: [LocatedProblem]
     }
 
-    static func read(yaml: String, fileName: String, baseDirectory: String?) -> Result {
+    static func read(yaml: String, fileName: String, baseDirectory: String?) -> Outcome {
         if yaml.utf8.count > Limits.scenarioMaximumFileSize {
-            return Result(problems: [
+            return Outcome(problems: [
                 LocatedProblem(
                     file: fileName, line: 1, column: 1, field: "file",
                     message: "the scenario is larger than \(Limits.scenarioMaximumFileSize) bytes",
@@ -119,7 +119,7 @@ public enum ScenarioLoader {
             let first = try parser.nextRoot()
             if first != nil, let second = try parser.nextRoot() {
                 let mark = second.mark
-                return Result(problems: [
+                return Outcome(problems: [
                     LocatedProblem(
                         file: fileName, line: mark?.line ?? 1, column: mark?.column ?? 1, field: "yaml",
                         message: "the file holds more than one YAML document",
@@ -128,7 +128,7 @@ public enum ScenarioLoader {
                 ])
             }
             guard let first else {
-                return Result(problems: [
+                return Outcome(problems: [
                     LocatedProblem(
                         file: fileName, line: 1, column: 1, field: "yaml", message: "the file is empty",
                         fix: "Write at least `version: 1`, `name:` and `clouds:` (see Scenarios/quickstart.yaml)."
@@ -137,13 +137,13 @@ public enum ScenarioLoader {
             }
             root = first
         } catch {
-            return Result(problems: [syntaxProblem(error, fileName: fileName)])
+            return Outcome(problems: [syntaxProblem(error, fileName: fileName)])
         }
 
         var reader = NodeReader(file: fileName)
         let scenario = ScenarioMapper.scenario(root, &reader)
         guard var scenario, reader.problems.isEmpty else {
-            return Result(problems: sorted(reader.problems))
+            return Outcome(problems: sorted(reader.problems))
         }
 
         // Phase 2: files and cross-field rules.
@@ -158,7 +158,7 @@ public enum ScenarioLoader {
                 )
             )
         }
-        return Result(scenario: scenario, problems: sorted(problems))
+        return Outcome(scenario: scenario, problems: sorted(problems))
     }
 
     /// Stable sort by position, so output follows the document.
