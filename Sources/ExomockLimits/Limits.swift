@@ -52,7 +52,10 @@ public enum Limits {
     public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
     /// Most YAML nodes the loader walks in one scenario, aliases (`*name`) counted each time they
     /// are used, so a few repeated anchors cannot expand into billions of entries.
-    public static let scenarioMaximumNodes = 1_000_000
+    public static let scenarioMaximumNodes = 250_000
+    /// Longest duration a scenario may write (lifetimes, `advance`, fault delays): 100 years of
+    /// 365 days, so token expiry instants stay far inside what `Int` seconds and `Date` hold.
+    public static let scenarioMaximumDurationSeconds: Double = 100 * 365 * 86_400
 
     // MARK: Journal
     /// Events a journal keeps before dropping the oldest.

@@ -1,11 +1,12 @@
-/// Scenarios built into exomock, so `exomock serve` works with no file.
+/// Scenarios built into exomock, so it can run one with no file.
 public enum BuiltinScenarios {
     /// `Scenarios/quickstart.yaml`, byte for byte (a test compares them). Edit the file, then copy
     /// it here between the delimiters, indented by four spaces.
     public static let quickstartYAML = #"""
     # exomock quickstart: one GCC High tenant, one Jira-style mail handler app, one admin user and
-    # a shared helpdesk mailbox with five messages. `exomock serve` runs this scenario when no file
-    # is given; `exomock check Scenarios/quickstart.yaml` checks it. Format: docs/scenario-format.md.
+    # a shared helpdesk mailbox with five messages. exomock carries a byte-identical copy
+    # (BuiltinScenarios.quickstartYAML), so it needs no file to run this one. Check it with
+    # `exomock check Scenarios/quickstart.yaml`. Format: docs/scenario-format.md.
 
     # The scenario format version. 1 is the only one.
     version: 1

@@ -187,6 +187,13 @@ struct NodeReader {
             )
             return nil
         }
+        guard seconds <= Limits.scenarioMaximumDurationSeconds else {
+            report(
+                path, at: node.mark, "'\(Self.clip(scalar.string))' is longer than the limit of 36500d",
+                "Write a shorter duration; 100 years is the most a scenario can use."
+            )
+            return nil
+        }
         return seconds
     }
 

@@ -21,6 +21,18 @@ public enum ScenarioLoader {
         "lifetimes", "exchange", "browser", "faults", "flow",
     ]
 
+    /// The keys of every block, by the name `docs/scenario.schema.json` gives the block under
+    /// `$defs` (the top level is ""). A test checks schema and loader agree.
+    public static let keysByBlock: [String: [String]] = [
+        "": topLevelKeys, "clock": ScenarioMapper.Keys.clock, "tenant": ScenarioMapper.Keys.tenant,
+        "app": ScenarioMapper.Keys.app, "secret": ScenarioMapper.Keys.secret, "user": ScenarioMapper.Keys.user,
+        "mailbox": ScenarioMapper.Keys.mailbox, "folder": ScenarioMapper.Keys.folder,
+        "message": ScenarioMapper.Keys.message, "generate": ScenarioMapper.Keys.generate,
+        "lifetimes": ScenarioMapper.Keys.lifetimes, "exchange": ScenarioMapper.Keys.exchange,
+        "browser": ScenarioMapper.Keys.browser, "fault": ScenarioMapper.Keys.fault, "step": ScenarioMapper.Keys.step,
+        "expect": ScenarioMapper.Keys.expect, "tokenStep": ScenarioMapper.Keys.token, "mailStep": ScenarioMapper.Keys.mail,
+    ]
+
     /// Loads a scenario file. `.eml` paths are resolved against the file's directory.
     public static func load(file: String) throws(ScenarioLoadError) -> Scenario {
         let text = try readScenarioFile(file)
@@ -86,14 +98,14 @@ public enum ScenarioLoader {
         return text
     }
 
-    struct Result {
+    struct Outcome {
         var scenario: Scenario?
         var problems: [LocatedProblem]
     }
 
-    static func read(yaml: String, fileName: String, baseDirectory: String?) -> Result {
+    static func read(yaml: String, fileName: String, baseDirectory: String?) -> Outcome {
         if yaml.utf8.count > Limits.scenarioMaximumFileSize {
-            return Result(problems: [
+            return Outcome(problems: [
                 LocatedProblem(
                     file: fileName, line: 1, column: 1, field: "file",
                     message: "the scenario is larger than \(Limits.scenarioMaximumFileSize) bytes",
@@ -107,7 +119,7 @@ public enum ScenarioLoader {
             let first = try parser.nextRoot()
             if first != nil, let second = try parser.nextRoot() {
                 let mark = second.mark
-                return Result(problems: [
+                return Outcome(problems: [
                     LocatedProblem(
                         file: fileName, line: mark?.line ?? 1, column: mark?.column ?? 1, field: "yaml",
                         message: "the file holds more than one YAML document",
@@ -116,7 +128,7 @@ public enum ScenarioLoader {
                 ])
             }
             guard let first else {
-                return Result(problems: [
+                return Outcome(problems: [
                     LocatedProblem(
                         file: fileName, line: 1, column: 1, field: "yaml", message: "the file is empty",
                         fix: "Write at least `version: 1`, `name:` and `clouds:` (see Scenarios/quickstart.yaml)."
@@ -125,13 +137,13 @@ public enum ScenarioLoader {
             }
             root = first
         } catch {
-            return Result(problems: [syntaxProblem(error, fileName: fileName)])
+            return Outcome(problems: [syntaxProblem(error, fileName: fileName)])
         }
 
         var reader = NodeReader(file: fileName)
         let scenario = ScenarioMapper.scenario(root, &reader)
         guard var scenario, reader.problems.isEmpty else {
-            return Result(problems: sorted(reader.problems))
+            return Outcome(problems: sorted(reader.problems))
         }
 
         // Phase 2: files and cross-field rules.
@@ -146,7 +158,7 @@ public enum ScenarioLoader {
                 )
             )
         }
-        return Result(scenario: scenario, problems: sorted(problems))
+        return Outcome(scenario: scenario, problems: sorted(problems))
     }
 
     /// Stable sort by position, so output follows the document.
@@ -174,8 +186,9 @@ public enum ScenarioLoader {
             return problem(mark, message, fix)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return problem(
-                context.mark, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                "Write each key once; merge the two entries."
+                context.mark,
+                "key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) is written more than once in the same mapping (this is the first)",
+                "Write each key once: merge the entries or remove one."
             )
         case .reader(let text, _, _, _):
             return problem(nil, "the text cannot be read as YAML: \(text)", "Save the file as UTF-8 without control characters.")
