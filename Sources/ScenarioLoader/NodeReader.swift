@@ -22,7 +22,8 @@ struct NodeReader {
     mutating func report(_ field: String, at mark: Mark?, _ message: String, _ fix: String) {
         problems.append(
             LocatedProblem(
-                file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, field: field, message: message, fix: fix
+                file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, field: field.isEmpty ? "scenario" : field,
+                message: message, fix: fix
             )
         )
     }

@@ -403,7 +403,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             "t.yaml:4:1: yaml: the file holds more than one YAML document. Keep one scenario per file: remove the second `---` and what follows, or move it to its own file."
         ])
         #expect(lines("- just\n- a list\n") == [
-            "t.yaml:1:1: : expected a mapping (a scenario), found a list. Write it as `key: value` lines, one key per line, e.g. `version: ...`."
+            "t.yaml:1:1: scenario: expected a mapping (a scenario), found a list. Write it as `key: value` lines, one key per line, e.g. `version: ...`."
         ])
     }
 
