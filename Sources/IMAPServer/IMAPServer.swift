@@ -1,1 +1,242 @@
-// Placeholder until the module lands.
+import Foundation
+import IMAPWire
+import ListenerSupport
+import MailAuthentication
+import MailStore
+import MicrosoftClouds
+import NIOCore
+import ScenarioModel
+import Synchronization
+import ExomockLimits
+import Determinism
+
+/// Exchange Online's IMAP4 service for one cloud.
+///
+/// Runtime construction, one per cloud, bound on an implicit-TLS listener (993) and a STARTTLS one (143):
+/// ```swift
+/// let imap = IMAPServer(store: store, authenticator: cloudAuthenticator, settings: scenario.exchange)
+/// let imaps = try await MailListener.bind(host: h, port: 993, tlsMode: .implicit, cloud: cloud, tls: tls,
+///                                         server: imap, journal: journal, clock: clock, ids: ids, group: group)
+/// ```
+/// `beginShutdown()` sends `* BYE` to every open session and closes it.
+public final class IMAPServer: MailProtocolServer {
+    public let service: MailService = .imap
+    public let store: MailStore
+    public let authenticator: any MailAuthenticating
+    public let settings: ExchangeSettings
+    public let sessions: IMAPSessionCounter
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let shuttingDown = Atomic<Bool>(false)
+
+    public init(
+        store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings,
+        sessionsPerMailbox: Int = Limits.imapSessionsPerMailbox
+    ) {
+        self.store = store
+        self.authenticator = authenticator
+        self.settings = settings
+        self.sessions = IMAPSessionCounter(limit: sessionsPerMailbox)
+    }
+
+    public func configure(channel: any Channel, context: ConnectionContext) throws {
+        let session = IMAPSession(store: store, authenticator: authenticator, settings: settings, tlsMode: context.tlsMode, counter: sessions)
+        let handler = IMAPConnectionHandler(session: session, context: context, store: store, idleTimeout: settings.idleTimeout)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let id = ObjectIdentifier(channel)
+        if shuttingDown.load(ordering: .relaxed) {
+            channel.close(promise: nil)
+            return
+        }
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.open.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    /// Says `* BYE` on every open connection and closes it. Does not block.
+    public func beginShutdown() {
+        shuttingDown.store(true, ordering: .relaxed)
+        let channels = open.withLock { Array($0.values) }
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(IMAPConnectionHandler.Shutdown())
+        }
+    }
+
+    /// Live connections (for tests).
+    public var openConnections: Int { open.withLock { $0.count } }
+}
+
+/// Drives one connection: bytes → framer → session → responses → bytes. Runs on the channel's event loop.
+///
+/// Idle time: the session is logged out (`* BYE Connection is closed. 13`) when a command arrives after
+/// more than `idleTimeout` seconds of *virtual* time since the previous one (scenarios move the clock),
+/// and, for connection hygiene, after `idleTimeout` seconds of real time without any input (a timer on
+/// the event loop; RFC 3501 §5.4 asks for at least 30 minutes, the default).
+final class IMAPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Shutdown {}
+    struct FolderChanged {}
+
+    var session: IMAPSession
+    var framer = IMAPFramer()
+    let connection: ConnectionContext
+    let store: MailStore
+    let idleTimeout: Double
+    var buffer: ByteBuffer?
+    var subscription: ChangeSubscription?
+    var lastActivity: Date
+    var idleTimer: Scheduled<Void>?
+    var closed = false
+
+    init(session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double) {
+        self.session = session
+        self.connection = context
+        self.store = store
+        self.idleTimeout = idleTimeout
+        self.lastActivity = context.clock.now()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    var started = false
+
+    func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        perform(session.greeting(), context)
+        armIdleTimer(context)
+    }
+
+    func armIdleTimer(_ context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        guard idleTimeout > 0, idleTimeout < 1e9 else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(idleTimeout * 1000))) {
+            let h = handler.value
+            h.perform(h.session.terminate(reason: "idle for \(DurationText.format(seconds: h.idleTimeout)) (real time)"), loopBound.value)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if closed { return }
+        if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
+        armIdleTimer(context)
+        processBuffer(context)
+    }
+
+    func processBuffer(_ context: ChannelHandlerContext) {
+        while !closed, var b = buffer, b.readableBytes > 0 {
+            let frame = framer.next(from: &b)
+            buffer = b
+            guard let frame else { break }
+            let output: IMAPOutput
+            switch frame {
+            case .continuationNeeded:
+                output = session.literalContinuation()
+            case .rejected(let tag, let reason):
+                output = session.framingRejected(tag: tag, reason: reason)
+            case .fatal(let tag, let reason):
+                output = session.framingFatal(tag: tag, reason: reason)
+            case .command(let bytes):
+                let now = connection.clock.now()
+                if now.timeIntervalSince(lastActivity) > idleTimeout {
+                    output = session.terminate(reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
+                } else {
+                    lastActivity = now
+                    output = session.received(bytes)
+                }
+            }
+            perform(output, context)
+        }
+        if let b = buffer, b.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
+    }
+
+    func perform(_ output: IMAPOutput, _ context: ChannelHandlerContext) {
+        for note in output.notes { connection.record(note.event, note.detail) }
+        if !output.responses.isEmpty, !closed {
+            var out = context.channel.allocator.buffer(capacity: 256)
+            for response in output.responses { out.writeBytes(response.encoded()) }
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+        switch output.after {
+        case .none: break
+        case .startTLS:
+            // The plaintext fence: bytes pipelined after STARTTLS were read before TLS existed; drop them.
+            let dropped = buffer?.readableBytes ?? 0
+            buffer = nil
+            framer.reset()
+            if dropped > 0 { connection.record("starttls.discarded", ["bytes": String(dropped)]) }
+            do {
+                try connection.startTLS(on: context.channel)
+            } catch {
+                connection.record("starttls.failed", ["error": "\(error)"])
+                close(context)
+            }
+        case .close:
+            close(context)
+        case .watch(let mailbox, let folder):
+            unwatch()
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            subscription = store.subscribe(mailbox: mailbox, folder: folder) { _ in
+                loop.execute {
+                    let h = handler.value
+                    guard !h.closed else { return }
+                    h.perform(h.session.folderChanged(), ctx.value)
+                }
+            }
+        case .unwatch:
+            unwatch()
+        }
+    }
+
+    func unwatch() {
+        if let s = subscription { store.unsubscribe(s) }
+        subscription = nil
+    }
+
+    func close(_ context: ChannelHandlerContext) {
+        guard !closed else { return }
+        closed = true
+        buffer = nil
+        idleTimer?.cancel()
+        unwatch()
+        session.connectionClosed()
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is Shutdown {
+            perform(session.terminate(reason: "server shutting down"), context)
+            close(context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        unwatch()
+        session.connectionClosed()
+        closed = true
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection.record("connection.error", ["error": "\(error)"])
+        close(context)
+    }
+}
+
+@available(*, unavailable)
+extension IMAPConnectionHandler: Sendable {}

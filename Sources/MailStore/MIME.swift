@@ -125,7 +125,7 @@ public struct MIMEEntity: Sendable, Equatable {
     }
 
     /// Lines in `range`, without their CRLF.
-    static func lines(_ raw: [UInt8], _ range: Range<Int>) -> [ArraySlice<UInt8>] {
+    public static func lines(_ raw: [UInt8], _ range: Range<Int>) -> [ArraySlice<UInt8>] {
         var result: [ArraySlice<UInt8>] = []
         var start = range.lowerBound
         var i = range.lowerBound
