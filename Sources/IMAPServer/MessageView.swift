@@ -23,7 +23,7 @@ struct MessageView {
             guard let value = entity.field(name) else { return .nil }
             let list = EnvelopeAddress.parseList(value)
             if list.isEmpty { return .nil }
-            return .list(list.map { .list([.nstring($0.name), .nil, .nstring($0.mailbox), .nstring($0.host)]) })
+            return .list([.adjacent(list.map { .list([.nstring($0.name), .nil, .nstring($0.mailbox), .nstring($0.host)]) })])
         }
         let from = addresses("From")
         let sender = entity.field("Sender") == nil ? from : addresses("Sender")
@@ -44,7 +44,7 @@ struct MessageView {
 
     static func bodyStructure(_ e: MIMEEntity, raw: [UInt8], extensible: Bool) -> IMAPValue {
         if e.isMultipart {
-            var items = e.parts.map { bodyStructure($0, raw: raw, extensible: extensible) }
+            var items: [IMAPValue] = [.adjacent(e.parts.map { bodyStructure($0, raw: raw, extensible: extensible) })]
             items.append(.text(e.subtype.uppercased()))
             if extensible {
                 items.append(parameters(e.parameters))

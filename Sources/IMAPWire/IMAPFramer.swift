@@ -187,12 +187,13 @@ public struct IMAPFramer: Sendable {
     public static func tag(of bytes: [UInt8]) -> String {
         var tag: [UInt8] = []
         for b in bytes {
-            if b == 32 || b == 13 || b == 10 { break }
+            if b == 32 { return tag.isEmpty ? "*" : String(decoding: tag, as: UTF8.self) }
             guard IMAPGrammar.isTagChar(b) else { return "*" }
             tag.append(b)
             if tag.count > 64 { return "*" }
         }
-        return tag.isEmpty ? "*" : String(decoding: tag, as: UTF8.self)
+        // No space after it: not a command line we can answer by tag.
+        return "*"
     }
 }
 

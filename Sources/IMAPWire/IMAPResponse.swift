@@ -12,6 +12,9 @@ public indirect enum IMAPValue: Sendable, Hashable {
     /// Always a literal `{n}` (message bodies, as every server sends them).
     case literal([UInt8])
     case list([IMAPValue])
+    /// Items written back to back with no separator and no parentheses: RFC 3501's `1*address` inside an
+    /// address list and `1*body` of a multipart body structure.
+    case adjacent([IMAPValue])
 
     public static func text(_ s: String) -> IMAPValue { .string(Array(s.utf8)) }
     public static func nstring(_ s: String?) -> IMAPValue { s.map { .text($0) } ?? .nil }
@@ -172,6 +175,8 @@ public struct IMAPResponseWriter: Sendable {
             }
         case .literal(let s):
             writeLiteral(s)
+        case .adjacent(let items):
+            for item in items { write(item) }
         case .list(let items):
             raw("(")
             for (i, item) in items.enumerated() {
