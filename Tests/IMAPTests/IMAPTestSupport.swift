@@ -43,7 +43,7 @@ func makeIMAPStore(clock: VirtualClock = VirtualClock(start: VirtualClock.defaul
     let scenario = Scenario(
         name: "imap", seed: 11, clouds: [.gccHigh],
         mailboxes: [Mailbox(address: imapMailbox, kind: .shared,
-            folders: generated > 0 ? [Folder(name: "Inbox", messages: [.generated(count: generated, size: 10240, seed: 5)])] : [])])
+            folders: generated > 0 ? [Folder(name: "Inbox", messages: [.generated(count: generated, size: 40_000, seed: 5)])] : [])])
     let store = try MailStore(scenario: scenario, clock: clock, ids: IdentifierSource(seed: 11))
     for text in sampleIMAPMessages where generated == 0 {
         try store.append(mailbox: imapMailbox, folder: "Inbox", rawMessage: Array(text.utf8))
