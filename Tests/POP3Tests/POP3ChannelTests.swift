@@ -107,6 +107,19 @@ final class EmbeddedPOP3 {
         #expect(store.locks.holder(of: testMailbox) == nil)
     }
 
+    @Test func pipelinedCommandsWaitWhileTheClientDoesNotRead() throws {
+        let store = InMemoryMaildrops([testMailbox: sampleMessages])
+        let pop = try EmbeddedPOP3(server: server(store), clock: clock, id: "pop3-1", tls: tls)
+        _ = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")
+        pop.channel.isWritable = false
+        #expect(try pop.send("RETR 1\r\nRETR 2\r\nNOOP\r\n") == "")
+        pop.channel.isWritable = true
+        pop.channel.pipeline.fireChannelWritabilityChanged()
+        let out = try pop.output()
+        #expect(out.hasPrefix("+OK\r\nFrom: a@example.com"))
+        #expect(out.hasSuffix("end\r\n.\r\n+OK\r\n"))
+    }
+
     @Test func overlongLineIsRefusedAndTheConnectionStaysUsable() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
         let pop = try EmbeddedPOP3(server: server(store), clock: clock, id: "pop3-1", tls: tls)
