@@ -67,8 +67,9 @@ public struct MIMEEntity: Sendable, Equatable {
             }
             entity.parameters = parsed.parameters
         }
-        if entity.type == "text", entity.parameter("charset") == nil, entity.field("Content-Type") == nil {
-            entity.parameters = [("charset", "us-ascii")]
+        if entity.type == "text", entity.parameter("charset") == nil {
+            // RFC 2045 §5.2: text without a charset is US-ASCII; BODYSTRUCTURE shows it, as Dovecot does.
+            entity.parameters.append(("charset", "us-ascii"))
         }
         guard depth < maximumDepth else { return entity }
         if entity.isMultipart, let boundary = entity.parameter("boundary"), !boundary.isEmpty {
