@@ -121,3 +121,32 @@ public class IMAPFetch {
     }
 }
 """#
+
+/// A raw TLS client (Python ssl socket): XOAUTH2, SELECT INBOX, IDLE until `* n EXISTS`, DONE, writes the
+/// marker file, then waits for the server's shutdown BYE. Prints every server line.
+let pythonIdleScript = #"""
+import socket, ssl, sys, base64, time
+host, port, cafile, user, token, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+ctx = ssl.create_default_context(cafile=cafile)
+s = ctx.wrap_socket(socket.create_connection((host, port), timeout=20), server_hostname="localhost")
+f = s.makefile("rb")
+def line():
+    l = f.readline().decode().rstrip("\r\n")
+    print("S:", l, flush=True)
+    if not l: sys.exit(2)
+    return l
+def until(prefix):
+    while True:
+        l = line()
+        if l.startswith(prefix): return l
+line()
+ir = base64.b64encode(("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode()).decode()
+s.sendall(("a AUTHENTICATE XOAUTH2 %s\r\n" % ir).encode()); until("a ")
+s.sendall(b"b SELECT INBOX\r\n"); until("b ")
+s.sendall(b"c IDLE\r\n"); until("+ ")
+until("* 4 EXISTS")
+s.sendall(b"DONE\r\n"); until("c OK")
+open(marker, "w").write("done")
+until("* BYE")
+print("GOT-BYE")
+"""#

@@ -239,3 +239,29 @@ let jakartaBuild: Result<String, TestFailure> = {
         }
     }
 }
+
+@Suite struct IMAPLiveListenerTests {
+    @Test func idleHearsAdminDeliveryAndShutdownSaysBye() async throws {
+        try await withTimeLimit(90) {
+            let live = try await LiveIMAP.start()
+            defer { Task { await live.stop() } }
+            let (dir, path) = try writeTemp("idle.py", pythonIdleScript)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let marker = dir.appendingPathComponent("marker").path
+            async let result = runClient("python3", [path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, "good-token", marker], package: "python3", timeout: 60)
+            // Wait until the session has selected the Inbox, then deliver as POST /mailboxes/{upn}/messages does.
+            var waited = 0
+            while live.store.subscriptionCount == 0, waited < 400 { try await Task.sleep(for: .milliseconds(50)); waited += 1 }
+            #expect(live.store.subscriptionCount == 1)
+            try live.store.append(toMailbox: imapMailbox, rawMessage: Array("Subject: arrived\n\nhello\n".utf8))
+            waited = 0
+            while !FileManager.default.fileExists(atPath: marker), waited < 400 { try await Task.sleep(for: .milliseconds(50)); waited += 1 }
+            live.server.beginShutdown()
+            let r = try await result
+            #expect(r.status == 0, "\(r.output) \(r.error)")
+            #expect(r.output.contains("S: + IDLE accepted, awaiting DONE command."))
+            #expect(r.output.contains("S: * 4 EXISTS"))
+            #expect(r.output.contains("S: * BYE Connection is closed. 13"))
+        }
+    }
+}
