@@ -3,13 +3,13 @@ import IMAPWire
 import MailStore
 
 /// A stored message with its MIME structure, as FETCH and SEARCH see it.
-struct MessageView {
+/// The MIME structure is parsed on first use, so FLAGS/UID-only FETCH and flag-only SEARCH never parse bodies.
+final class MessageView {
     let message: StoredMessage
-    let mime: MIMEEntity
+    lazy var mime: MIMEEntity = MIMEEntity.parse(message.raw)
 
     init(_ message: StoredMessage) {
         self.message = message
-        self.mime = MIMEEntity.parse(message.raw)
     }
 
     var raw: [UInt8] { message.raw }

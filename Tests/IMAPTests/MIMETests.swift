@@ -1,6 +1,7 @@
 @testable import IMAPServer
 import IMAPWire
 import MailStore
+import ExomockLimits
 import Foundation
 import Testing
 
@@ -96,5 +97,27 @@ struct SplitMixForTests {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct MIMELimitTests {
+    /// A message whose multiparts nest `levels` deep, innermost a text part.
+    func nestedMultipart(_ levels: Int) -> String {
+        var text = "Content-Type: text/plain\r\n\r\nleaf\r\n"
+        for i in (0..<levels).reversed() {
+            text = "Content-Type: multipart/mixed; boundary=b\(i)\r\n\r\n--b\(i)\r\n" + text + "--b\(i)--\r\n"
+        }
+        return text
+    }
+
+    func depth(_ e: MIMEEntity) -> Int { e.parts.isEmpty ? 0 : 1 + (e.parts.map(depth).max() ?? 0) }
+
+    @Test func mimeDepthLimitIsCrossedSafely() {
+        let limit = Limits.mimeMaximumNestingDepth
+        let atLimit = MIMEEntity.parse(Array(nestedMultipart(limit).utf8))
+        #expect(depth(atLimit) == limit)
+        let over = MIMEEntity.parse(Array(nestedMultipart(limit + 1).utf8))
+        #expect(depth(over) == limit, "parts below the limit are shown as opaque leaves")
+        _ = view(nestedMultipart(5000)).bodyStructure(extensible: true)
     }
 }
