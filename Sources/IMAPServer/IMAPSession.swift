@@ -319,7 +319,8 @@ public struct IMAPSession {
     }
 
     /// Maps a client's mailbox name to the store's: `INBOX` in any case is `Inbox`.
-    static func storeName(_ name: String) -> String {
+    static func storeName(_ wireName: String) -> String {
+        let name = ModifiedUTF7.decode(wireName) ?? wireName
         if name.uppercased() == "INBOX" { return "Inbox" }
         if name.uppercased().hasPrefix("INBOX/") { return "Inbox" + name.dropFirst(5) }
         return name
@@ -327,7 +328,7 @@ public struct IMAPSession {
 
     /// The name a client sees: the Inbox is `INBOX`.
     static func clientName(_ name: String) -> String {
-        name.lowercased() == "inbox" ? "INBOX" : name
+        name.lowercased() == "inbox" ? "INBOX" : ModifiedUTF7.encode(name)
     }
 
     mutating func executeAuthenticated(_ tag: String, _ command: IMAPCommand, mailbox: String) -> IMAPOutput {
@@ -490,7 +491,10 @@ public struct IMAPSession {
             }
             _ = try? store.expunge(mailbox: mailbox, folder: current.folder, uids: only)
             return IMAPOutput(sync(allowExpunge: true) + [.ok(tag, IMAPTexts.completed(command.name))])
-        case .search(_, let key, let uid):
+        case .search(let charset, let key, let uid):
+            if let charset, !["UTF-8", "US-ASCII"].contains(charset.uppercased()) {
+                return IMAPOutput([.no(tag, "The charset \(charset) is not supported; use UTF-8 or US-ASCII.", code: "BADCHARSET (US-ASCII UTF-8)")])
+            }
             var found: [UInt32] = []
             let largestSeq = UInt32(current.uids.count)
             let largestUID = current.uids.last ?? 0

@@ -239,6 +239,16 @@ struct SessionHarness {
         #expect(h.wire("e NOOP") == "* 1 EXPUNGE\r\ne OK NOOP completed.\r\n")
     }
 
+    @Test func nonASCIIFolderNamesUseModifiedUTF7() throws {
+        var h = try SessionHarness()
+        _ = h.login()
+        #expect(h.wire("a CREATE Donn&AOk-es") == "a OK CREATE completed.\r\n")
+        #expect(try h.store.folders(of: imapMailbox).contains { $0.name == "Données" })
+        #expect(h.wire("b LIST \"\" Donn*") == "* LIST (\\HasNoChildren) \"/\" Donn&AOk-es\r\nb OK LIST completed.\r\n")
+        #expect(h.wire("c SELECT Donn&AOk-es").hasSuffix("c OK [READ-WRITE] SELECT completed.\r\n"))
+        #expect(h.wire("d SEARCH CHARSET KOI8-R ALL") == "d NO [BADCHARSET (US-ASCII UTF-8)] The charset KOI8-R is not supported; use UTF-8 or US-ASCII.\r\n")
+    }
+
     @Test func unknownAndTerminate() throws {
         var h = try SessionHarness()
         #expect(h.wire("a XYZZY") == "a BAD Command Error. 12 Unknown command XYZZY.\r\n")

@@ -238,3 +238,17 @@ func badText(_ s: String) -> String? {
         #expect(r.description.contains("[4 bytes]"))
     }
 }
+
+@Suite struct ModifiedUTF7Tests {
+    @Test func rfc3501Examples() {
+        #expect(ModifiedUTF7.encode("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-")
+        #expect(ModifiedUTF7.decode("~peter/mail/&U,BTFw-/&ZeVnLIqe-") == "~peter/mail/台北/日本語")
+        #expect(ModifiedUTF7.encode("Données & Été") == "Donn&AOk-es &- &AMk-t&AOk-")
+        #expect(ModifiedUTF7.decode("Donn&AOk-es &- &AMk-t&AOk-") == "Données & Été")
+        #expect(ModifiedUTF7.encode("Sent Items") == "Sent Items")
+        #expect(ModifiedUTF7.decode("&Jjo!") == nil)
+        #expect(ModifiedUTF7.decode("&Jjo") == nil)
+        #expect(ModifiedUTF7.encode("😀") == "&2D3eAA-")
+        #expect(ModifiedUTF7.decode("&2D3eAA-") == "😀")
+    }
+}
