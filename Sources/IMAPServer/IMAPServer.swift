@@ -70,9 +70,17 @@ public final class IMAPServer: MailProtocolServer {
 /// more than `idleTimeout` seconds of *virtual* time since the previous one (scenarios move the clock),
 /// and, for connection hygiene, after `idleTimeout` seconds of real time without any input (a timer on
 /// the event loop; RFC 3501 §5.4 asks for at least 30 minutes, the default).
-final class IMAPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Back-pressure: while the channel is not writable (a client pipelining large FETCHes without reading
+/// the answers), no further command is processed and no further read is issued, so neither the output
+/// queue nor the input buffer grows without bound.
+final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    /// A read was asked for while paused; issue it when writable again.
+    var readPending = false
 
     struct Shutdown {}
     struct FolderChanged {}
@@ -133,8 +141,32 @@ final class IMAPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         processBuffer(context)
     }
 
+    var paused: Bool { !closedOrWritable }
+    var writable = true
+    var closedOrWritable: Bool { closed || writable }
+
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable {
+            processBuffer(context)
+            if readPending, !paused {
+                readPending = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func processBuffer(_ context: ChannelHandlerContext) {
-        while !closed, var b = buffer, b.readableBytes > 0 {
+        while !closed, writable, var b = buffer, b.readableBytes > 0 {
             let frame = framer.next(from: &b)
             buffer = b
             guard let frame else { break }
@@ -166,6 +198,7 @@ final class IMAPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             var out = context.channel.allocator.buffer(capacity: 256)
             for response in output.responses { out.writeBytes(response.encoded()) }
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            writable = context.channel.isWritable
         }
         switch output.after {
         case .none: break

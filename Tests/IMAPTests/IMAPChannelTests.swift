@@ -142,6 +142,17 @@ final class EmbeddedIMAP {
         #expect(!c.channel.isActive)
     }
 
+    @Test func noCommandIsProcessedWhileTheClientIsNotReading() throws {
+        let c = try EmbeddedIMAP()
+        _ = try c.output()
+        c.channel.isWritable = false
+        c.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try c.send("a NOOP\r\nb NOOP\r\n") == "")
+        c.channel.isWritable = true
+        c.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try c.output() == "a OK NOOP completed.\r\nb OK NOOP completed.\r\n")
+    }
+
     @Test func shutdownSaysBye() throws {
         let c = try EmbeddedIMAP()
         _ = try c.output()
