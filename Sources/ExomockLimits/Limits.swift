@@ -14,6 +14,9 @@ public enum Limits {
     public static let imapMaximumNestingDepth = 64
     /// Most literals in one command.
     public static let imapMaximumLiteralsPerCommand = 64
+    /// Deepest MIME nesting (multipart within multipart, message/rfc822 within them) parsed for
+    /// ENVELOPE, BODYSTRUCTURE and BODY[section]; deeper parts are shown as opaque leaves.
+    public static let mimeMaximumNestingDepth = 32
 
     // MARK: POP3
     /// Longest POP3 command line (RFC 2449 says 255 octets; SASL initial responses need more).

@@ -1,188 +1,275 @@
-import ExomockLimits
 import Foundation
+import IMAPWire
 import ListenerSupport
 import MailAuthentication
 import MailStore
 import MicrosoftClouds
 import NIOCore
 import ScenarioModel
+import Synchronization
+import ExomockLimits
+import Determinism
 
-/// Exchange Online's IMAP front door: greeting, CAPABILITY, ID, NOOP, LOGOUT, STARTTLS and
-/// AUTHENTICATE XOAUTH2 (SASL-IR and continuation), with Exchange's exact lines. Mailbox commands are
-/// not implemented in this version and answer `BAD` saying so.
+/// Exchange Online's IMAP4 service for one cloud.
+///
+/// Runtime construction, one per cloud, bound on an implicit-TLS listener (993) and a STARTTLS one (143):
+/// ```swift
+/// let imap = IMAPServer(store: store, authenticator: cloudAuthenticator, settings: scenario.exchange)
+/// let imaps = try await MailListener.bind(host: h, port: 993, tlsMode: .implicit, cloud: cloud, tls: tls,
+///                                         server: imap, journal: journal, clock: clock, ids: ids, group: group)
+/// ```
+/// `beginShutdown()` sends `* BYE` to every open session and closes it.
 public final class IMAPServer: MailProtocolServer {
-    public let service = MailService.imap
-    let store: MailStore
-    let authenticator: any MailAuthenticating
-    let settings: ExchangeSettings
+    public let service: MailService = .imap
+    public let store: MailStore
+    public let authenticator: any MailAuthenticating
+    public let settings: ExchangeSettings
+    public let sessions: IMAPSessionCounter
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let shuttingDown = Atomic<Bool>(false)
 
-    public init(store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings) {
+    public init(
+        store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings,
+        sessionsPerMailbox: Int = Limits.imapSessionsPerMailbox
+    ) {
         self.store = store
         self.authenticator = authenticator
         self.settings = settings
+        self.sessions = IMAPSessionCounter(limit: sessionsPerMailbox)
     }
 
     public func configure(channel: any Channel, context: ConnectionContext) throws {
-        try channel.pipeline.syncOperations.addHandler(IMAPFrontDoor(server: self, context: context))
+        let session = IMAPSession(store: store, authenticator: authenticator, settings: settings, tlsMode: context.tlsMode, counter: sessions)
+        let handler = IMAPConnectionHandler(session: session, context: context, store: store, idleTimeout: settings.idleTimeout)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let id = ObjectIdentifier(channel)
+        if shuttingDown.load(ordering: .relaxed) {
+            channel.close(promise: nil)
+            return
+        }
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.open.withLock { _ = $0.removeValue(forKey: id) } }
     }
 
-    static func greeting(serverName: String) -> String {
-        var utf16 = [UInt8]()
-        for unit in serverName.utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
-        return "* OK The Microsoft Exchange IMAP4 service is ready. [\(Data(utf16).base64EncodedString())]"
+    /// Says `* BYE` on every open connection and closes it. Does not block.
+    public func beginShutdown() {
+        shuttingDown.store(true, ordering: .relaxed)
+        let channels = open.withLock { Array($0.values) }
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(IMAPConnectionHandler.Shutdown())
+        }
     }
+
+    /// Live connections (for tests).
+    public var openConnections: Int { open.withLock { $0.count } }
 }
 
-final class IMAPFrontDoor: ChannelInboundHandler {
+/// Drives one connection: bytes → framer → session → responses → bytes. Runs on the channel's event loop.
+///
+/// Idle time: the session is logged out (`* BYE Connection is closed. 13`) when a command arrives after
+/// more than `idleTimeout` seconds of *virtual* time since the previous one (scenarios move the clock),
+/// and, for connection hygiene, after `idleTimeout` seconds of real time without any input (a timer on
+/// the event loop; RFC 3501 §5.4 asks for at least 30 minutes, the default).
+///
+/// Back-pressure: while the channel is not writable (a client pipelining large FETCHes without reading
+/// the answers), no further command is processed and no further read is issued, so neither the output
+/// queue nor the input buffer grows without bound.
+final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let server: IMAPServer
-    let context: ConnectionContext
-    var buffer = ByteBuffer()
-    var tlsActive: Bool
-    var pendingAuthenticateTag: String?
-    var authenticated = false
-    var notConnected = false
+    /// A read was asked for while paused; issue it when writable again.
+    var readPending = false
 
-    init(server: IMAPServer, context: ConnectionContext) {
-        self.server = server
-        self.context = context
-        self.tlsActive = context.tlsMode == .implicit
+    struct Shutdown {}
+    struct FolderChanged {}
+
+    var session: IMAPSession
+    var framer = IMAPFramer()
+    let connection: ConnectionContext
+    let store: MailStore
+    let idleTimeout: Double
+    var buffer: ByteBuffer?
+    var subscription: ChangeSubscription?
+    var lastActivity: Date
+    var idleTimer: Scheduled<Void>?
+    var closed = false
+
+    init(session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double) {
+        self.session = session
+        self.connection = context
+        self.store = store
+        self.idleTimeout = idleTimeout
+        self.lastActivity = context.clock.now()
     }
 
-    func channelActive(context ctx: ChannelHandlerContext) {
-        send(ctx, IMAPServer.greeting(serverName: server.settings.serverName))
-        ctx.fireChannelActive()
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
     }
 
-    func send(_ ctx: ChannelHandlerContext, _ line: String) {
-        ctx.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line + "\r\n")), promise: nil)
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
     }
 
-    var capabilities: String {
-        if !tlsActive { return "IMAP4 IMAP4rev1 LOGINDISABLED STARTTLS UIDPLUS MOVE ID CHILDREN IDLE NAMESPACE LITERAL+" }
-        if authenticated {
-            return "IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE CHILDREN IDLE NAMESPACE LITERAL+"
+    var started = false
+
+    func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        perform(session.greeting(), context)
+        armIdleTimer(context)
+    }
+
+    func armIdleTimer(_ context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        guard idleTimeout > 0, idleTimeout < 1e9 else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(idleTimeout * 1000))) {
+            let h = handler.value
+            h.perform(h.session.terminate(reason: "idle for \(DurationText.format(seconds: h.idleTimeout)) (real time)"), loopBound.value)
         }
-        return "IMAP4 IMAP4rev1 AUTH=XOAUTH2 LOGINDISABLED SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
     }
 
-    func channelRead(context ctx: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
-        buffer.writeBuffer(&incoming)
-        while let crlf = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = crlf - buffer.readerIndex + 1
-            guard let raw = buffer.readString(length: length) else { break }
-            let line = raw.trimmingCharacters(in: .newlines)
-            if handle(ctx, line) == .stop {
-                buffer.clear()
-                return
+        if closed { return }
+        if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
+        armIdleTimer(context)
+        processBuffer(context)
+    }
+
+    var paused: Bool { !closedOrWritable }
+    var writable = true
+    var closedOrWritable: Bool { closed || writable }
+
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable {
+            processBuffer(context)
+            if readPending, !paused {
+                readPending = false
+                context.read()
             }
         }
-        if buffer.readableBytes > Limits.imapMaximumLineLength {
-            buffer.clear()
-            send(ctx, "* BAD Command line too long.")
+        context.fireChannelWritabilityChanged()
+    }
+
+    func processBuffer(_ context: ChannelHandlerContext) {
+        while !closed, writable, var b = buffer, b.readableBytes > 0 {
+            let frame = framer.next(from: &b)
+            buffer = b
+            guard let frame else { break }
+            let output: IMAPOutput
+            switch frame {
+            case .continuationNeeded:
+                output = session.literalContinuation()
+            case .rejected(let tag, let reason):
+                output = session.framingRejected(tag: tag, reason: reason)
+            case .fatal(let tag, let reason):
+                output = session.framingFatal(tag: tag, reason: reason)
+            case .command(let bytes):
+                let now = connection.clock.now()
+                if now.timeIntervalSince(lastActivity) > idleTimeout {
+                    output = session.terminate(reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
+                } else {
+                    lastActivity = now
+                    output = session.received(bytes)
+                }
+            }
+            perform(output, context)
+        }
+        if let b = buffer, b.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
+    }
+
+    func perform(_ output: IMAPOutput, _ context: ChannelHandlerContext) {
+        for note in output.notes { connection.record(note.event, note.detail) }
+        if !output.responses.isEmpty, !closed {
+            var out = context.channel.allocator.buffer(capacity: 256)
+            for response in output.responses { out.writeBytes(response.encoded()) }
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            writable = context.channel.isWritable
+        }
+        switch output.after {
+        case .none: break
+        case .startTLS:
+            // The plaintext fence: bytes pipelined after STARTTLS were read before TLS existed; drop them.
+            let dropped = buffer?.readableBytes ?? 0
+            buffer = nil
+            framer.reset()
+            if dropped > 0 { connection.record("starttls.discarded", ["bytes": String(dropped)]) }
+            do {
+                try connection.startTLS(on: context.channel)
+            } catch {
+                connection.record("starttls.failed", ["error": "\(error)"])
+                close(context)
+            }
+        case .close:
+            close(context)
+        case .watch(let mailbox, let folder):
+            unwatch()
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            subscription = store.subscribe(mailbox: mailbox, folder: folder) { _ in
+                loop.execute {
+                    let h = handler.value
+                    guard !h.closed else { return }
+                    h.perform(h.session.folderChanged(), ctx.value)
+                }
+            }
+        case .unwatch:
+            unwatch()
         }
     }
 
-    enum Next { case go, stop }
-
-    func handle(_ ctx: ChannelHandlerContext, _ line: String) -> Next {
-        if let tag = pendingAuthenticateTag {
-            pendingAuthenticateTag = nil
-            if line == "*" {
-                send(ctx, "\(tag) BAD AUTHENTICATE cancelled.")
-                return .go
-            }
-            authenticate(ctx, tag: tag, initialResponse: line)
-            return .go
-        }
-        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
-        guard parts.count >= 2 else {
-            send(ctx, "\(parts.first ?? "*") BAD Command Error. 10")
-            return .go
-        }
-        let tag = parts[0]
-        let command = parts[1].uppercased()
-        let argument = parts.count > 2 ? parts[2] : ""
-        context.record("command", ["command": command])
-        switch command {
-        case "CAPABILITY":
-            send(ctx, "* CAPABILITY \(capabilities)")
-            send(ctx, "\(tag) OK CAPABILITY completed.")
-        case "NOOP":
-            send(ctx, "\(tag) OK NOOP completed.")
-        case "ID":
-            send(ctx, "* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")")
-            send(ctx, "\(tag) OK ID completed.")
-        case "LOGOUT":
-            send(ctx, "* BYE Microsoft Exchange Server IMAP4 server signing off.")
-            send(ctx, "\(tag) OK LOGOUT completed.")
-            ctx.close(promise: nil)
-            return .stop
-        case "STARTTLS":
-            guard !tlsActive else {
-                send(ctx, "\(tag) BAD Command received in Invalid state.")
-                return .go
-            }
-            send(ctx, "\(tag) OK Begin TLS negotiation now.")
-            tlsActive = true
-            do { try context.startTLS(on: ctx.channel) } catch { ctx.close(promise: nil) }
-            // Bytes pipelined after STARTTLS are discarded (plaintext injection).
-            return .stop
-        case "AUTHENTICATE":
-            guard tlsActive else {
-                send(ctx, "\(tag) BAD Command received in Invalid state.")
-                return .go
-            }
-            let words = argument.split(separator: " ").map(String.init)
-            guard words.first?.uppercased() == "XOAUTH2" else {
-                context.record("auth.failed", ["reason": MailAuthFailure.basicAuthDisabled.rawValue])
-                send(ctx, "\(tag) NO AUTHENTICATE failed.")
-                return .go
-            }
-            if words.count > 1 {
-                authenticate(ctx, tag: tag, initialResponse: words[1])
-            } else {
-                pendingAuthenticateTag = tag
-                send(ctx, "+ ")
-            }
-        case "LOGIN":
-            context.record("auth.failed", ["reason": MailAuthFailure.basicAuthDisabled.rawValue])
-            send(ctx, "\(tag) NO LOGIN failed.")
-        default:
-            if notConnected {
-                send(ctx, "\(tag) BAD User is authenticated but not connected.")
-            } else if authenticated {
-                send(ctx, "\(tag) BAD \(command) is not implemented by this exomock version.")
-            } else {
-                send(ctx, "\(tag) BAD Command received in Invalid state.")
-            }
-        }
-        return .go
+    func unwatch() {
+        if let s = subscription { store.unsubscribe(s) }
+        subscription = nil
     }
 
-    func authenticate(_ ctx: ChannelHandlerContext, tag: String, initialResponse: String) {
-        switch XOAUTH2Credentials.parse(base64: initialResponse) {
-        case .failure(let error):
-            context.record("auth.failed", ["reason": MailAuthFailure.malformedSASL.rawValue, "detail": error.rawValue])
-            send(ctx, "\(tag) NO AUTHENTICATE failed.")
-        case .success(let credentials):
-            switch server.authenticator.authenticate(credentials, service: .imap) {
-            case .granted(let grant):
-                authenticated = true
-                context.record("auth.succeeded", ["mailbox": grant.mailbox, "principal": grant.principal])
-                send(ctx, "\(tag) OK AUTHENTICATE completed.")
-            case .rejected(let failure, let detail):
-                context.record("auth.failed", ["reason": failure.rawValue, "detail": detail])
-                send(ctx, "\(tag) NO AUTHENTICATE failed.")
-            case .authenticatedNotConnected(let failure, let detail):
-                authenticated = true
-                notConnected = true
-                context.record("auth.not_connected", ["reason": failure.rawValue, "detail": detail])
-                send(ctx, "\(tag) OK AUTHENTICATE completed.")
-            }
+    func close(_ context: ChannelHandlerContext) {
+        guard !closed else { return }
+        closed = true
+        buffer = nil
+        idleTimer?.cancel()
+        unwatch()
+        session.connectionClosed()
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is Shutdown {
+            perform(session.terminate(reason: "server shutting down"), context)
+            close(context)
+            return
         }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        unwatch()
+        session.connectionClosed()
+        closed = true
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection.record("connection.error", ["error": "\(error)"])
+        close(context)
     }
 }
+
+@available(*, unavailable)
+extension IMAPConnectionHandler: Sendable {}

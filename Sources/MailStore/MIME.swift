@@ -1,3 +1,5 @@
+import ExomockLimits
+
 // Just enough RFC 5322 / MIME (RFC 2045, 2046) parsing for IMAP's ENVELOPE, BODYSTRUCTURE and
 // BODY[section]: header fields, content types with parameters, multipart boundaries, and
 // message/rfc822 encapsulation. Works on byte offsets into the raw message; never copies bodies.
@@ -49,7 +51,7 @@ public struct MIMEEntity: Sendable, Equatable {
     public var transferEncoding: String { (field("Content-Transfer-Encoding")?.trimmed ?? "7bit").uppercased() }
 
     /// Parses a whole message.
-    public static func parse(_ raw: [UInt8], maximumDepth: Int = 32) -> MIMEEntity {
+    public static func parse(_ raw: [UInt8], maximumDepth: Int = Limits.mimeMaximumNestingDepth) -> MIMEEntity {
         parse(raw, range: 0..<raw.count, defaultType: ("text", "plain"), depth: 0, maximumDepth: maximumDepth)
     }
 
@@ -67,8 +69,9 @@ public struct MIMEEntity: Sendable, Equatable {
             }
             entity.parameters = parsed.parameters
         }
-        if entity.type == "text", entity.parameter("charset") == nil, entity.field("Content-Type") == nil {
-            entity.parameters = [("charset", "us-ascii")]
+        if entity.type == "text", entity.parameter("charset") == nil {
+            // RFC 2045 §5.2: text without a charset is US-ASCII; BODYSTRUCTURE shows it, as Dovecot does.
+            entity.parameters.append(("charset", "us-ascii"))
         }
         guard depth < maximumDepth else { return entity }
         if entity.isMultipart, let boundary = entity.parameter("boundary"), !boundary.isEmpty {
@@ -125,7 +128,7 @@ public struct MIMEEntity: Sendable, Equatable {
     }
 
     /// Lines in `range`, without their CRLF.
-    static func lines(_ raw: [UInt8], _ range: Range<Int>) -> [ArraySlice<UInt8>] {
+    public static func lines(_ raw: [UInt8], _ range: Range<Int>) -> [ArraySlice<UInt8>] {
         var result: [ArraySlice<UInt8>] = []
         var start = range.lowerBound
         var i = range.lowerBound
@@ -164,6 +167,12 @@ public struct MIMEEntity: Sendable, Equatable {
             {
                 let rest = content.lowerBound + 2 + boundary.count
                 let close = rest + 1 < content.upperBound && raw[rest] == 45 && raw[rest + 1] == 45
+                // Only transport padding may follow the boundary (RFC 2046 §5.1.1): `--b1` must not match `--b10`.
+                let padding = (close ? rest + 2 : rest)..<content.upperBound
+                guard padding.allSatisfy({ raw[$0] == 32 || raw[$0] == 9 }) else {
+                    lineStart = next
+                    continue
+                }
                 // The CRLF before the delimiter line belongs to it.
                 var start = lineStart
                 if start >= range.lowerBound + 2, raw[start - 1] == 10, raw[start - 2] == 13 { start -= 2 }

@@ -398,7 +398,11 @@ public final class MailStore: Sendable {
     /// (line ends normalised to CRLF), dated now on the virtual clock, unread.
     @discardableResult
     public func append(toMailbox mailbox: String, rawMessage: [UInt8]) throws(MailStoreError) -> (uidValidity: UInt32, uid: UInt32) {
-        try append(mailbox: mailbox, folder: "Inbox", rawMessage: Self.normalizeLineEnds(rawMessage))
+        // Refuse an oversized message before copying it to normalise line ends.
+        guard rawMessage.count <= Limits.scenarioMaximumMessageSize else {
+            throw .messageTooLarge(size: rawMessage.count, limit: Limits.scenarioMaximumMessageSize)
+        }
+        return try append(mailbox: mailbox, folder: "Inbox", rawMessage: Self.normalizeLineEnds(rawMessage))
     }
 
     public enum FlagOperation: Sendable, Equatable {

@@ -104,8 +104,14 @@ public final class POP3Server: MailProtocolServer {
 }
 
 /// Drives one `POP3Session`: frames bytes, performs the session's effects, writes responses.
-final class POP3ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Back-pressure: a client that pipelines commands (say 1,000 × `RETR 1` of a 35 MB message) without
+/// reading the answers must not make the server buffer gigabytes. Frames wait in `pending` while the
+/// channel is not writable, and no further `read` is issued until they are all answered, so at most one
+/// read's worth of frames (plus one line in the framer) is held per connection.
+final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let server: POP3Server
@@ -116,8 +122,11 @@ final class POP3ConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var finished = false
     private var lastActivity: Date
     private var idleTask: RepeatedTask?
-    /// Set by an STLS upgrade: stop processing frames already cut from plaintext.
-    private var discardPlaintext = false
+    /// Frames read but not yet answered (waiting for the channel to become writable again).
+    private var pending: [POP3Frame] = []
+    private var pendingStart = 0
+    /// A `read` was asked for while frames were pending; issued once they are answered.
+    private var readHeld = false
 
     init(server: POP3Server, connection: ConnectionContext, session: POP3Session) {
         self.server = server
@@ -171,15 +180,44 @@ final class POP3ConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard !finished else { return }
-        discardPlaintext = false
         lastActivity = connection.clock.now()
-        for frame in framer.feed(buffer: &buffer) {
-            if finished || discardPlaintext { break }
+        pending.append(contentsOf: framer.feed(buffer: &buffer))
+        processPending(context: context)
+    }
+
+    /// Answers pending frames while the channel can take more output.
+    private func processPending(context: ChannelHandlerContext) {
+        while pendingStart < pending.count, !finished, context.channel.isWritable {
+            let frame = pending[pendingStart]
+            pendingStart += 1
             perform(session.received(frame), context: context)
         }
-        if discardPlaintext { framer.reset() }
+        if pendingStart >= pending.count || finished {
+            pending.removeAll(keepingCapacity: true)
+            pendingStart = 0
+        }
         context.flush()
+        if pending.isEmpty, readHeld, !finished {
+            readHeld = false
+            context.read()
+        }
     }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { processPending(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pending.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Frames still waiting for an answer (tests).
+    var pendingFrameCount: Int { pending.count - pendingStart }
 
     func channelInactive(context: ChannelHandlerContext) {
         finish(context: context)
@@ -223,7 +261,10 @@ final class POP3ConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 context.flush()
                 do {
                     try connection.startTLS(on: context.channel)
-                    discardPlaintext = true
+                    // Plaintext pipelined after STLS is never read as a command.
+                    pending.removeAll(keepingCapacity: true)
+                    pendingStart = 0
+                    framer.reset()
                 } catch {
                     connection.record("tls.failed", ["error": String(describing: error)])
                     finished = true

@@ -1,0 +1,595 @@
+import ExomockLimits
+
+// Parses one framed command (literals inline) into a `TaggedCommand`. The tag is read first, so any
+// later failure becomes `<tag> BAD <text>`. Nesting (parenthesised lists, SEARCH NOT/OR) is capped at
+// `Limits.imapMaximumNestingDepth`; nothing recurses on client input beyond that.
+//
+// Error texts: Exchange Online answers unknown commands with `BAD Command Error. 12` and bad arguments
+// with `BAD Command Argument Error. 11` (UNCONFIRMED, from client logs); exomock keeps those prefixes
+// and adds what was wrong.
+
+public struct IMAPParser: Sendable {
+    public let maximumDepth: Int
+
+    public init(maximumDepth: Int = Limits.imapMaximumNestingDepth) {
+        self.maximumDepth = maximumDepth
+    }
+
+    public static let unknownCommandPrefix = "Command Error. 12"
+    public static let argumentErrorPrefix = "Command Argument Error. 11"
+
+    public func parse(_ bytes: [UInt8]) -> Result<TaggedCommand, IMAPParseError> {
+        var cursor = Cursor(bytes: bytes, maximumDepth: maximumDepth)
+        let tagBytes = cursor.take { IMAPGrammar.isTagChar($0) }
+        guard !tagBytes.isEmpty else {
+            return .failure(IMAPParseError(tag: "*", text: "\(Self.unknownCommandPrefix) The command has no tag; start each command with a tag such as a1."))
+        }
+        let tag = String(decoding: tagBytes, as: UTF8.self)
+        guard cursor.skipSpace() else {
+            return .failure(IMAPParseError(tag: tag, text: "\(Self.unknownCommandPrefix) Expected a space and a command after the tag."))
+        }
+        do throws(Failure) {
+            let command = try parseCommand(&cursor)
+            guard cursor.atEnd else {
+                throw Failure.argument("unexpected text after the command's arguments")
+            }
+            return .success(TaggedCommand(tag: tag, command: command))
+        } catch {
+            switch error {
+            case .unknown(let name):
+                return .failure(IMAPParseError(tag: tag, text: "\(Self.unknownCommandPrefix) Unknown command \(name)."))
+            case .argument(let text):
+                return .failure(IMAPParseError(tag: tag, text: "\(Self.argumentErrorPrefix) \(text.prefix(1).uppercased() + text.dropFirst())."))
+            case .tooDeep:
+                return .failure(IMAPParseError(
+                    tag: tag, text: "\(Self.argumentErrorPrefix) Nesting deeper than \(maximumDepth) levels (Limits.imapMaximumNestingDepth)."))
+            }
+        }
+    }
+
+    enum Failure: Error {
+        case unknown(String)
+        case argument(String)
+        case tooDeep
+    }
+
+    struct Cursor {
+        let bytes: [UInt8]
+        var index = 0
+        var depth = 0
+        let maximumDepth: Int
+
+        init(bytes: [UInt8], maximumDepth: Int) {
+            self.bytes = bytes
+            self.maximumDepth = maximumDepth
+        }
+
+        var atEnd: Bool { index >= bytes.count }
+        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        mutating func take(while predicate: (UInt8) -> Bool) -> ArraySlice<UInt8> {
+            let start = index
+            while index < bytes.count, predicate(bytes[index]) { index += 1 }
+            return bytes[start..<index]
+        }
+
+        mutating func skipSpace() -> Bool {
+            guard peek == 32 else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func expectSpace(_ what: String) throws(Failure) {
+            guard skipSpace() else { throw .argument("expected a space before \(what)") }
+        }
+
+        mutating func consume(_ byte: UInt8) -> Bool {
+            guard peek == byte else { return false }
+            index += 1
+            return true
+        }
+
+        /// Case-insensitive keyword match (does not consume on mismatch).
+        mutating func consumeKeyword(_ word: String) -> Bool {
+            let w = Array(word.utf8)
+            guard index + w.count <= bytes.count else { return false }
+            for (i, c) in w.enumerated() where Self.upper(bytes[index + i]) != c { return false }
+            index += w.count
+            return true
+        }
+
+        static func upper(_ b: UInt8) -> UInt8 { b >= 97 && b <= 122 ? b - 32 : b }
+
+        mutating func enter() throws(Failure) {
+            depth += 1
+            if depth > maximumDepth { throw .tooDeep }
+        }
+
+        mutating func leave() { depth -= 1 }
+
+        mutating func atom() throws(Failure) -> String {
+            let a = take { IMAPGrammar.isAtomChar($0) }
+            guard !a.isEmpty else { throw .argument("expected an atom at byte \(index + 1)") }
+            return String(decoding: a, as: UTF8.self)
+        }
+
+        /// quoted: `"..."` with `\"` and `\\` escapes; no CR/LF.
+        mutating func quoted() throws(Failure) -> [UInt8] {
+            guard consume(34) else { throw .argument("expected a quoted string") }
+            var out: [UInt8] = []
+            while let b = peek {
+                index += 1
+                switch b {
+                case 34: return out
+                case 92:
+                    guard let e = peek, e == 34 || e == 92 else { throw .argument("bad escape in a quoted string") }
+                    out.append(e)
+                    index += 1
+                case 13, 10: throw .argument("line break inside a quoted string")
+                default: out.append(b)
+                }
+            }
+            throw .argument("unterminated quoted string")
+        }
+
+        /// literal: `{n}` or `{n+}` CRLF then n bytes (the framer has checked n against the limit).
+        mutating func literal() throws(Failure) -> [UInt8] {
+            guard consume(UInt8(ascii: "{")) else { throw .argument("expected a literal") }
+            let digits = take { $0 >= 48 && $0 <= 57 }
+            _ = consume(UInt8(ascii: "+"))
+            guard !digits.isEmpty, digits.count <= 10, consume(UInt8(ascii: "}")) else { throw .argument("bad literal header") }
+            _ = consume(13)
+            guard consume(10) else { throw .argument("literal header not followed by CRLF") }
+            let n = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+            guard index + n <= bytes.count else { throw .argument("literal shorter than announced") }
+            defer { index += n }
+            return Array(bytes[index..<(index + n)])
+        }
+
+        mutating func string() throws(Failure) -> [UInt8] {
+            if peek == 34 { return try quoted() }
+            if peek == UInt8(ascii: "{") { return try literal() }
+            throw .argument("expected a string")
+        }
+
+        mutating func astring() throws(Failure) -> String {
+            if peek == 34 || peek == UInt8(ascii: "{") { return String(decoding: try string(), as: UTF8.self) }
+            let a = take { IMAPGrammar.isAStringChar($0) }
+            guard !a.isEmpty else { throw .argument("expected a name or string at byte \(index + 1)") }
+            return String(decoding: a, as: UTF8.self)
+        }
+
+        mutating func nstring() throws(Failure) -> String? {
+            if consumeKeyword("NIL") { return nil }
+            return String(decoding: try string(), as: UTF8.self)
+        }
+
+        /// list-mailbox: atom with `%` and `*` allowed, or a string.
+        mutating func listMailbox() throws(Failure) -> String {
+            if peek == 34 || peek == UInt8(ascii: "{") { return String(decoding: try string(), as: UTF8.self) }
+            let a = take { IMAPGrammar.isAStringChar($0) || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "*") }
+            guard !a.isEmpty else { throw .argument("expected a mailbox pattern") }
+            return String(decoding: a, as: UTF8.self)
+        }
+
+        mutating func number() throws(Failure) -> Int {
+            let d = take { $0 >= 48 && $0 <= 57 }
+            guard !d.isEmpty, d.count <= 10 else { throw .argument("expected a number") }
+            let n = d.reduce(0) { $0 * 10 + Int($1 - 48) }
+            guard n <= Int(UInt32.max) else { throw .argument("number out of range") }
+            return n
+        }
+
+        mutating func nzNumber() throws(Failure) -> UInt32 {
+            let n = try number()
+            guard n > 0 else { throw .argument("message numbers and UIDs start at 1") }
+            return UInt32(n)
+        }
+
+        mutating func sequenceSet() throws(Failure) -> SequenceSet {
+            var ranges: [SequenceSet.ClosedRangeOfNumbers] = []
+            repeat {
+                let first = try seqNumber()
+                var last = first
+                if consume(UInt8(ascii: ":")) { last = try seqNumber() }
+                ranges.append(.init(first, last))
+            } while consume(UInt8(ascii: ","))
+            return SequenceSet(ranges)
+        }
+
+        mutating func seqNumber() throws(Failure) -> SequenceNumber {
+            if consume(UInt8(ascii: "*")) { return .last }
+            guard let p = peek, p >= 48, p <= 57 else { throw .argument("bad sequence set: expected a number or *") }
+            return .number(try nzNumber())
+        }
+
+        static let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+        /// date: `1-Feb-1994` or `"1-Feb-1994"`.
+        mutating func date() throws(Failure) -> IMAPDate {
+            let q = consume(34)
+            let d = try dateText()
+            if q, !consume(34) { throw .argument("unterminated quoted date") }
+            return d
+        }
+
+        mutating func dateText() throws(Failure) -> IMAPDate {
+            let day = take { $0 >= 48 && $0 <= 57 }
+            guard (1...2).contains(day.count), consume(UInt8(ascii: "-")) else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
+            let mon = take { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+            guard let m = Self.months.firstIndex(of: String(decoding: mon.map(Self.upper), as: UTF8.self)), consume(UInt8(ascii: "-"))
+            else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
+            let year = take { $0 >= 48 && $0 <= 57 }
+            guard year.count == 4 else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
+            let dd = day.reduce(0) { $0 * 10 + Int($1 - 48) }
+            guard (1...31).contains(dd) else { throw .argument("bad date: day out of range") }
+            return IMAPDate(year: year.reduce(0) { $0 * 10 + Int($1 - 48) }, month: m + 1, day: dd)
+        }
+
+        /// date-time: `"dd-Mon-yyyy hh:mm:ss +zzzz"` (day may be space-padded).
+        mutating func dateTime() throws(Failure) -> IMAPDateTime {
+            let text = try quoted()
+            var inner = Cursor(bytes: text.first == 32 ? Array(text.dropFirst()) : text, maximumDepth: 1)
+            let bad = Failure.argument("bad date-time: use \"dd-Mon-yyyy hh:mm:ss +zzzz\"")
+            guard let date = try? inner.dateText(), inner.consume(32) else { throw bad }
+            func two(_ c: inout Cursor) throws(Failure) -> Int {
+                let d = c.take { $0 >= 48 && $0 <= 57 }
+                guard d.count == 2 else { throw bad }
+                return d.reduce(0) { $0 * 10 + Int($1 - 48) }
+            }
+            let h = try two(&inner)
+            guard inner.consume(58) else { throw bad }
+            let mi = try two(&inner)
+            guard inner.consume(58) else { throw bad }
+            let s = try two(&inner)
+            guard inner.consume(32), let sign = inner.peek, sign == 43 || sign == 45 else { throw bad }
+            inner.index += 1
+            let z = inner.take { $0 >= 48 && $0 <= 57 }
+            guard z.count == 4, inner.atEnd, h < 24, mi < 60, s < 61 else { throw bad }
+            let zv = z.reduce(0) { $0 * 10 + Int($1 - 48) }
+            let minutes = (zv / 100) * 60 + zv % 100
+            return IMAPDateTime(date: date, hour: h, minute: mi, second: s, zoneMinutes: sign == 45 ? -minutes : minutes)
+        }
+
+        mutating func flagList() throws(Failure) -> [String] {
+            guard consume(UInt8(ascii: "(")) else { throw .argument("expected a parenthesised flag list") }
+            var flags: [String] = []
+            while !consume(UInt8(ascii: ")")) {
+                if !flags.isEmpty { try expectSpace("the next flag") }
+                flags.append(try flag())
+            }
+            return flags
+        }
+
+        mutating func flag() throws(Failure) -> String {
+            let backslash = consume(92)
+            let a = take { IMAPGrammar.isAtomChar($0) }
+            guard !a.isEmpty else { throw .argument("expected a flag such as \\Seen") }
+            return (backslash ? "\\" : "") + String(decoding: a, as: UTF8.self)
+        }
+    }
+
+    // MARK: Commands
+
+    func parseCommand(_ c: inout Cursor) throws(Failure) -> IMAPCommand {
+        let nameBytes = c.take { IMAPGrammar.isAtomChar($0) }
+        let name = String(decoding: nameBytes.map(Cursor.upper), as: UTF8.self)
+        switch name {
+        case "CAPABILITY": return .capability
+        case "NOOP": return .noop
+        case "LOGOUT": return .logout
+        case "STARTTLS": return .startTLS
+        case "NAMESPACE": return .namespace
+        case "IDLE": return .idle
+        case "CHECK": return .check
+        case "CLOSE": return .close
+        case "UNSELECT": return .unselect
+        case "EXPUNGE": return .expunge
+        case "ID":
+            try c.expectSpace("the ID parameters")
+            if c.consumeKeyword("NIL") { return .id(nil) }
+            guard c.consume(UInt8(ascii: "(")) else { throw .argument("ID takes NIL or a parenthesised list") }
+            var pairs: [IDPair] = []
+            while !c.consume(UInt8(ascii: ")")) {
+                if !pairs.isEmpty { try c.expectSpace("the next ID field") }
+                let key = String(decoding: try c.string(), as: UTF8.self)
+                try c.expectSpace("the ID value")
+                pairs.append(IDPair(key: key, value: try c.nstring()))
+                if pairs.count > 30 { throw .argument("ID has more than 30 fields (RFC 2971)") }
+            }
+            return .id(pairs)
+        case "AUTHENTICATE":
+            try c.expectSpace("the SASL mechanism")
+            let mechanism = try c.atom().uppercased()
+            var initial: String?
+            if c.skipSpace() {
+                let ir = c.take { $0 > 32 && $0 < 127 }
+                guard !ir.isEmpty else { throw .argument("empty SASL initial response") }
+                initial = String(decoding: ir, as: UTF8.self)
+            }
+            return .authenticate(mechanism: mechanism, initialResponse: initial)
+        case "LOGIN":
+            try c.expectSpace("the user name")
+            let user = try c.astring()
+            try c.expectSpace("the password")
+            return .login(user: user, password: try c.astring())
+        case "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE":
+            try c.expectSpace("the mailbox name")
+            let mailbox = try c.astring()
+            switch name {
+            case "SELECT": return .select(mailbox)
+            case "EXAMINE": return .examine(mailbox)
+            case "CREATE": return .create(mailbox)
+            case "DELETE": return .delete(mailbox)
+            case "SUBSCRIBE": return .subscribe(mailbox)
+            default: return .unsubscribe(mailbox)
+            }
+        case "RENAME":
+            try c.expectSpace("the old mailbox name")
+            let from = try c.astring()
+            try c.expectSpace("the new mailbox name")
+            return .rename(from: from, to: try c.astring())
+        case "LIST", "LSUB":
+            try c.expectSpace("the reference name")
+            let reference = try c.astring()
+            try c.expectSpace("the mailbox pattern")
+            let pattern = try c.listMailbox()
+            return name == "LIST" ? .list(reference: reference, pattern: pattern) : .lsub(reference: reference, pattern: pattern)
+        case "STATUS":
+            try c.expectSpace("the mailbox name")
+            let mailbox = try c.astring()
+            try c.expectSpace("the status items")
+            guard c.consume(UInt8(ascii: "(")) else { throw .argument("STATUS items must be in parentheses") }
+            var items: [StatusAttribute] = []
+            while !c.consume(UInt8(ascii: ")")) {
+                if !items.isEmpty { try c.expectSpace("the next status item") }
+                let a = try c.atom().uppercased()
+                guard let item = StatusAttribute(rawValue: a) else { throw .argument("unknown STATUS item \(a)") }
+                items.append(item)
+            }
+            guard !items.isEmpty else { throw .argument("STATUS needs at least one item") }
+            return .status(mailbox, items)
+        case "APPEND":
+            try c.expectSpace("the mailbox name")
+            let mailbox = try c.astring()
+            try c.expectSpace("the message")
+            var flags: [String] = []
+            var date: IMAPDateTime?
+            if c.peek == UInt8(ascii: "(") {
+                flags = try c.flagList()
+                try c.expectSpace("the message")
+            }
+            if c.peek == 34 {
+                date = try c.dateTime()
+                try c.expectSpace("the message")
+            }
+            guard c.peek == UInt8(ascii: "{") else { throw .argument("APPEND needs the message as a literal {size}") }
+            return .append(mailbox: mailbox, flags: flags, date: date, message: try c.literal())
+        case "SEARCH": return try search(&c, uid: false)
+        case "FETCH": return try fetch(&c, uid: false)
+        case "STORE": return try store(&c, uid: false)
+        case "COPY", "MOVE":
+            try c.expectSpace("the sequence set")
+            let set = try c.sequenceSet()
+            try c.expectSpace("the destination mailbox")
+            let destination = try c.astring()
+            return name == "COPY" ? .copy(set, destination, uid: false) : .move(set, destination, uid: false)
+        case "UID":
+            try c.expectSpace("the UID command")
+            let sub = String(decoding: c.take { IMAPGrammar.isAtomChar($0) }.map(Cursor.upper), as: UTF8.self)
+            switch sub {
+            case "SEARCH": return try search(&c, uid: true)
+            case "FETCH": return try fetch(&c, uid: true)
+            case "STORE": return try store(&c, uid: true)
+            case "COPY", "MOVE":
+                try c.expectSpace("the UID set")
+                let set = try c.sequenceSet()
+                try c.expectSpace("the destination mailbox")
+                let destination = try c.astring()
+                return sub == "COPY" ? .copy(set, destination, uid: true) : .move(set, destination, uid: true)
+            case "EXPUNGE":
+                try c.expectSpace("the UID set")
+                return .uidExpunge(try c.sequenceSet())
+            default: throw .unknown("UID \(sub.prefix(32))")
+            }
+        case "": throw .unknown("(empty)")
+        default: throw .unknown(String(name.prefix(32)))
+        }
+    }
+
+    func search(_ c: inout Cursor, uid: Bool) throws(Failure) -> IMAPCommand {
+        try c.expectSpace("the search keys")
+        var charset: String?
+        if c.consumeKeyword("CHARSET ") {
+            charset = try c.astring()
+            try c.expectSpace("the search keys")
+        }
+        var keys: [SearchKey] = [try searchKey(&c)]
+        while c.skipSpace() { keys.append(try searchKey(&c)) }
+        return .search(charset: charset, keys.count == 1 ? keys[0] : .and(keys), uid: uid)
+    }
+
+    func searchKey(_ c: inout Cursor) throws(Failure) -> SearchKey {
+        try c.enter()
+        defer { c.leave() }
+        if c.consume(UInt8(ascii: "(")) {
+            var keys: [SearchKey] = [try searchKey(&c)]
+            while c.skipSpace() { keys.append(try searchKey(&c)) }
+            guard c.consume(UInt8(ascii: ")")) else { throw .argument("unbalanced parentheses in SEARCH") }
+            return keys.count == 1 ? keys[0] : .and(keys)
+        }
+        if let p = c.peek, (p >= 48 && p <= 57) || p == UInt8(ascii: "*") { return .sequence(try c.sequenceSet()) }
+        let word = try c.atom().uppercased()
+        func arg() throws(Failure) -> String {
+            try c.expectSpace("the \(word) argument")
+            return try c.astring()
+        }
+        func dateArg() throws(Failure) -> IMAPDate {
+            try c.expectSpace("the \(word) date")
+            return try c.date()
+        }
+        switch word {
+        case "ALL": return .all
+        case "ANSWERED": return .answered
+        case "DELETED": return .deleted
+        case "FLAGGED": return .flagged
+        case "SEEN": return .seen
+        case "DRAFT": return .draft
+        case "RECENT": return .recent
+        case "NEW": return .new
+        case "OLD": return .old
+        case "UNANSWERED": return .unanswered
+        case "UNDELETED": return .undeleted
+        case "UNFLAGGED": return .unflagged
+        case "UNSEEN": return .unseen
+        case "UNDRAFT": return .undraft
+        case "KEYWORD":
+            try c.expectSpace("the keyword")
+            return .keyword(try c.atom())
+        case "UNKEYWORD":
+            try c.expectSpace("the keyword")
+            return .unkeyword(try c.atom())
+        case "SINCE": return .since(try dateArg())
+        case "BEFORE": return .before(try dateArg())
+        case "ON": return .on(try dateArg())
+        case "SENTSINCE": return .sentSince(try dateArg())
+        case "SENTBEFORE": return .sentBefore(try dateArg())
+        case "SENTON": return .sentOn(try dateArg())
+        case "FROM": return .from(try arg())
+        case "TO": return .to(try arg())
+        case "CC": return .cc(try arg())
+        case "BCC": return .bcc(try arg())
+        case "SUBJECT": return .subject(try arg())
+        case "BODY": return .body(try arg())
+        case "TEXT": return .text(try arg())
+        case "HEADER":
+            let field = try arg()
+            try c.expectSpace("the HEADER value")
+            return .header(field, try c.astring())
+        case "LARGER", "SMALLER":
+            try c.expectSpace("the size")
+            let n = try c.number()
+            return word == "LARGER" ? .larger(n) : .smaller(n)
+        case "UID":
+            try c.expectSpace("the UID set")
+            return .uid(try c.sequenceSet())
+        case "NOT":
+            try c.expectSpace("the key to negate")
+            return .not(try searchKey(&c))
+        case "OR":
+            try c.expectSpace("the first OR key")
+            let a = try searchKey(&c)
+            try c.expectSpace("the second OR key")
+            return .or(a, try searchKey(&c))
+        default: throw .argument("unknown SEARCH key \(word.prefix(32))")
+        }
+    }
+
+    func fetch(_ c: inout Cursor, uid: Bool) throws(Failure) -> IMAPCommand {
+        try c.expectSpace("the sequence set")
+        let set = try c.sequenceSet()
+        try c.expectSpace("the FETCH items")
+        var items: [FetchAttribute] = []
+        if c.consume(UInt8(ascii: "(")) {
+            while !c.consume(UInt8(ascii: ")")) {
+                if !items.isEmpty { try c.expectSpace("the next FETCH item") }
+                items += try fetchAttribute(&c, allowMacro: false)
+                guard !c.atEnd else { throw .argument("unbalanced parentheses in FETCH") }
+            }
+            guard !items.isEmpty else { throw .argument("FETCH needs at least one item") }
+        } else {
+            items = try fetchAttribute(&c, allowMacro: true)
+        }
+        if uid, !items.contains(.uid) { items.insert(.uid, at: 0) }
+        return .fetch(set, items, uid: uid)
+    }
+
+    func fetchAttribute(_ c: inout Cursor, allowMacro: Bool) throws(Failure) -> [FetchAttribute] {
+        let word = String(decoding: c.take { IMAPGrammar.isAtomChar($0) && $0 != UInt8(ascii: "[") }.map(Cursor.upper), as: UTF8.self)
+        switch word {
+        case "ALL" where allowMacro: return [.flags, .internalDate, .rfc822Size, .envelope]
+        case "FAST" where allowMacro: return [.flags, .internalDate, .rfc822Size]
+        case "FULL" where allowMacro: return [.flags, .internalDate, .rfc822Size, .envelope, .bodyStructureNonExtensible]
+        case "FLAGS": return [.flags]
+        case "UID": return [.uid]
+        case "INTERNALDATE": return [.internalDate]
+        case "RFC822.SIZE": return [.rfc822Size]
+        case "RFC822": return [.rfc822]
+        case "RFC822.HEADER": return [.rfc822Header]
+        case "RFC822.TEXT": return [.rfc822Text]
+        case "ENVELOPE": return [.envelope]
+        case "BODYSTRUCTURE": return [.bodyStructure]
+        case "BODY", "BODY.PEEK":
+            guard c.consume(UInt8(ascii: "[")) else {
+                if word == "BODY" { return [.bodyStructureNonExtensible] }
+                throw .argument("BODY.PEEK needs a section in brackets")
+            }
+            let section = try self.section(&c)
+            var partial: PartialRange?
+            if c.consume(UInt8(ascii: "<")) {
+                let offset = try c.number()
+                guard c.consume(UInt8(ascii: ".")) else { throw .argument("partial fetch must be <offset.count>") }
+                let count = try c.number()
+                guard count > 0, c.consume(UInt8(ascii: ">")) else { throw .argument("partial fetch must be <offset.count> with count > 0") }
+                partial = PartialRange(offset: offset, count: count)
+            }
+            return [.body(section: section, peek: word == "BODY.PEEK", partial: partial)]
+        default: throw .argument("unknown FETCH item \(word.isEmpty ? "(empty)" : String(word.prefix(32)))")
+        }
+    }
+
+    func section(_ c: inout Cursor) throws(Failure) -> Section {
+        var parts: [Int] = []
+        var text: SectionText?
+        while let p = c.peek, p >= 48, p <= 57 {
+            let n = try c.number()
+            guard n > 0 else { throw .argument("section part numbers start at 1") }
+            parts.append(n)
+            if parts.count > maximumDepth { throw .tooDeep }
+            guard c.consume(UInt8(ascii: ".")) else { break }
+        }
+        if c.peek != UInt8(ascii: "]") {
+            let word = String(decoding: c.take { IMAPGrammar.isAtomChar($0) }.map(Cursor.upper), as: UTF8.self)
+            switch word {
+            case "HEADER": text = .header
+            case "TEXT": text = .text
+            case "MIME":
+                guard !parts.isEmpty else { throw .argument("MIME needs a part number, e.g. BODY[1.MIME]") }
+                text = .mime
+            case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
+                try c.expectSpace("the header field list")
+                guard c.consume(UInt8(ascii: "(")) else { throw .argument("header field list must be in parentheses") }
+                var fields: [String] = []
+                while !c.consume(UInt8(ascii: ")")) {
+                    if !fields.isEmpty { try c.expectSpace("the next header field") }
+                    fields.append(try c.astring())
+                    if fields.count > 256 { throw .argument("too many header fields") }
+                }
+                guard !fields.isEmpty else { throw .argument("header field list is empty") }
+                text = word == "HEADER.FIELDS" ? .headerFields(fields) : .headerFieldsNot(fields)
+            default: throw .argument("unknown section \(word.prefix(32))")
+            }
+        }
+        guard c.consume(UInt8(ascii: "]")) else { throw .argument("section must end with ]") }
+        return Section(part: parts, text: text)
+    }
+
+    func store(_ c: inout Cursor, uid: Bool) throws(Failure) -> IMAPCommand {
+        try c.expectSpace("the sequence set")
+        let set = try c.sequenceSet()
+        try c.expectSpace("the flag operation")
+        let mode: StoreMode
+        if c.consume(UInt8(ascii: "+")) { mode = .add } else if c.consume(UInt8(ascii: "-")) { mode = .remove } else { mode = .replace }
+        guard c.consumeKeyword("FLAGS") else { throw .argument("STORE takes FLAGS, +FLAGS or -FLAGS") }
+        let silent = c.consumeKeyword(".SILENT")
+        try c.expectSpace("the flags")
+        var flags: [String]
+        if c.peek == UInt8(ascii: "(") {
+            flags = try c.flagList()
+        } else {
+            flags = [try c.flag()]
+            while c.skipSpace() { flags.append(try c.flag()) }
+        }
+        return .store(set, mode, silent: silent, flags: flags, uid: uid)
+    }
+}
