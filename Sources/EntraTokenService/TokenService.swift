@@ -57,6 +57,7 @@ public final class TokenService: Sendable {
         router.get("/:tenant/discovery/v2.0/keys") { request, context in self.keys(request, context) }
         router.get("/:tenant/discovery/keys") { request, context in self.keys(request, context) }
         router.get("/:tenant/discovery/instance") { request, context in self.instanceDiscovery(request, context) }
+        router.get("/:tenant/userrealm/:user") { request, context in self.userRealm(request, context) }
     }
 
     /// Admin routes (plain HTTP on loopback, mounted by the runtime under its admin API):
@@ -464,6 +465,26 @@ public final class TokenService: Sendable {
         var response = json(.ok, f.json, requestID: requestID, noStore: false)
         response.headers[.cacheControl] = "max-age=86400, private"
         return response
+    }
+
+    /// Home-realm discovery (`/common/userrealm/{user}?api-version=1.0`), which MSAL asks before a
+    /// password grant: every scenario user is a cloud-only (`Managed`) account.
+    func userRealm(_ request: Request, _ context: BasicRequestContext) -> Response {
+        let requestID = ids.guid("trace")
+        let user = context.parameters.get("user")?.removingPercentEncoding ?? ""
+        let domain = user.split(separator: "@").last.map { $0.lowercased() } ?? ""
+        let tenant = issuer.scenario.tenant(forAddress: user)
+        var f = OrderedFields()
+        f.add("ver", "1.0")
+        if let tenant, tenant.cloud == cloud.name {
+            f.add("account_type", "Managed")
+            f.add("domain_name", domain)
+        } else {
+            f.add("account_type", "Unknown")
+        }
+        f.add("cloud_instance_name", String(cloud.authorityHost.dropFirst("login.".count)))
+        f.add("cloud_audience_urn", "urn:federation:MicrosoftOnline")
+        return json(.ok, f.json, requestID: requestID, noStore: false)
     }
 
     // MARK: Admin

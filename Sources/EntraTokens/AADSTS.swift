@@ -206,7 +206,7 @@ public enum AADSTSCatalogue {
             # Token service errors
 
             Every error exomock's token service answers with, rendered from `AADSTSCatalogue.entries`
-            (`Sources/EntraTokens/AADSTS.swift`). A test (`ErrorsDocTests`) fails when this file and the table drift.
+            (`Sources/EntraTokens/AADSTS.swift`). A test (`CatalogueTests`) fails when this file and the table drift.
 
             Error bodies are JSON in Microsoft's field order: `error`, `error_description`
             (`AADSTSnnnn: text\\r\\nTrace ID: ..\\r\\nCorrelation ID: ..\\r\\nTimestamp: ..`), `error_codes`, `timestamp`,

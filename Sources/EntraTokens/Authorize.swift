@@ -56,7 +56,7 @@ extension TokenIssuer {
 
     func validateAuthorize(_ p: [String: String], tenantSegment: String) -> Result<ValidatedAuthorize, Stop> {
         let tenant: TenantSelection
-        switch resolveTenant(tenantSegment) {
+        switch resolveTenant(tenantSegment, clientID: p["client_id"]) {
         case .success(let t): tenant = t
         case .failure(let e): return .failure(Stop(outcome: .errorPage(e)))
         }

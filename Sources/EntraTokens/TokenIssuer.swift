@@ -126,10 +126,15 @@ public struct TokenIssuer: Sendable {
     }
 
     /// Resolves the `{tenant}` path segment.
-    public func resolveTenant(_ segment: String) -> Result<TenantSelection, EntraError> {
+    /// `consumers` is for Microsoft accounts only: a known work-account app gets AADSTS9002331, anything
+    /// else AADSTS90002.
+    public func resolveTenant(_ segment: String, clientID: String? = nil) -> Result<TenantSelection, EntraError> {
         let lower = segment.lowercased()
         if lower == "common" || lower == "organizations" { return .success(.multi(lower)) }
         if lower == "consumers" {
+            if let clientID, let app = scenario.app(clientID: clientID), scenario.tenant(app.tenant)?.cloud == cloud.name {
+                return .failure(EntraError("consumersNotSupported", ["appid": app.clientID, "name": app.name]))
+            }
             return .failure(EntraError("tenantNotFound", ["tenant": "consumers"]))
         }
         guard Self.isGUID(lower) || Self.isDNSName(lower) else {
@@ -341,7 +346,7 @@ public struct TokenIssuer: Sendable {
         -> Result<TokenGrant, EntraError>
     {
         let tenant: TenantSelection
-        switch resolveTenant(tenantSegment) {
+        switch resolveTenant(tenantSegment, clientID: form["client_id"] ?? basicAuth?.id) {
         case .success(let t): tenant = t
         case .failure(let e): return .failure(e)
         }
@@ -518,7 +523,7 @@ public struct TokenIssuer: Sendable {
     /// `POST /devicecode`: the device code response, in Microsoft's order.
     public func startDeviceCode(form: [String: String], tenantSegment: String) -> Result<CanonicalJSON, EntraError> {
         let tenant: TenantSelection
-        switch resolveTenant(tenantSegment) {
+        switch resolveTenant(tenantSegment, clientID: form["client_id"]) {
         case .success(let t): tenant = t
         case .failure(let e): return .failure(e)
         }
