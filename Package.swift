@@ -144,7 +144,7 @@ let package = Package(
         // MARK: Tests. One target per area; integration tests start real listeners on 127.0.0.1.
         .target(
             name: "ExomockTestSupport",
-            dependencies: ["Determinism", "ScenarioModel", "MicrosoftClouds", nioCore, nioPosix],
+            dependencies: ["Determinism", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", nioCore, nioPosix, nioSSL],
             path: "Tests/ExomockTestSupport",
             swiftSettings: strict
         ),

@@ -1,7 +1,10 @@
 import Foundation
+import ListenerSupport
+import NIOSSL
+import Synchronization
 
-/// Helpers shared by exomock's test targets: the repository root, the built `exomock` binary,
-/// running external programs (openssl, curl, python3, java) with a timeout.
+/// Helpers shared by every exomock test target: the repository root, the built `exomock` binary,
+/// external programs run with a timeout, a throwaway TLS certificate, and a time limit for async tests.
 public enum TestSupport {
     /// The repository root, found from this file's path.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -19,91 +22,7 @@ public enum TestSupport {
         return url
     }
 
-    public struct ProcessResult: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-        public var timedOut: Bool
-    }
-
-    /// Runs `executable` (a path, or a name looked up on PATH) and waits at most `timeout` seconds;
-    /// a process still running then is killed and `timedOut` is true.
-    public static func run(
-        _ executable: String,
-        _ arguments: [String],
-        stdin: String? = nil,
-        environment: [String: String] = [:],
-        timeout: Double = 30
-    ) throws -> ProcessResult {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            guard which(executable) != nil else {
-                throw MissingProgram(name: executable)
-            }
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty process cannot block on a full pipe.
-        let outBox = DataBox()
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            outBox.set(out.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.set(err.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline {
-                timedOut = true
-                process.terminate()
-                usleep(200_000)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            usleep(20_000)
-        }
-        process.waitUntilExit()
-        _ = group.wait(timeout: .now() + 5)
-        return ProcessResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outBox.get(), as: UTF8.self),
-            stderr: String(decoding: errBox.get(), as: UTF8.self),
-            timedOut: timedOut
-        )
-    }
-
-    /// The full path of a program on PATH, or nil.
-    public static func which(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    /// Waits until a file exists (and is non-empty), polling; false on timeout.
+    /// Waits until a file exists and is non-empty, polling; false on timeout.
     public static func waitForFile(_ path: String, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -118,20 +37,138 @@ public enum TestSupport {
     }
 }
 
-/// A program a test needs is not installed; the message names the package.
-public struct MissingProgram: Error, CustomStringConvertible {
-    public var name: String
-    public var description: String {
-        let package = ["python3": "python3", "java": "default-jre-headless", "javac": "default-jdk-headless", "openssl": "openssl", "curl": "curl"][name] ?? name
-        return "'\(name)' is not installed: run ./test.sh, which installs it (Debian package \(package))."
+/// A test precondition that failed, with a sentence saying what to do.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What an external program did.
+public struct ProgramResult: Sendable {
+    public var status: Int32
+    public var output: String
+    public var error: String
+    public var timedOut: Bool
+}
+
+/// The path of `program` (a path, or a name on PATH), or a failure naming the Debian package to install.
+public func locateProgram(_ program: String, package: String) throws -> String {
+    if program.hasPrefix("/") {
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw TestFailure("\(program) is missing: build it, or install the '\(package)' package")
+        }
+        return program
+    }
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/\(program)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw TestFailure("\(program) is not installed: run ./test.sh, or apt-get install \(package)")
+}
+
+/// Runs a program with a timeout. Output is read as it comes (no pipe deadlock); a program still
+/// running at the timeout gets SIGTERM, then SIGKILL, and `timedOut` is true.
+public func runProgram(
+    _ program: String,
+    _ arguments: [String],
+    package: String,
+    timeout: TimeInterval,
+    input: String? = nil,
+    environment: [String: String] = [:],
+    currentDirectory: String? = nil
+) throws -> ProgramResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try locateProgram(program, package: package))
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inp
+    final class Collected: Sendable { let data = Mutex<(Data, Data)>((Data(), Data())) }
+    let box = Collected()
+    out.fileHandleForReading.readabilityHandler = { handle in
+        let data = handle.availableData
+        box.data.withLock { $0.0.append(data) }
+    }
+    err.fileHandleForReading.readabilityHandler = { handle in
+        let data = handle.availableData
+        box.data.withLock { $0.1.append(data) }
+    }
+    let finished = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in finished.signal() }
+    try process.run()
+    if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
+    try? inp.fileHandleForWriting.close()
+    var timedOut = false
+    if finished.wait(timeout: .now() + timeout) == .timedOut {
+        timedOut = true
+        process.terminate()
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            _ = finished.wait(timeout: .now() + 5)
+        }
+    }
+    out.fileHandleForReading.readabilityHandler = nil
+    err.fileHandleForReading.readabilityHandler = nil
+    let restOut = (try? out.fileHandleForReading.readToEnd()) ?? nil
+    let restErr = (try? err.fileHandleForReading.readToEnd()) ?? nil
+    let (o, e) = box.data.withLock { ($0.0 + (restOut ?? Data()), $0.1 + (restErr ?? Data())) }
+    return ProgramResult(
+        status: process.terminationStatus,
+        output: String(decoding: o, as: UTF8.self),
+        error: String(decoding: e, as: UTF8.self),
+        timedOut: timedOut
+    )
+}
+
+/// Fails the test if `body` takes longer than `seconds`, so no integration test can hang.
+public func withTimeLimit<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw TestFailure("timed out after \(seconds) s")
+        }
+        let result = try await group.next()!
+        group.cancelAll()
+        return result
     }
 }
 
-/// A thread-safe box for a pipe's data.
-final class DataBox: @unchecked Sendable {
-    // Proof of safety: every access goes through `lock`.
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+/// A throwaway self-signed P-256 certificate for `localhost` and 127.0.0.1, made with the openssl CLI,
+/// for protocol tests that need TLS without the test CA.
+public struct ThrowawayCertificate: Sendable {
+    public let directory: URL
+    public var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
+    public var keyPath: String { directory.appendingPathComponent("key.pem").path }
+
+    public static func make() throws -> ThrowawayCertificate {
+        let dir = try TestSupport.temporaryDirectory("exomock-cert")
+        let result = try runProgram(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", dir.appendingPathComponent("key.pem").path, "-out", dir.appendingPathComponent("cert.pem").path,
+                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            package: "openssl",
+            timeout: 60
+        )
+        guard result.status == 0 else { throw TestFailure("openssl req failed: \(result.error)") }
+        return ThrowawayCertificate(directory: dir)
+    }
+
+    public func serverContext() throws -> NIOSSLContext {
+        try TLSContexts.server(
+            certificateChainPEM: String(contentsOfFile: certificatePath, encoding: .utf8),
+            privateKeyPEM: String(contentsOfFile: keyPath, encoding: .utf8)
+        )
+    }
+
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
 }

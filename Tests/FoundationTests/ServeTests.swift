@@ -58,13 +58,13 @@ struct ServeTests {
     }
 
     /// `openssl s_client` against a listener, verifying the chain and the host name.
-    static func sClient(host: String, port: Int, name: String, caFile: String, starttls: String? = nil) throws -> TestSupport.ProcessResult {
+    static func sClient(host: String, port: Int, name: String, caFile: String, starttls: String? = nil) throws -> ProgramResult {
         var arguments = [
             "s_client", "-connect", "\(host):\(port)", "-servername", name, "-verify_hostname", name,
             "-CAfile", caFile, "-verify_return_error", "-brief",
         ]
         if let starttls { arguments += ["-starttls", starttls] }
-        return try TestSupport.run("openssl", arguments, stdin: "", timeout: 20)
+        return try runProgram("openssl", arguments, package: "openssl", timeout: 20, input: "")
     }
 
     static func fixture(_ name: String) throws -> String {
@@ -93,12 +93,12 @@ struct ServeTests {
             let authorityPort = try #require(authority.port)
             ports.append(authorityPort)
             let https = try Self.sClient(host: try #require(authority.host), port: authorityPort, name: cloud.authority_host, caFile: ready.ca_file)
-            #expect(https.stderr.contains("Verification: OK") || https.stdout.contains("Verification: OK"), "token service of \(cloud.name): \(https.stderr)")
+            #expect(https.error.contains("Verification: OK") || https.output.contains("Verification: OK"), "token service of \(cloud.name): \(https.error)")
             for listener in cloud.listeners {
                 ports.append(listener.port)
                 let starttls = listener.tls == "starttls" ? (listener.service == "imap" ? "imap" : "pop3") : nil
                 let result = try Self.sClient(host: listener.host, port: listener.port, name: cloud.outlook_host, caFile: ready.ca_file, starttls: starttls)
-                let all = result.stdout + result.stderr
+                let all = result.output + result.error
                 #expect(all.contains("Verification: OK"), "\(cloud.name) \(listener.service) \(listener.tls): \(all)")
                 if let peer = all.split(separator: "\n").first(where: { $0.hasPrefix("Peer certificate:") }) {
                     servedCertificates[cloud.name, default: []].insert(String(peer))
@@ -106,7 +106,7 @@ struct ServeTests {
                 // The wrong cloud's name must not verify.
                 let otherName = cloud.name == "worldwide" ? "outlook.office365.us" : "outlook.office365.com"
                 let wrong = try Self.sClient(host: listener.host, port: listener.port, name: otherName, caFile: ready.ca_file, starttls: starttls)
-                #expect(!(wrong.stdout + wrong.stderr).contains("Verification: OK"), "\(cloud.name) served a certificate valid for \(otherName)")
+                #expect(!(wrong.output + wrong.error).contains("Verification: OK"), "\(cloud.name) served a certificate valid for \(otherName)")
             }
         }
         #expect(Set(ports).count == ports.count, "ports shared between listeners: \(ports)")
@@ -126,18 +126,17 @@ struct ServeTests {
         let file = dir.appendingPathComponent("bad.yaml")
         try "name: bad\nclouds: [gcc-hihg]\n".write(to: file, atomically: true, encoding: .utf8)
         let readyFile = dir.appendingPathComponent("ready.json").path
-        let result = try TestSupport.run(
-            TestSupport.exomockBinary,
+        let result = try runProgram(TestSupport.exomockBinary,
             ["serve", "--scenario", file.path, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path],
-            timeout: 30
+            package: "exomock (swift build)", timeout: 30
         )
         #expect(result.status == 1)
-        #expect(result.stderr.contains("\(file.path):2:"), "stderr: \(result.stderr)")
+        #expect(result.error.contains("\(file.path):2:"), "stderr: \(result.error)")
         #expect(!FileManager.default.fileExists(atPath: readyFile))
-        let check = try TestSupport.run(TestSupport.exomockBinary, ["check", file.path], timeout: 30)
+        let check = try runProgram(TestSupport.exomockBinary, ["check", file.path], package: "exomock (swift build)", timeout: 30)
         #expect(check.status == 1)
-        let firstServeLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        #expect(check.stderr.contains(firstServeLine), "check and serve report differently:\n\(check.stderr)\n---\n\(result.stderr)")
+        let firstServeLine = result.error.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(check.error.contains(firstServeLine), "check and serve report differently:\n\(check.error)\n---\n\(result.error)")
     }
 
     @Test("a port in use: serve says which and exits 1")
@@ -157,14 +156,13 @@ struct ServeTests {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
 
-        let result = try TestSupport.run(
-            TestSupport.exomockBinary,
+        let result = try runProgram(TestSupport.exomockBinary,
             ["serve", "--admin-port", String(port), "--certs", dir.appendingPathComponent("certs").path],
-            timeout: 60
+            package: "exomock (swift build)", timeout: 60
         )
         #expect(result.status == 1)
-        #expect(result.stderr.contains("port \(port) on 127.0.0.1 is already in use"), "stderr: \(result.stderr)")
-        #expect(result.stderr.contains("admin API"))
+        #expect(result.error.contains("port \(port) on 127.0.0.1 is already in use"), "stderr: \(result.error)")
+        #expect(result.error.contains("admin API"))
     }
 
     @Test("serve --hosts binds each cloud to 127.0.1.N on the standard ports and prints /etc/hosts lines")
@@ -184,9 +182,9 @@ struct ServeTests {
         #expect(Set(cloud.listeners.map(\.port)) == [993, 143, 995, 110])
         #expect(cloud.listeners.allSatisfy { $0.host == "127.0.1.3" })
         let imap = try Self.sClient(host: "127.0.1.3", port: 993, name: "outlook.office365.us", caFile: ready.ca_file)
-        #expect((imap.stdout + imap.stderr).contains("Verification: OK"))
+        #expect((imap.output + imap.error).contains("Verification: OK"))
         let https = try Self.sClient(host: "127.0.1.3", port: 443, name: "login.microsoftonline.us", caFile: ready.ca_file)
-        #expect((https.stdout + https.stderr).contains("Verification: OK"))
+        #expect((https.output + https.error).contains("Verification: OK"))
         let (status, _) = Self.stop(process)
         #expect(status == 0)
     }
@@ -194,9 +192,9 @@ struct ServeTests {
     @Test("exomock --help and every subcommand's --help explain themselves with an example")
     func help() throws {
         for arguments in [["--help"], ["serve", "--help"], ["check", "--help"], ["certs", "--help"], ["clouds", "--help"]] {
-            let result = try TestSupport.run(TestSupport.exomockBinary, arguments, timeout: 30)
+            let result = try runProgram(TestSupport.exomockBinary, arguments, package: "exomock (swift build)", timeout: 30)
             #expect(result.status == 0, "\(arguments)")
-            #expect(result.stdout.contains("Example"), "\(arguments) has no example:\n\(result.stdout)")
+            #expect(result.output.contains("Example"), "\(arguments) has no example:\n\(result.output)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Determinism
+import ExomockTestSupport
 import Foundation
 import IMAPServer
 import Journal
@@ -19,14 +20,14 @@ final class EmbeddedIMAP {
     let clock: VirtualClock
     let store: MailStore
     let server: IMAPServer
-    let certificate: TestCertificate
+    let certificate: ThrowawayCertificate
 
     init(tlsMode: TLSMode = .implicit, settings: ExchangeSettings = ExchangeSettings()) throws {
         clock = VirtualClock(start: VirtualClock.defaultStart)
         journal = Journal(clock: clock)
         store = try makeIMAPStore(clock: clock)
         server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: settings)
-        certificate = try TestCertificate.make()
+        certificate = try ThrowawayCertificate.make()
         let context = ConnectionContext(
             cloud: Cloud.named(.gccHigh), service: .imap, tlsMode: tlsMode, connectionID: "imap-1",
             tls: try certificate.serverContext(), journal: journal, clock: clock)

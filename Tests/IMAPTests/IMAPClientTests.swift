@@ -1,4 +1,5 @@
 import Determinism
+import ExomockTestSupport
 import Foundation
 import IMAPServer
 import Journal
@@ -17,12 +18,12 @@ final class LiveIMAP: Sendable {
     let group: MultiThreadedEventLoopGroup
     let implicit: MailListener
     let starttls: MailListener
-    let certificate: TestCertificate
+    let certificate: ThrowawayCertificate
     let store: MailStore
     let journal: Journal
     let server: IMAPServer
 
-    private init(group: MultiThreadedEventLoopGroup, implicit: MailListener, starttls: MailListener, certificate: TestCertificate, store: MailStore, journal: Journal, server: IMAPServer) {
+    private init(group: MultiThreadedEventLoopGroup, implicit: MailListener, starttls: MailListener, certificate: ThrowawayCertificate, store: MailStore, journal: Journal, server: IMAPServer) {
         self.group = group
         self.implicit = implicit
         self.starttls = starttls
@@ -36,7 +37,7 @@ final class LiveIMAP: Sendable {
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let journal = Journal(clock: clock)
         let store = try makeIMAPStore(clock: clock, generated: generated)
-        let certificate = try TestCertificate.make()
+        let certificate = try ThrowawayCertificate.make()
         let tls = try certificate.serverContext()
         let server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: ExchangeSettings())
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -61,10 +62,10 @@ final class LiveIMAP: Sendable {
 }
 
 /// Runs a blocking process off the Swift concurrency pool.
-func runClient(_ program: String, _ arguments: [String], package: String, timeout: TimeInterval = 60, currentDirectory: String? = nil) async throws -> ProcessOutput {
+func runClient(_ program: String, _ arguments: [String], package: String, timeout: TimeInterval = 60, currentDirectory: String? = nil) async throws -> ProgramResult {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try runProcess(program, arguments, package: package, timeout: timeout, currentDirectory: currentDirectory) })
+            continuation.resume(with: Result { try runProgram(program, arguments, package: package, timeout: timeout, currentDirectory: currentDirectory) })
         }
     }
 }
@@ -85,7 +86,7 @@ let jakartaBuild: Result<String, TestFailure> = {
     }
     do {
         let (dir, path) = try writeTemp("IMAPFetch.java", jakartaProgram)
-        let result = try runProcess("javac", ["-d", dir.path, "-cp", jakartaClasspath, path], package: "default-jdk-headless", timeout: 120)
+        let result = try runProgram("javac", ["-d", dir.path, "-cp", jakartaClasspath, path], package: "default-jdk-headless", timeout: 120)
         guard result.status == 0 else { return .failure(TestFailure("javac failed: \(result.error)")) }
         return .success(dir.path)
     } catch let error as TestFailure {
@@ -98,7 +99,7 @@ let jakartaBuild: Result<String, TestFailure> = {
 @Suite(.serialized) struct IMAPRealClientTests {
     // MARK: curl
 
-    func curl(_ live: LiveIMAP, token: String, starttls: Bool) async throws -> ProcessOutput {
+    func curl(_ live: LiveIMAP, token: String, starttls: Bool) async throws -> ProgramResult {
         let url = starttls ? "imap://127.0.0.1:\(live.starttls.port)/INBOX;MAILINDEX=1" : "imaps://127.0.0.1:\(live.implicit.port)/INBOX;MAILINDEX=1"
         var args = ["-sS", "-v", "--max-time", "30", "--cacert", live.certificate.certificatePath, "--login-options", "AUTH=XOAUTH2",
             "-u", imapMailbox, "--oauth2-bearer", token, url]
@@ -134,7 +135,7 @@ let jakartaBuild: Result<String, TestFailure> = {
 
     // MARK: Python imaplib
 
-    func imaplib(_ live: LiveIMAP, token: String, starttls: Bool = false) async throws -> ProcessOutput {
+    func imaplib(_ live: LiveIMAP, token: String, starttls: Bool = false) async throws -> ProgramResult {
         let (dir, path) = try writeTemp("fetch.py", pythonImaplibScript)
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = starttls ? live.starttls.port : live.implicit.port
@@ -174,7 +175,7 @@ let jakartaBuild: Result<String, TestFailure> = {
 
     // MARK: imapclient
 
-    func imapclient(_ live: LiveIMAP, token: String) async throws -> ProcessOutput {
+    func imapclient(_ live: LiveIMAP, token: String) async throws -> ProgramResult {
         let (dir, path) = try writeTemp("fetch.py", pythonImapclientScript)
         defer { try? FileManager.default.removeItem(at: dir) }
         let check = try await runClient("python3", ["-c", "import imapclient"], package: "python3")
@@ -207,7 +208,7 @@ let jakartaBuild: Result<String, TestFailure> = {
 
     // MARK: Jakarta Mail
 
-    func jakarta(_ live: LiveIMAP, token: String) async throws -> ProcessOutput {
+    func jakarta(_ live: LiveIMAP, token: String) async throws -> ProgramResult {
         let classes = try jakartaBuild.get()
         return try await runClient("java", ["-cp", "\(classes):\(jakartaClasspath)", "IMAPFetch", "localhost", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token], package: "default-jre-headless", timeout: 90)
     }

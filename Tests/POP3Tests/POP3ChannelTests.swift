@@ -1,3 +1,4 @@
+import ExomockTestSupport
 import Determinism
 import Foundation
 import Journal

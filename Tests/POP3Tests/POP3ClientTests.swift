@@ -1,3 +1,4 @@
+import ExomockTestSupport
 import Foundation
 import Testing
 
@@ -85,7 +86,7 @@ import Testing
 
     // MARK: curl
 
-    func curl(_ arguments: [String]) async throws -> ProcessResult {
+    func curl(_ arguments: [String]) async throws -> ProgramResult {
         let result = try await runClient("curl", ["-sS", "-v", "--max-time", "30"] + arguments, package: "curl", timeout: 60)
         #expect(!result.timedOut)
         return result
@@ -135,7 +136,7 @@ import Testing
 
     static let jakartaJars = ["/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"]
 
-    func jakarta(_ live: LivePOP3, token: String, action: String) async throws -> ProcessResult {
+    func jakarta(_ live: LivePOP3, token: String, action: String) async throws -> ProgramResult {
         for jar in Self.jakartaJars where !FileManager.default.fileExists(atPath: jar) {
             throw TestFailure("\(jar) is missing: install the 'libjakarta-mail-java' package (apt-get install libjakarta-mail-java)")
         }

@@ -1,4 +1,5 @@
 import Determinism
+import ExomockTestSupport
 import Foundation
 import Journal
 import ListenerSupport
@@ -87,11 +88,11 @@ final class LivePOP3: Sendable {
 func runClient(
     _ program: String, _ arguments: [String], package: String, timeout: TimeInterval = 60, input: String? = nil,
     environment: [String: String]? = nil
-) async throws -> ProcessResult {
+) async throws -> ProgramResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
             continuation.resume(with: Result {
-                try run(program, arguments, package: package, timeout: timeout, input: input, environment: environment)
+                try runProgram(program, arguments, package: package, timeout: timeout, input: input, environment: environment ?? [:])
             })
         }
     }
@@ -105,7 +106,7 @@ func withLive(
 ) async throws {
     let live = try await LivePOP3.start(settings: settings)
     do {
-        try await withTimeout(timeout) { try await body(live) }
+        try await withTimeLimit(timeout) { try await body(live) }
     } catch {
         await live.stop()
         throw error

@@ -1,3 +1,4 @@
+import ExomockTestSupport
 import Determinism
 import MailStore
 import NIOCore
