@@ -60,10 +60,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // RS256 signing through the system's OpenSSL 3 (libssl-dev): 2-2.4x BoringSSL on CPUs with AVX-512 IFMA.
+        .target(name: "CSystemCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .target(name: "TestAuthority", dependencies: ["MicrosoftClouds", x509, crypto, asn1], swiftSettings: strict),
         .target(
             name: "EntraTokens",
-            dependencies: ["MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", crypto, cryptoExtras],
+            dependencies: [
+                "MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", "CSystemCrypto", crypto, cryptoExtras,
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -22,11 +22,23 @@ public final class CloudSigningKey: Sendable {
     public let exponent: String
     let privateKey: _RSA.Signing.PrivateKey
     let publicKey: _RSA.Signing.PublicKey
+    /// The library that signs (the same bytes either way).
+    public let backend: RS256Backend
+    /// The key in the system's libcrypto when `backend` is `.openssl`.
+    let systemKey: SystemRSAKey?
 
-    init(cloud: CloudName, privateKey: _RSA.Signing.PrivateKey) throws {
+    init(cloud: CloudName, privateKey: _RSA.Signing.PrivateKey, backend: RS256Backend = .processDefault) throws {
         self.cloud = cloud
         self.privateKey = privateKey
         self.publicKey = privateKey.publicKey
+        if backend == .openssl, let systemKey = SystemRSAKey(pem: privateKey.pemRepresentation) {
+            self.systemKey = systemKey
+            self.backend = .openssl
+        } else {
+            // libcrypto could not read swift-crypto's PEM: sign with BoringSSL rather than fail.
+            self.systemKey = nil
+            self.backend = .boringssl
+        }
         let primitives = try publicKey.getKeyPrimitives()
         self.modulus = Base64URL.encode(Self.stripLeadingZeros(primitives.modulus))
         self.exponent = Base64URL.encode(Self.stripLeadingZeros(primitives.publicExponent))
@@ -42,13 +54,13 @@ public final class CloudSigningKey: Sendable {
     }
 
     /// A fresh 2048-bit key held only in memory (tests).
-    public static func generate(cloud: CloudName) throws -> CloudSigningKey {
-        try CloudSigningKey(cloud: cloud, privateKey: _RSA.Signing.PrivateKey(keySize: .bits2048))
+    public static func generate(cloud: CloudName, backend: RS256Backend = .processDefault) throws -> CloudSigningKey {
+        try CloudSigningKey(cloud: cloud, privateKey: _RSA.Signing.PrivateKey(keySize: .bits2048), backend: backend)
     }
 
     /// A key from PEM text (PKCS#1 or PKCS#8).
-    public static func fromPEM(_ pem: String, cloud: CloudName) throws -> CloudSigningKey {
-        try CloudSigningKey(cloud: cloud, privateKey: _RSA.Signing.PrivateKey(pemRepresentation: pem))
+    public static func fromPEM(_ pem: String, cloud: CloudName, backend: RS256Backend = .processDefault) throws -> CloudSigningKey {
+        try CloudSigningKey(cloud: cloud, privateKey: _RSA.Signing.PrivateKey(pemRepresentation: pem), backend: backend)
     }
 
     /// The key's private PEM.
@@ -94,8 +106,12 @@ public final class CloudSigningKey: Sendable {
     }
 
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature over `data`.
-    func sign(_ data: some DataProtocol) throws -> Data {
-        try privateKey.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+    func sign(_ data: Data) throws -> Data {
+        if let systemKey {
+            if let signature = systemKey.sign(data) { return signature }
+            throw SigningKeyError(path: "(\(cloud.rawValue) signing key)", reason: "the system's libcrypto refused to sign")
+        }
+        return try privateKey.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
     }
 
     /// Checks an RS256 signature with this key's public half.
