@@ -94,11 +94,21 @@ public struct OrderedFields: Sendable {
 
 /// base64url without padding (RFC 7515 §2).
 public enum Base64URL {
+    /// Foundation's base64, then the URL alphabet (RFC 4648 §5) and no padding, byte by byte: the
+    /// three `replacingOccurrences` passes this replaces cost about 15 % of a token grant's CPU.
     public static func encode<D: DataProtocol>(_ data: D) -> String {
-        Data(data).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let standard = Data(data).base64EncodedData()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(standard.count)
+        for byte in standard {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func encode(_ text: String) -> String { encode(Data(text.utf8)) }
