@@ -6,9 +6,12 @@ cd "$(dirname "$0")"
 
 say() { printf '\n== %s\n' "$*"; }
 
-# Debian packages the tests call: openssl (chain and s_client checks), curl (IMAP/POP3 client),
-# Jakarta Mail (Jira's mail library family) and a JDK to compile the small Java client.
-apt_packages=(openssl curl ca-certificates libjakarta-mail-java default-jdk-headless python3-pip)
+# Debian packages: libssl-dev (exomock signs RS256 through the system's OpenSSL 3, the build needs
+# its headers), openssl (chain and s_client checks), curl (IMAP/POP3 client), Jakarta Mail (Jira's
+# mail library family) and a JDK to compile the small Java client, chromium and its driver (the
+# login page in a real browser).
+apt_packages=(libssl-dev openssl curl ca-certificates libjakarta-mail-java default-jdk-headless python3-pip
+  chromium chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,8 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python packages the real-client tests use.
-pip_packages=(msal imapclient)
+# Python packages the real-client tests use: Microsoft's msal (and requests, which it drives HTTP
+# with), imapclient, and selenium for the browser test.
+pip_packages=(msal requests imapclient selenium)
 say "installing pip packages: ${pip_packages[*]}"
 python3 -m pip install --quiet --disable-pip-version-check "${pip_packages[@]}"
 
