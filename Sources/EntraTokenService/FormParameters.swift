@@ -26,6 +26,8 @@ enum FormParameters {
     }
 
     static func decode(_ part: Substring) -> String {
+        // Most names and values (grant types, ids, tokens) carry neither: skip Foundation's passes.
+        if !part.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) { return String(part) }
         let spaced = part.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }
