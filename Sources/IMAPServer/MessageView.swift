@@ -85,6 +85,8 @@ final class MessageView {
     /// The bytes a section names, or nil when the part does not exist (then FETCH returns an empty string,
     /// as RFC 3501 allows for a non-existent part).
     func sectionBytes(_ section: Section) -> [UInt8]? {
+        // BODY[] / BODY.PEEK[], what mail handlers fetch most, is the whole message: no MIME parse.
+        if section.part.isEmpty && section.text == nil { return raw }
         guard let entity = mime.part(section.part) else { return nil }
         // Text specifiers after a part number apply to the encapsulated message of a message/rfc822 part.
         let target: MIMEEntity
