@@ -120,19 +120,26 @@ public enum Base64URL {
 
     public static func encode(_ text: String) -> String { encode(Data(text.utf8)) }
 
-    /// Decodes base64url with or without padding; nil for anything else.
+    /// Decodes base64url with or without padding; nil for anything else. Byte by byte: the
+    /// `replacingOccurrences` passes this replaces were 18 % of an IMAP login's CPU.
     public static func decode(_ text: some StringProtocol) -> Data? {
-        guard text.utf8.allSatisfy({ b in
-            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x3D
-        }) else { return nil }
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        s = s.replacingOccurrences(of: "=", with: "")
-        switch s.count % 4 {
+        var standard = [UInt8]()
+        standard.reserveCapacity(text.utf8.count + 2)
+        for b in text.utf8 {
+            switch b {
+            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39: standard.append(b)
+            case UInt8(ascii: "-"): standard.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): standard.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "="): continue
+            default: return nil
+            }
+        }
+        switch standard.count % 4 {
         case 0: break
-        case 2: s += "=="
-        case 3: s += "="
+        case 2: standard.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")])
+        case 3: standard.append(UInt8(ascii: "="))
         default: return nil
         }
-        return Data(base64Encoded: s)
+        return Data(base64Encoded: Data(standard))
     }
 }

@@ -79,7 +79,8 @@ public struct AccessTokenVerifier: Sendable {
     public func verify(_ token: String) -> Result<AccessTokenClaims, TokenRejection> {
         // Bounded work: tokens longer than this are refused before any decoding.
         guard token.utf8.count <= Limits.accessTokenMaximumLength else { return .failure(.malformed) }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        // Split on bytes, not Characters (the Character split was 10 % of an IMAP login's CPU).
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3,
             let headerData = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: headerData),
