@@ -163,11 +163,14 @@ public final class TokenService: Sendable {
             try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             return nil
         case .disconnect:
-            // Hummingbird's router cannot drop the connection; answer like an unreachable backend instead.
+            // DisconnectFaultHandler closes the connection when it sees the marker (a server set up
+            // without it, as in router tests, sends this empty 502 instead).
             var d = detail
             d["fault"] = "disconnect"
             record(connection, "fault.disconnect", d)
-            return Response(status: .badGateway, headers: Self.headers(contentType: "text/plain", requestID: requestID), body: Self.body(""))
+            var h = Self.headers(contentType: "text/plain", requestID: requestID)
+            h[disconnectFaultMarker] = "1"
+            return Response(status: .badGateway, headers: h, body: Self.body(""))
         }
     }
 

@@ -236,7 +236,9 @@ struct Assembly: Sendable {
                 let httpsPort = options.hostsMode ? StandardPorts.https : 0
                 let app = Application(
                     router: router,
-                    server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                    server: try .tls(
+                        .http1(configuration: .init(additionalChannelHandlers: [DisconnectFaultHandler()])),
+                        tlsConfiguration: tlsConfiguration),
                     configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
                     onServerRunning: { channel in await readiness.started(name, port: channel.localAddress?.port ?? httpsPort) },
                     eventLoopGroupProvider: .shared(group),
