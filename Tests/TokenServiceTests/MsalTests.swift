@@ -7,9 +7,10 @@ import Testing
 /// device code approved through the admin API, the password grant, and 17 AADSTS error cases that msal
 /// must hand back in `error_codes`). Needs `python3`, `curl` and `pip install msal requests`.
 ///
-/// Why an earlier in-process version hung, and why this one cannot: it ran the Hummingbird server
-/// inside the test process and waited for Python with blocking loops on Swift's cooperative thread pool
-/// (two threads on this machine), which the server's handlers need too; and msal's device-code loop
+/// Why an earlier in-process version hung (not reproduced; two hazards in its design), and why this one
+/// cannot: it ran the Hummingbird server inside the test process and waited for Python with blocking
+/// loops on Swift's cooperative thread pool (two threads on this machine), which the server's handlers
+/// need too, with no per-call deadline inside the driver; and msal's device-code loop
 /// sleeps `interval` *real* seconds per poll while exomock answers `slow_down` to polls closer than
 /// `interval` *virtual* seconds, so a loop that polls before the approval only ends with the approval
 /// (or after 15 real minutes). Now the server is its own process; the driver approves before it lets
