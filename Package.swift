@@ -172,6 +172,7 @@ let package = Package(
                 "MicrosoftClouds", "Exomock", "ExomockTestSupport", hummingbird, hummingbirdTesting, httpClient,
                 crypto, cryptoExtras,
             ],
+            exclude: ["clients"],
             swiftSettings: strict
         ),
         .testTarget(
