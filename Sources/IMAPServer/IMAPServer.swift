@@ -167,6 +167,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func processBuffer(_ context: ChannelHandlerContext) {
         while !closed, writable, var b = buffer, b.readableBytes > 0 {
+            framer.expectsSASLResponse = session.isAwaitingSASL
             let frame = framer.next(from: &b)
             buffer = b
             guard let frame else { break }
