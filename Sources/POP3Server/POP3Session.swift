@@ -103,6 +103,17 @@ public struct POP3Session: Sendable {
             if case .awaitingSASL = state { state = .authorization(user: nil) }
             effects.append(.send(.err(POP3Texts.lineTooLong(limit: Limits.pop3MaximumLineLength))))
             return effects
+        case .authenticateLineTooLong(let length):
+            var effects: [Effect] = [.record("command.too_long", ["length": String(length), "sasl": "true"])]
+            if case .awaitingSASL(let mechanism) = state {
+                state = .authorization(user: nil)
+                effects = [.record("auth.failed", [
+                    "reason": MailAuthFailure.malformedSASL.rawValue, "method": mechanism.rawValue,
+                    "detail": "SASL response of \(length) bytes is over Limits.pop3MaximumAuthenticateLineLength",
+                ])]
+            }
+            effects.append(.send(.err(POP3Texts.authenticateLineTooLong(limit: Limits.pop3MaximumAuthenticateLineLength))))
+            return effects
         case .line(let bytes):
             if case .awaitingSASL(let mechanism) = state {
                 return saslResponse(POP3SASLResponse.parse(bytes), mechanism: mechanism)
