@@ -167,6 +167,10 @@ struct Assembly: Sendable {
             throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
         }
         let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
+        // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
+        if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
+            options.logger.warning("\(warning)")
+        }
         let connectionIDs = ConnectionIDs()
         let group = MultiThreadedEventLoopGroup.singleton
         let registry = PrometheusCollectorRegistry()
