@@ -201,8 +201,12 @@ struct Assembly: Sendable {
                 }
                 let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
                 let authenticator = ExchangeAuthenticator(cloud: cloud, scenario: scenario, verifier: verifier)
-                let imap = IMAPServer(store: store, authenticator: authenticator, settings: scenario.exchange)
-                let pop3 = POP3Server(store: store, authenticator: authenticator, settings: scenario.exchange)
+                let imap = IMAPServer(
+                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
+                let pop3 = POP3Server(
+                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
                 protocolServers += [imap, pop3]
                 let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
                 let plan: [(any MailProtocolServer, TLSMode, Int)] = [

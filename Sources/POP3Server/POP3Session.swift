@@ -84,6 +84,12 @@ public struct POP3Session: Sendable {
         self.tlsActive = tlsActive
     }
 
+    /// True while the next line is a SASL response, not a command.
+    public var isAwaitingSASL: Bool {
+        if case .awaitingSASL = state { return true }
+        return false
+    }
+
     public var greeting: POP3Response { .ok(POP3Texts.greeting(serverName: configuration.serverName)) }
 
     /// The CAPA list: Exchange Online's (`TOP`, `UIDL`, `SASL PLAIN XOAUTH2`, `USER`; no `PIPELINING`, so
