@@ -35,8 +35,8 @@ public enum Limits {
     public static let maximumConnectionsPerListener = 20_000
     /// Concurrent IMAP sessions per mailbox (Exchange Online documents 20; UNCONFIRMED against 16).
     public static let imapSessionsPerMailbox = 20
-    /// Concurrent POP3 sessions per mailbox.
-    public static let pop3SessionsPerMailbox = 20
+    // POP3 has no sessions-per-mailbox number: RFC 1939's maildrop lock (`MaildropLocks`) lets one
+    // session per mailbox into TRANSACTION; a second login gets `-ERR` until the first ends.
 
     // MARK: HTTP
     /// Largest HTTP request body the token service and admin API read.

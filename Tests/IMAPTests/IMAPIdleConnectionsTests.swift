@@ -37,7 +37,7 @@ struct IMAPIdleConnectionsTests {
     static func mailbox(_ i: Int) -> String { String(format: "box%05d@contoso.onmicrosoft.us", i) }
 
     /// A GCC High scenario with `count` shared mailboxes the app may open with app-only tokens.
-    static func scenario(mailboxes count: Int) -> String {
+    static func scenario(mailboxes count: Int, faults: String = "") -> String {
         let addresses = (0..<count).map(mailbox)
         var yaml = """
             version: 1
@@ -59,7 +59,7 @@ struct IMAPIdleConnectionsTests {
 
             """
         for address in addresses { yaml += "  - {address: \(address), type: shared}\n" }
-        return yaml
+        return yaml + faults
     }
 
     /// VmRSS of a process, in bytes.
@@ -85,47 +85,21 @@ struct IMAPIdleConnectionsTests {
         guard fds.soft >= count + FileDescriptorLimit.reserve else {
             throw TestFailure("RLIMIT_NOFILE is \(fds.soft) (hard \(fds.hard)); \(count) connections need \(count + FileDescriptorLimit.reserve). Raise it with `ulimit -Hn \(count + 1024)` as root, or lower EXOMOCK_IDLE_CONNECTIONS.")
         }
-        let dir = try TestSupport.temporaryDirectory("exomock-idle")
-        defer { try? FileManager.default.removeItem(at: dir) }
         let perMailbox = 20
-        let scenarioPath = dir.appendingPathComponent("idle.yaml").path
-        try scenario(mailboxes: (count + perMailbox - 1) / perMailbox).write(toFile: scenarioPath, atomically: true, encoding: .utf8)
-        let readyFile = dir.appendingPathComponent("ready.json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
-        process.arguments = ["serve", "--scenario", scenarioPath, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path]
-        process.standardOutput = FileHandle.nullDevice
-        let stderrPath = dir.appendingPathComponent("stderr.txt")
-        _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderrPath)
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        let serve = try Serve.start(scenario: scenario(mailboxes: (count + perMailbox - 1) / perMailbox))
+        defer { serve.stop() }
+        let process = serve.process
+        let client = try serve.client()
+        do {
+            try await measure(count: count, perMailbox: perMailbox, process: process, client: client)
+        } catch {
+            try? await client.group.shutdownGracefully()
+            throw error
         }
-        guard TestSupport.waitForFile(readyFile, timeout: 120) else {
-            throw TestFailure("exomock serve wrote no ready file: \((try? String(contentsOf: stderrPath, encoding: .utf8)) ?? "")")
-        }
-        let ready = try JSONDecoder().decode(Ready.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
-        let cloud = try #require(ready.clouds.first)
-        let imap = try #require(cloud.listeners.first { $0.service == "imap" && $0.tls == "implicit" })
+        try? await client.group.shutdownGracefully()
+    }
 
-        // An app-only token, as a mail handler gets one.
-        let tokenResponse = try runProgram("curl", [
-            "-sS", "--cacert", ready.ca_file, "\(cloud.authority_url)/\(tenant)/oauth2/v2.0/token",
-            "-d", "grant_type=client_credentials", "-d", "client_id=\(clientID)", "-d", "client_secret=load-secret",
-            "-d", "scope=https://outlook.office365.us/.default",
-        ], package: "curl", timeout: 30)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(tokenResponse.output.utf8)) as? [String: Any], "\(tokenResponse)")
-        let token = try #require(json["access_token"] as? String, "no access_token in \(tokenResponse.output)")
-
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        tlsConfiguration.trustRoots = .file(ready.ca_file)
-        tlsConfiguration.certificateVerification = .noHostnameVerification
-        let ssl = try NIOSSLContext(configuration: tlsConfiguration)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let client = IdleClient(group: group, ssl: ssl, host: imap.host, port: imap.port, token: token)
-
+    static func measure(count: Int, perMailbox: Int, process: Process, client: IdleClient) async throws {
         // Warm up (first TLS handshakes, lazily built tables), then measure.
         for i in 0..<10 {
             let channel = try await client.open(mailbox: mailbox(i % 20))
@@ -182,7 +156,99 @@ struct IMAPIdleConnectionsTests {
         }
         #expect(process.isRunning)
         for channel in channels { channel.close(promise: nil) }
-        try? await group.shutdownGracefully()
+    }
+
+    @Test func scenarioFaultsReachTheServedIMAPListener() async throws {
+        try await withTimeLimit(120) {
+            let faults = """
+                faults:
+                  - {service: imap, kind: disconnect, match: noop, count: 1}
+                  - {service: imap, kind: latency, match: status, seconds: 300ms, count: 1}
+
+                """
+            let serve = try Serve.start(scenario: Self.scenario(mailboxes: 1, faults: faults))
+            defer { serve.stop() }
+            let client = try serve.client()
+            do {
+                try await Self.faultsOnTheWire(client)
+            } catch {
+                try? await client.group.shutdownGracefully()
+                throw error
+            }
+            try? await client.group.shutdownGracefully()
+        }
+    }
+
+    static func faultsOnTheWire(_ client: IdleClient) async throws {
+        do {
+            let first = try await client.open(mailbox: mailbox(0))
+            await #expect(throws: IdleClient.Failed.self) { try await client.send(first, "n NOOP\r\n", expect: "n ") }
+            #expect(!first.isActive)
+            let second = try await client.open(mailbox: mailbox(0))
+            #expect(try await client.send(second, "n NOOP\r\n", expect: "n ").last == "n OK NOOP completed.")
+            let started = ContinuousClock.now
+            #expect(try await client.send(second, "s STATUS INBOX (MESSAGES)\r\n", expect: "s ").last == "s OK STATUS completed.")
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            try? await second.close()
+        }
+    }
+}
+
+/// `exomock serve` as a subprocess with a scenario, its ready file, and an app-only token from it.
+struct Serve {
+    let process: Process
+    let ready: IMAPIdleConnectionsTests.Ready
+    let token: String
+    let dir: URL
+
+    static func start(scenario: String) throws -> Serve {
+        let dir = try TestSupport.temporaryDirectory("exomock-serve")
+        let scenarioPath = dir.appendingPathComponent("scenario.yaml").path
+        try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        let readyFile = dir.appendingPathComponent("ready.json").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
+        process.arguments = ["serve", "--scenario", scenarioPath, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path]
+        process.standardOutput = FileHandle.nullDevice
+        let stderrPath = dir.appendingPathComponent("stderr.txt")
+        _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderrPath)
+        try process.run()
+        func fail(_ text: String) -> TestFailure {
+            process.terminate()
+            process.waitUntilExit()
+            return TestFailure(text + ": " + ((try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""))
+        }
+        guard TestSupport.waitForFile(readyFile, timeout: 120) else { throw fail("exomock serve wrote no ready file") }
+        let ready = try JSONDecoder().decode(IMAPIdleConnectionsTests.Ready.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
+        guard let cloud = ready.clouds.first else { throw fail("no cloud in the ready file") }
+        // An app-only token, as a mail handler gets one.
+        let tokenResponse = try runProgram("curl", [
+            "-sS", "--cacert", ready.ca_file, "\(cloud.authority_url)/\(IMAPIdleConnectionsTests.tenant)/oauth2/v2.0/token",
+            "-d", "grant_type=client_credentials", "-d", "client_id=\(IMAPIdleConnectionsTests.clientID)", "-d", "client_secret=load-secret",
+            "-d", "scope=https://outlook.office365.us/.default",
+        ], package: "curl", timeout: 30)
+        guard let json = try? JSONSerialization.jsonObject(with: Data(tokenResponse.output.utf8)) as? [String: Any],
+            let token = json["access_token"] as? String
+        else { throw fail("no access_token in \(tokenResponse.output)") }
+        return Serve(process: process, ready: ready, token: token, dir: dir)
+    }
+
+    func client() throws -> IdleClient {
+        guard let imap = ready.clouds.first?.listeners.first(where: { $0.service == "imap" && $0.tls == "implicit" }) else {
+            throw TestFailure("no implicit-TLS IMAP listener in the ready file")
+        }
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        tlsConfiguration.trustRoots = .file(ready.ca_file)
+        tlsConfiguration.certificateVerification = .noHostnameVerification
+        let ssl = try NIOSSLContext(configuration: tlsConfiguration)
+        return IdleClient(group: MultiThreadedEventLoopGroup(numberOfThreads: 2), ssl: ssl, host: imap.host, port: imap.port, token: token)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
     }
 }
 

@@ -137,3 +137,26 @@ import Testing
         #expect(c.server.sessions.count(imapMailbox) == 0)
     }
 }
+
+@Suite struct IMAPSessionsPerMailboxLimitTests {
+    /// `Limits.imapSessionsPerMailbox` at its real value: 20 sessions connect, the 21st is authenticated
+    /// but not connected (and told so, then BYE), and a slot freed by LOGOUT can be taken again.
+    @Test func twentyFirstSessionIsNotConnected() throws {
+        let store = try makeIMAPStore()
+        let counter = IMAPSessionCounter(limit: Limits.imapSessionsPerMailbox)
+        var sessions: [SessionHarness] = []
+        for _ in 0..<Limits.imapSessionsPerMailbox {
+            var h = try SessionHarness(store: store, counter: counter)
+            #expect(h.login().notes.first?.event == "auth.succeeded")
+            sessions.append(h)
+        }
+        var extra = try SessionHarness(store: store, counter: counter)
+        let out = extra.login()
+        #expect(out.wire == "a0 OK AUTHENTICATE completed.\r\n" && out.notes.first?.detail["reason"] == "too_many_sessions")
+        #expect(extra.wire("x SELECT INBOX") == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+        #expect(counter.count(imapMailbox) == Limits.imapSessionsPerMailbox)
+        _ = sessions[0].send("z LOGOUT")
+        var again = try SessionHarness(store: store, counter: counter)
+        #expect(again.login().notes.first?.event == "auth.succeeded")
+    }
+}
