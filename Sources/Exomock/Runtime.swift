@@ -167,6 +167,10 @@ struct Assembly: Sendable {
             throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
         }
         let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
+        // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
+        if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
+            options.logger.warning("\(warning)")
+        }
         let connectionIDs = ConnectionIDs()
         let group = MultiThreadedEventLoopGroup.singleton
         let registry = PrometheusCollectorRegistry()
@@ -197,8 +201,12 @@ struct Assembly: Sendable {
                 }
                 let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
                 let authenticator = ExchangeAuthenticator(cloud: cloud, scenario: scenario, verifier: verifier)
-                let imap = IMAPServer(store: store, authenticator: authenticator, settings: scenario.exchange)
-                let pop3 = POP3Server(store: store, authenticator: authenticator, settings: scenario.exchange)
+                let imap = IMAPServer(
+                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
+                let pop3 = POP3Server(
+                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
                 protocolServers += [imap, pop3]
                 let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
                 let plan: [(any MailProtocolServer, TLSMode, Int)] = [

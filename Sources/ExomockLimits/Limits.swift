@@ -8,6 +8,11 @@ public enum Limits {
     // MARK: IMAP
     /// Longest IMAP command line, excluding literals, in bytes (CRLF included).
     public static let imapMaximumLineLength = 8 * 1024
+    /// Longest `AUTHENTICATE` command line, or SASL response line after its `+`, in bytes (CRLF
+    /// included). Larger than `imapMaximumLineLength` because an XOAUTH2 response carries the whole
+    /// access token in base64: a token of `accessTokenMaximumLength` (16 KiB, tokens with many group
+    /// claims run to 6–12 KB) is about 22 KiB on the wire. Exchange Online's own bound is not published.
+    public static let imapMaximumAuthenticateLineLength = 32 * 1024
     /// Largest literal a client may announce with `{n}` or `{n+}` (APPEND bodies included).
     public static let imapMaximumLiteralSize = 35 * 1024 * 1024
     /// Deepest nesting of parenthesised lists and `NOT`/`OR` in one command.
@@ -21,14 +26,17 @@ public enum Limits {
     // MARK: POP3
     /// Longest POP3 command line (RFC 2449 says 255 octets; SASL initial responses need more).
     public static let pop3MaximumLineLength = 16 * 1024
+    /// Longest `AUTH` command line, or SASL response line after its `+ `, in bytes (CRLF included):
+    /// room for an XOAUTH2 response carrying an access token of `accessTokenMaximumLength`.
+    public static let pop3MaximumAuthenticateLineLength = 32 * 1024
 
     // MARK: Connections
     /// Open connections one listener accepts before it refuses new ones.
     public static let maximumConnectionsPerListener = 20_000
     /// Concurrent IMAP sessions per mailbox (Exchange Online documents 20; UNCONFIRMED against 16).
     public static let imapSessionsPerMailbox = 20
-    /// Concurrent POP3 sessions per mailbox.
-    public static let pop3SessionsPerMailbox = 20
+    // POP3 has no sessions-per-mailbox number: RFC 1939's maildrop lock (`MaildropLocks`) lets one
+    // session per mailbox into TRANSACTION; a second login gets `-ERR` until the first ends.
 
     // MARK: HTTP
     /// Largest HTTP request body the token service and admin API read.

@@ -25,13 +25,16 @@ public final class IMAPServer: MailProtocolServer {
     public let authenticator: any MailAuthenticating
     public let settings: ExchangeSettings
     public let sessions: IMAPSessionCounter
+    /// The scenario's `faults:` for IMAP in this cloud (latency, disconnect), applied per command.
+    public let faults: MailFaults
     private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let shuttingDown = Atomic<Bool>(false)
 
     public init(
         store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings,
-        sessionsPerMailbox: Int = Limits.imapSessionsPerMailbox
+        sessionsPerMailbox: Int = Limits.imapSessionsPerMailbox, faults: MailFaults = .none
     ) {
+        self.faults = faults
         self.store = store
         self.authenticator = authenticator
         self.settings = settings
@@ -40,7 +43,7 @@ public final class IMAPServer: MailProtocolServer {
 
     public func configure(channel: any Channel, context: ConnectionContext) throws {
         let session = IMAPSession(store: store, authenticator: authenticator, settings: settings, tlsMode: context.tlsMode, counter: sessions)
-        let handler = IMAPConnectionHandler(session: session, context: context, store: store, idleTimeout: settings.idleTimeout)
+        let handler = IMAPConnectionHandler(session: session, context: context, store: store, idleTimeout: settings.idleTimeout, faults: faults)
         try channel.pipeline.syncOperations.addHandler(handler)
         let id = ObjectIdentifier(channel)
         if shuttingDown.load(ordering: .relaxed) {
@@ -95,8 +98,12 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var lastActivity: Date
     var idleTimer: Scheduled<Void>?
     var closed = false
+    let faults: MailFaults
+    /// A command held back by a latency fault; nothing else of this connection runs until it has.
+    var delayedCommand: [UInt8]?
 
-    init(session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double) {
+    init(session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double, faults: MailFaults = .none) {
+        self.faults = faults
         self.session = session
         self.connection = context
         self.store = store
@@ -141,7 +148,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         processBuffer(context)
     }
 
-    var paused: Bool { !closedOrWritable }
+    var paused: Bool { !closedOrWritable || delayedCommand != nil }
     var writable = true
     var closedOrWritable: Bool { closed || writable }
 
@@ -166,7 +173,8 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func processBuffer(_ context: ChannelHandlerContext) {
-        while !closed, writable, var b = buffer, b.readableBytes > 0 {
+        while !closed, writable, delayedCommand == nil, var b = buffer, b.readableBytes > 0 {
+            framer.expectsSASLResponse = session.isAwaitingSASL
             let frame = framer.next(from: &b)
             buffer = b
             guard let frame else { break }
@@ -179,17 +187,62 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             case .fatal(let tag, let reason):
                 output = session.framingFatal(tag: tag, reason: reason)
             case .command(let bytes):
-                let now = connection.clock.now()
-                if now.timeIntervalSince(lastActivity) > idleTimeout {
-                    output = session.terminate(reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
-                } else {
-                    lastActivity = now
-                    output = session.received(bytes)
+                if !session.expectsRawLine, let fault = faults.action(forCommand: Self.commandName(bytes)) {
+                    switch fault {
+                    case .disconnect:
+                        connection.record("fault.disconnect", ["command": Self.commandName(bytes)])
+                        close(context)
+                        return
+                    case .latency(let seconds):
+                        connection.record("fault.latency", ["command": Self.commandName(bytes), "seconds": String(seconds)])
+                        delay(bytes, seconds: seconds, context)
+                        return
+                    }
                 }
+                output = command(bytes)
             }
             perform(output, context)
         }
         if let b = buffer, b.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
+    }
+
+    /// Handles a framed command (or raw SASL/IDLE line), logging out first when idle too long on the virtual clock.
+    func command(_ bytes: [UInt8]) -> IMAPOutput {
+        let now = connection.clock.now()
+        if now.timeIntervalSince(lastActivity) > idleTimeout {
+            return session.terminate(reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
+        }
+        lastActivity = now
+        return session.received(bytes)
+    }
+
+    /// A latency fault: hold the command for `seconds` of real time, then run it and go on.
+    func delay(_ bytes: [UInt8], seconds: Double, _ context: ChannelHandlerContext) {
+        delayedCommand = bytes
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            let h = handler.value
+            guard let held = h.delayedCommand, !h.closed else { return }
+            h.delayedCommand = nil
+            h.perform(h.command(held), ctx.value)
+            h.processBuffer(ctx.value)
+            if h.readPending, !h.paused {
+                h.readPending = false
+                ctx.value.read()
+            }
+        }
+    }
+
+    /// The command's name for fault matching: the word after the tag (`SELECT`), or `UID FETCH` style.
+    static func commandName(_ bytes: [UInt8]) -> String {
+        let words = bytes.prefix(128).split(separator: 32, maxSplits: 3, omittingEmptySubsequences: true)
+        guard words.count >= 2 else { return "" }
+        let verb = String(decoding: words[1], as: UTF8.self).uppercased()
+        if verb == "UID", words.count >= 3 {
+            return "UID " + String(decoding: words[2].prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).uppercased()
+        }
+        return String(decoding: words[1].prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).uppercased()
     }
 
     func perform(_ output: IMAPOutput, _ context: ChannelHandlerContext) {
@@ -242,6 +295,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard !closed else { return }
         closed = true
         buffer = nil
+        delayedCommand = nil
         idleTimer?.cancel()
         unwatch()
         session.connectionClosed()

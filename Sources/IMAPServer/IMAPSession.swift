@@ -134,6 +134,12 @@ public struct IMAPSession {
         }
     }
 
+    /// True while the next line is a SASL response (the framer allows it the AUTHENTICATE line limit).
+    public var isAwaitingSASL: Bool {
+        if case .awaitingSASL = state { return true }
+        return false
+    }
+
     /// True while the framer's next line is a SASL response or `DONE`, not a command.
     public var expectsRawLine: Bool {
         switch state {
@@ -174,8 +180,15 @@ public struct IMAPSession {
     }
 
     /// The framer rejected a command (limit crossed).
+    /// A SASL response line that is too long ends the AUTHENTICATE exchange with BAD on its tag.
     public mutating func framingRejected(tag: String, reason: IMAPFramingError) -> IMAPOutput {
-        IMAPOutput([.bad(tag, reason.description)], notes: [IMAPJournalNote("command.rejected", ["reason": reason.description])])
+        if case .awaitingSASL(let saslTag, let mechanism) = state {
+            state = .notAuthenticated
+            return IMAPOutput([.bad(saslTag, reason.description)], notes: [IMAPJournalNote("auth.failed", [
+                "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": mechanism, "detail": reason.description,
+            ])])
+        }
+        return IMAPOutput([.bad(tag, reason.description)], notes: [IMAPJournalNote("command.rejected", ["reason": reason.description])])
     }
 
     /// The framer cannot resynchronise: BYE and close.
@@ -233,7 +246,11 @@ public struct IMAPSession {
         case .notAuthenticated:
             return executeNotAuthenticated(tag, command)
         case .authenticatedNotConnected(let reason):
-            return IMAPOutput([.bad(tag, IMAPTexts.notConnected)], notes: [IMAPJournalNote("command.not_connected", ["command": command.name, "reason": reason.rawValue])])
+            // Exchange Online answers the first mailbox command with BAD, then says BYE and closes (§6.3).
+            state = .loggedOut
+            return IMAPOutput(
+                [.bad(tag, IMAPTexts.notConnected), .bye(IMAPTexts.notConnectedBye)], after: .close,
+                notes: [IMAPJournalNote("command.not_connected", ["command": command.name, "reason": reason.rawValue])])
         case .authenticated(let mailbox), .selected(let mailbox):
             return executeAuthenticated(tag, command, mailbox: mailbox)
         case .awaitingSASL, .idling, .loggedOut:

@@ -41,6 +41,9 @@ public enum IMAPTexts {
     /// Sent before closing on auto-logout and shutdown (captures show 10, 13 and 14 as the number).
     public static let connectionClosedBye = "Connection is closed. 13"
     public static let notConnected = "User is authenticated but not connected."
+    /// Sent right after `BAD User is authenticated but not connected.`, then the connection closes
+    /// (real logs: `* BYE Connection closed. 14`).
+    public static let notConnectedBye = "Connection closed. 14"
     public static let authenticateFailed = "AUTHENTICATE failed."
     public static let authenticateCompleted = "AUTHENTICATE completed."
     public static let loginFailed = "LOGIN failed."

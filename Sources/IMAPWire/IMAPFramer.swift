@@ -26,6 +26,8 @@ public enum IMAPFrame: Sendable, Equatable {
 /// Why the framer rejected input. `description` is the text sent after BAD or BYE.
 public enum IMAPFramingError: Sendable, Equatable, CustomStringConvertible {
     case lineTooLong(limit: Int)
+    /// An `AUTHENTICATE` line or SASL response line over its own, larger limit.
+    case authenticateLineTooLong(limit: Int)
     case literalTooLarge(size: String, limit: Int)
     case tooManyLiterals(limit: Int)
 
@@ -33,6 +35,8 @@ public enum IMAPFramingError: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .lineTooLong(let limit):
             "Command Error. The command line is longer than \(limit) bytes (Limits.imapMaximumLineLength); send long values as literals."
+        case .authenticateLineTooLong(let limit):
+            "Command Error. The AUTHENTICATE line is longer than \(limit) bytes (Limits.imapMaximumAuthenticateLineLength); the access token is too large."
         case .literalTooLarge(let size, let limit):
             "Command Error. The literal of \(size) bytes is larger than \(limit) bytes (Limits.imapMaximumLiteralSize)."
         case .tooManyLiterals(let limit):
@@ -43,8 +47,13 @@ public enum IMAPFramingError: Sendable, Equatable, CustomStringConvertible {
 
 public struct IMAPFramer: Sendable {
     public let maximumLineLength: Int
+    /// The limit for `AUTHENTICATE` lines and SASL response lines (XOAUTH2 carries whole tokens).
+    public let maximumAuthenticateLineLength: Int
     public let maximumLiteralSize: Int
     public let maximumLiteralsPerCommand: Int
+    /// Set by the driver while the session waits for a SASL response after `+`: the next line is
+    /// held to `maximumAuthenticateLineLength` instead of `maximumLineLength`.
+    public var expectsSASLResponse = false
 
     enum State: Sendable, Equatable {
         /// Reading line bytes of the current command.
@@ -64,10 +73,12 @@ public struct IMAPFramer: Sendable {
 
     public init(
         maximumLineLength: Int = Limits.imapMaximumLineLength,
+        maximumAuthenticateLineLength: Int = Limits.imapMaximumAuthenticateLineLength,
         maximumLiteralSize: Int = Limits.imapMaximumLiteralSize,
         maximumLiteralsPerCommand: Int = Limits.imapMaximumLiteralsPerCommand
     ) {
         self.maximumLineLength = maximumLineLength
+        self.maximumAuthenticateLineLength = max(maximumLineLength, maximumAuthenticateLineLength)
         self.maximumLiteralSize = maximumLiteralSize
         self.maximumLiteralsPerCommand = maximumLiteralsPerCommand
     }
@@ -106,8 +117,18 @@ public struct IMAPFramer: Sendable {
                 let lf = view.firstIndex(of: 10)
                 let take = (lf.map { $0 + 1 } ?? view.endIndex) - view.startIndex
                 if lineBytes + take > maximumLineLength {
-                    let tag = Self.tag(of: current + (buffer.getBytes(at: buffer.readerIndex, length: min(take, 64)) ?? []))
-                    let reason = IMAPFramingError.lineTooLong(limit: maximumLineLength)
+                    let head = Array(current.prefix(64)) + (buffer.getBytes(at: buffer.readerIndex, length: min(take, 64)) ?? [])
+                    let authenticateLine = expectsSASLResponse || (literals == 0 && Self.isAuthenticateCommand(head))
+                    if authenticateLine, lineBytes + take <= maximumAuthenticateLineLength {
+                        current.append(contentsOf: buffer.readBytes(length: take) ?? [])
+                        lineBytes += take
+                        guard lf != nil else { return nil }
+                        if let frame = lineEnded() { return frame }
+                        continue
+                    }
+                    let tag = Self.tag(of: head)
+                    let reason: IMAPFramingError = authenticateLine
+                        ? .authenticateLineTooLong(limit: maximumAuthenticateLineLength) : .lineTooLong(limit: maximumLineLength)
                     if let lf {
                         buffer.moveReaderIndex(to: lf + 1)
                         reset()
@@ -181,6 +202,16 @@ public struct IMAPFramer: Sendable {
             size = s
         }
         return LiteralHeader(digits: digits, size: size, synchronising: synchronising)
+    }
+
+    /// True when `head` (the first bytes of a line) is `<tag> AUTHENTICATE ` in any case.
+    static func isAuthenticateCommand(_ head: [UInt8]) -> Bool {
+        guard let space = head.firstIndex(of: 32), space > 0 else { return false }
+        let verb = Array("AUTHENTICATE ".utf8)
+        let rest = head[(space + 1)...]
+        guard rest.count >= verb.count else { return false }
+        for (b, v) in zip(rest, verb) where (b >= 97 && b <= 122 ? b - 32 : b) != v { return false }
+        return true
     }
 
     /// The tag of a (possibly broken) command line, or `*` when there is no usable tag.

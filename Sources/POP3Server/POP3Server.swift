@@ -34,6 +34,8 @@ public final class POP3Server: MailProtocolServer {
     let settings: ExchangeSettings
     let idleCheckInterval: TimeAmount
     let acceptsXOAUTH2InitialResponse: Bool
+    /// The scenario's `faults:` for POP3 in this cloud (latency, disconnect), applied per command.
+    let faults: MailFaults
     private let open = Mutex<OpenConnections>(OpenConnections())
 
     struct OpenConnections {
@@ -52,8 +54,10 @@ public final class POP3Server: MailProtocolServer {
         authenticator: any MailAuthenticating,
         settings: ExchangeSettings,
         idleCheckInterval: TimeAmount = .seconds(1),
-        acceptsXOAUTH2InitialResponse: Bool = true
+        acceptsXOAUTH2InitialResponse: Bool = true,
+        faults: MailFaults = .none
     ) {
+        self.faults = faults
         self.store = store
         self.authenticator = authenticator
         self.settings = settings
@@ -127,6 +131,10 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var pendingStart = 0
     /// A `read` was asked for while frames were pending; issued once they are answered.
     private var readHeld = false
+    /// A latency fault holds the frame at `pendingStart` until its timer fires.
+    private var delaying = false
+    /// The frame at `pendingStart` has had its fault decided (so a delayed frame is not counted twice).
+    private var faultDecided = false
 
     init(server: POP3Server, connection: ConnectionContext, session: POP3Session) {
         self.server = server
@@ -187,8 +195,32 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Answers pending frames while the channel can take more output.
     private func processPending(context: ChannelHandlerContext) {
-        while pendingStart < pending.count, !finished, context.channel.isWritable {
+        while pendingStart < pending.count, !finished, !delaying, context.channel.isWritable {
             let frame = pending[pendingStart]
+            if !faultDecided, case .line(let bytes) = frame, !session.isAwaitingSASL,
+                let fault = server.faults.action(forCommand: Self.commandName(bytes))
+            {
+                faultDecided = true
+                switch fault {
+                case .disconnect:
+                    // Close without a reply; `finish` drops the session (no UPDATE).
+                    connection.record("fault.disconnect", ["command": Self.commandName(bytes)])
+                    context.close(promise: nil)
+                    return
+                case .latency(let seconds):
+                    connection.record("fault.latency", ["command": Self.commandName(bytes), "seconds": String(seconds)])
+                    delaying = true
+                    let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                    let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+                        handler.value.delaying = false
+                        handler.value.processPending(context: ctx.value)
+                    }
+                    context.flush()
+                    return
+                }
+            }
+            faultDecided = false
             pendingStart += 1
             perform(session.received(frame), context: context)
         }
@@ -214,6 +246,11 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         } else {
             readHeld = true
         }
+    }
+
+    /// The command's name for fault matching: its first word, upper case (`RETR`).
+    static func commandName(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.prefix(64).prefix { $0 != 32 }, as: UTF8.self).uppercased()
     }
 
     /// Frames still waiting for an answer (tests).

@@ -84,6 +84,12 @@ public struct POP3Session: Sendable {
         self.tlsActive = tlsActive
     }
 
+    /// True while the next line is a SASL response, not a command.
+    public var isAwaitingSASL: Bool {
+        if case .awaitingSASL = state { return true }
+        return false
+    }
+
     public var greeting: POP3Response { .ok(POP3Texts.greeting(serverName: configuration.serverName)) }
 
     /// The CAPA list: Exchange Online's (`TOP`, `UIDL`, `SASL PLAIN XOAUTH2`, `USER`; no `PIPELINING`, so
@@ -102,6 +108,17 @@ public struct POP3Session: Sendable {
             var effects: [Effect] = [.record("command.too_long", ["length": String(length)])]
             if case .awaitingSASL = state { state = .authorization(user: nil) }
             effects.append(.send(.err(POP3Texts.lineTooLong(limit: Limits.pop3MaximumLineLength))))
+            return effects
+        case .authenticateLineTooLong(let length):
+            var effects: [Effect] = [.record("command.too_long", ["length": String(length), "sasl": "true"])]
+            if case .awaitingSASL(let mechanism) = state {
+                state = .authorization(user: nil)
+                effects = [.record("auth.failed", [
+                    "reason": MailAuthFailure.malformedSASL.rawValue, "method": mechanism.rawValue,
+                    "detail": "SASL response of \(length) bytes is over Limits.pop3MaximumAuthenticateLineLength",
+                ])]
+            }
+            effects.append(.send(.err(POP3Texts.authenticateLineTooLong(limit: Limits.pop3MaximumAuthenticateLineLength))))
             return effects
         case .line(let bytes):
             if case .awaitingSASL(let mechanism) = state {

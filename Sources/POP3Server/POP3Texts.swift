@@ -47,4 +47,8 @@ public enum POP3Texts {
     public static func lineTooLong(limit: Int) -> String {
         "Protocol error. Command line too long (limit \(limit) bytes)."
     }
+    /// An `AUTH` line or SASL response crossed `Limits.pop3MaximumAuthenticateLineLength` (the token is too large).
+    public static func authenticateLineTooLong(limit: Int) -> String {
+        "Protocol error. AUTH line too long (limit \(limit) bytes); the access token is too large."
+    }
 }

@@ -22,16 +22,19 @@ final class EmbeddedIMAP {
     let server: IMAPServer
     let certificate: ThrowawayCertificate
 
-    init(tlsMode: TLSMode = .implicit, settings: ExchangeSettings = ExchangeSettings()) throws {
+    init(
+        tlsMode: TLSMode = .implicit, settings: ExchangeSettings = ExchangeSettings(),
+        authenticator: any MailAuthenticating = TestAuthenticator(), server: IMAPServer? = nil
+    ) throws {
         clock = VirtualClock(start: VirtualClock.defaultStart)
         journal = Journal(clock: clock)
-        store = try makeIMAPStore(clock: clock)
-        server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: settings)
+        store = try server?.store ?? makeIMAPStore(clock: clock)
+        self.server = server ?? IMAPServer(store: store, authenticator: authenticator, settings: settings)
         certificate = try ThrowawayCertificate.make()
         let context = ConnectionContext(
             cloud: Cloud.named(.gccHigh), service: .imap, tlsMode: tlsMode, connectionID: "imap-1",
             tls: try certificate.serverContext(), journal: journal, clock: clock)
-        try server.configure(channel: channel, context: context)
+        try self.server.configure(channel: channel, context: context)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
 

@@ -80,10 +80,18 @@ struct SessionHarness {
         let out = h.login("no-access-token")
         #expect(out.wire == "a0 OK AUTHENTICATE completed.\r\n")
         #expect(out.notes.first?.event == "auth.not_connected" && out.notes.first?.detail["reason"] == "no_mailbox_access")
-        for cmd in ["a SELECT INBOX", "b EXAMINE INBOX", "c LIST \"\" *", "d NAMESPACE"] {
-            #expect(h.wire(cmd) == String(cmd.prefix(1)) + " BAD User is authenticated but not connected.\r\n")
-        }
         #expect(h.wire("e NOOP") == "e OK NOOP completed.\r\n")
+        #expect(h.wire("f CAPABILITY").hasSuffix("f OK CAPABILITY completed.\r\n"))
+        for cmd in ["a SELECT INBOX", "b EXAMINE INBOX", "c LIST \"\" *", "d NAMESPACE", "g IDLE", "h STATUS INBOX (MESSAGES)"] {
+            var fresh = try SessionHarness()
+            _ = fresh.login("no-access-token")
+            let out = fresh.send(cmd)
+            #expect(out.wire == String(cmd.prefix(1)) + " BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+            #expect(out.after == .close)
+            #expect(out.notes.first?.event == "command.not_connected")
+            #expect(fresh.session.state == .loggedOut)
+            #expect(fresh.send("z NOOP").responses.isEmpty, "nothing is answered after the BYE")
+        }
     }
 
     @Test func saslContinuationCancelAndMalformed() throws {
@@ -113,7 +121,7 @@ struct SessionHarness {
         #expect(a.login().wire == "a0 OK AUTHENTICATE completed.\r\n")
         let second = b.login()
         #expect(second.wire == "a0 OK AUTHENTICATE completed.\r\n" && second.notes.first?.detail["reason"] == "too_many_sessions")
-        #expect(b.wire("x SELECT INBOX") == "x BAD User is authenticated but not connected.\r\n")
+        #expect(b.wire("x SELECT INBOX") == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
         a.session.connectionClosed()
         #expect(a.counter.count(imapMailbox) == 0)
     }
