@@ -19,6 +19,10 @@ public enum Limits {
     public static let imapMaximumNestingDepth = 64
     /// Most literals in one command.
     public static let imapMaximumLiteralsPerCommand = 64
+    /// Bytes of IMAP responses encoded and written at a time. A FETCH over a large mailbox is written
+    /// chunk by chunk as the client reads, so a connection holds about this much encoded output (plus
+    /// the channel's write buffer), not the whole answer.
+    public static let imapOutputChunkBytes = 64 * 1024
     /// Deepest MIME nesting (multipart within multipart, message/rfc822 within them) parsed for
     /// ENVELOPE, BODYSTRUCTURE and BODY[section]; deeper parts are shown as opaque leaves.
     public static let mimeMaximumNestingDepth = 32

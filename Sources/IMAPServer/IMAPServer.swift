@@ -74,9 +74,11 @@ public final class IMAPServer: MailProtocolServer {
 /// and, for connection hygiene, after `idleTimeout` seconds of real time without any input (a timer on
 /// the event loop; RFC 3501 §5.4 asks for at least 30 minutes, the default).
 ///
-/// Back-pressure: while the channel is not writable (a client pipelining large FETCHes without reading
-/// the answers), no further command is processed and no further read is issued, so neither the output
-/// queue nor the input buffer grows without bound.
+/// Back-pressure: responses are encoded and written `Limits.imapOutputChunkBytes` at a time, and only
+/// while the channel is writable; the rest waits, unencoded, in `pending` (its literals share the
+/// stored messages' bytes). While output is pending or the channel is not writable, no further command
+/// is processed and no further read is issued, so neither the output nor the input buffer grows with
+/// the size of a FETCH or with a client that pipelines without reading.
 final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -148,7 +150,16 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         processBuffer(context)
     }
 
-    var paused: Bool { !closedOrWritable || delayedCommand != nil }
+    /// Output not yet encoded: responses, and what to do after them (close, STARTTLS, watch), in order.
+    enum PendingOutput {
+        case response(IMAPResponse)
+        case after(IMAPAfter)
+    }
+    var pending: [PendingOutput] = []
+    var pendingIndex = 0
+    var hasPendingOutput: Bool { pendingIndex < pending.count }
+
+    var paused: Bool { !closedOrWritable || delayedCommand != nil || hasPendingOutput }
     var writable = true
     var closedOrWritable: Bool { closed || writable }
 
@@ -163,6 +174,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         writable = context.channel.isWritable
         if writable {
+            drain(context)
             processBuffer(context)
             if readPending, !paused {
                 readPending = false
@@ -173,7 +185,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func processBuffer(_ context: ChannelHandlerContext) {
-        while !closed, writable, delayedCommand == nil, var b = buffer, b.readableBytes > 0 {
+        while !closed, writable, delayedCommand == nil, !hasPendingOutput, var b = buffer, b.readableBytes > 0 {
             framer.expectsSASLResponse = session.isAwaitingSASL
             let frame = framer.next(from: &b)
             buffer = b
@@ -247,13 +259,42 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func perform(_ output: IMAPOutput, _ context: ChannelHandlerContext) {
         for note in output.notes { connection.record(note.event, note.detail) }
-        if !output.responses.isEmpty, !closed {
-            var out = context.channel.allocator.buffer(capacity: 256)
-            for response in output.responses { out.writeBytes(response.encoded()) }
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-            writable = context.channel.isWritable
+        guard !closed else { return }
+        pending.append(contentsOf: output.responses.map { .response($0) })
+        if case .none = output.after {} else { pending.append(.after(output.after)) }
+        drain(context)
+    }
+
+    /// Encodes and writes pending output a chunk at a time while the channel is writable; runs each
+    /// `after` once the responses before it are written.
+    func drain(_ context: ChannelHandlerContext) {
+        while !closed, hasPendingOutput {
+            if !writable { return }
+            var out = context.channel.allocator.buffer(capacity: 4096)
+            var afterAction: IMAPAfter?
+            while pendingIndex < pending.count, out.readableBytes < Limits.imapOutputChunkBytes {
+                let item = pending[pendingIndex]
+                pendingIndex += 1
+                switch item {
+                case .response(let response): out.writeBytes(response.encoded())
+                case .after(let after): afterAction = after
+                }
+                if afterAction != nil { break }
+            }
+            if !hasPendingOutput {
+                pending.removeAll(keepingCapacity: false)
+                pendingIndex = 0
+            }
+            if out.readableBytes > 0 {
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+                writable = context.channel.isWritable
+            }
+            if let afterAction { run(afterAction, context) }
         }
-        switch output.after {
+    }
+
+    func run(_ after: IMAPAfter, _ context: ChannelHandlerContext) {
+        switch after {
         case .none: break
         case .startTLS:
             // The plaintext fence: bytes pipelined after STARTTLS were read before TLS existed; drop them.
@@ -295,6 +336,8 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard !closed else { return }
         closed = true
         buffer = nil
+        pending = []
+        pendingIndex = 0
         delayedCommand = nil
         idleTimer?.cancel()
         unwatch()
