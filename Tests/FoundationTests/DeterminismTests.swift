@@ -45,4 +45,16 @@ import Testing
         #expect(journal.events().first?.time == "2026-01-01T00:00:00Z")
         #expect(journal.jsonLines(after: 4) == #"{"cloud":"gcc-high","connection":"imap-1","detail":{},"event":"e4","seq":5,"service":"imap","time":"2026-01-01T00:00:00Z"}"# + "\n")
     }
+
+    @Test("a full journal keeps the newest events in order however often it wraps")
+    func journalWraps() {
+        let journal = Journal(clock: VirtualClock(start: VirtualClock.defaultStart), capacity: 4)
+        for total in 1...23 {
+            journal.record(cloud: nil, service: "imap", event: "e\(total)")
+            let expected = Array(max(1, total - 3)...total)
+            #expect(journal.events().map(\.seq) == expected)
+            #expect(journal.events(after: total - 2).map(\.seq) == expected.filter { $0 > total - 2 })
+            #expect(journal.droppedCount == max(0, total - 4))
+        }
+    }
 }
