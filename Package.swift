@@ -151,7 +151,10 @@ let package = Package(
         // MARK: Tests. One target per area; integration tests start real listeners on 127.0.0.1.
         .target(
             name: "ExomockTestSupport",
-            dependencies: ["Determinism", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", nioCore, nioPosix, nioSSL],
+            dependencies: [
+                "Determinism", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", "EntraTokens", "MailAuthentication",
+                nioCore, nioPosix, nioSSL,
+            ],
             path: "Tests/ExomockTestSupport",
             swiftSettings: strict
         ),

@@ -9,42 +9,28 @@ import Testing
 struct TokenFaultServeTests {
     @Test("disconnect fault: the token request's connection drops without an answer, once")
     func disconnectDropsTheConnection() throws {
-        let dir = try TestSupport.temporaryDirectory()
         let quickstart = try String(
             contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Scenarios/quickstart.yaml"), encoding: .utf8)
         let withoutFlow = try #require(quickstart.components(separatedBy: "# A client flow").first)
-        let scenario = dir.appendingPathComponent("disconnect.yaml")
-        try (withoutFlow + "faults:\n  - {service: token, kind: disconnect, match: client_credentials, count: 1}\n")
-            .write(to: scenario, atomically: true, encoding: .utf8)
-
-        let readyFile = dir.appendingPathComponent("ready.json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
-        process.arguments = ["serve", "--scenario", scenario.path, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try #require(TestSupport.waitForFile(readyFile, timeout: 120), "exomock serve wrote no ready file")
-        let ready = try JSONDecoder().decode(TourTests.Ready.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
-        let cloud = try #require(ready.clouds.first)
+        let mock = try ServedExomock(
+            scenarioYAML: withoutFlow + "faults:\n  - {service: token, kind: disconnect, match: client_credentials, count: 1}\n",
+            label: "token-fault")
+        let ready = mock.ready
+        let cloud = try mock.cloud()
         let request = [
             "--cacert", ready.ca_file, "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ]
 
-        let dropped = try TourTests.curl(request)
+        let dropped = try ServedExomock.curl(request)
         #expect(dropped.status == 52, "curl should see an empty reply (exit 52): \(dropped)")
         #expect(dropped.output.isEmpty)
 
-        let served = try TourTests.curl(request)
+        let served = try ServedExomock.curl(request)
         #expect(served.status == 0 && served.output.contains("\"access_token\""), "the fault applies once: \(served)")
 
-        let journal = try TourTests.curl(["\(ready.admin_url)/journal"])
+        let journal = try ServedExomock.curl(["\(ready.admin_url)/journal"])
         #expect(journal.output.contains("\"fault.disconnect\""), "the journal names the fault: \(journal.output.prefix(2000))")
     }
 }

@@ -8,44 +8,14 @@ import Testing
 /// token check (`ExchangeAuthenticator`): tokens minted by the token service, judged by the IMAP server.
 @Suite(.serialized)
 struct TourTests {
-    struct Ready: Decodable {
-        struct Cloud: Decodable {
-            struct Listener: Decodable {
-                var service: String
-                var tls: String
-                var host: String
-                var port: Int
-            }
-            var authority_url: String
-            var listeners: [Listener]
-        }
-        var ca_file: String
-        var admin_url: String
-        var clouds: [Cloud]
-    }
-
-    static func curl(_ arguments: [String]) throws -> ProgramResult {
-        try runProgram("curl", ["-sS"] + arguments, package: "curl", timeout: 30)
-    }
+    static func curl(_ arguments: [String]) throws -> ProgramResult { try ServedExomock.curl(arguments) }
 
     @Test("README tour: client-credentials token, IMAP fetch with XOAUTH2, no access to another mailbox, dead after 91 days")
     func tour() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        let readyFile = dir.appendingPathComponent("ready.json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
-        process.arguments = ["serve", "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try #require(TestSupport.waitForFile(readyFile, timeout: 120), "exomock serve wrote no ready file")
-        let ready = try JSONDecoder().decode(Ready.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
-        let cloud = try #require(ready.clouds.first)
-        let imap = try #require(cloud.listeners.first { $0.service == "imap" && $0.tls == "implicit" })
+        let mock = try ServedExomock(label: "tour")
+        let ready = mock.ready
+        let cloud = try mock.cloud()
+        let imap = try cloud.listener("imap")
 
         // Step 2: a token the way a mail handler gets one.
         let tokenResponse = try Self.curl([

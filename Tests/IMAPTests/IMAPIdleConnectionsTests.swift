@@ -16,21 +16,6 @@ import Testing
 /// (`Limits.imapSessionsPerMailbox`), so each one is really connected to its mailbox.
 @Suite(.serialized)
 struct IMAPIdleConnectionsTests {
-    struct Ready: Decodable {
-        struct Cloud: Decodable {
-            struct Listener: Decodable {
-                var service: String
-                var tls: String
-                var host: String
-                var port: Int
-            }
-            var authority_url: String
-            var listeners: [Listener]
-        }
-        var ca_file: String
-        var clouds: [Cloud]
-    }
-
     static let tenant = "8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a"
     static let clientID = "11111111-2222-3333-4444-555555555555"
 
@@ -196,48 +181,20 @@ struct IMAPIdleConnectionsTests {
 
 /// `exomock serve` as a subprocess with a scenario, its ready file, and an app-only token from it.
 struct Serve {
-    let process: Process
-    let ready: IMAPIdleConnectionsTests.Ready
+    let mock: ServedExomock
     let token: String
-    let dir: URL
+    var process: Process { mock.process }
+    var ready: ServedReady { mock.ready }
 
     static func start(scenario: String) throws -> Serve {
-        let dir = try TestSupport.temporaryDirectory("exomock-serve")
-        let scenarioPath = dir.appendingPathComponent("scenario.yaml").path
-        try scenario.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
-        let readyFile = dir.appendingPathComponent("ready.json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
-        process.arguments = ["serve", "--scenario", scenarioPath, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path]
-        process.standardOutput = FileHandle.nullDevice
-        let stderrPath = dir.appendingPathComponent("stderr.txt")
-        _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderrPath)
-        try process.run()
-        func fail(_ text: String) -> TestFailure {
-            process.terminate()
-            process.waitUntilExit()
-            return TestFailure(text + ": " + ((try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""))
-        }
-        guard TestSupport.waitForFile(readyFile, timeout: 120) else { throw fail("exomock serve wrote no ready file") }
-        let ready = try JSONDecoder().decode(IMAPIdleConnectionsTests.Ready.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
-        guard let cloud = ready.clouds.first else { throw fail("no cloud in the ready file") }
-        // An app-only token, as a mail handler gets one.
-        let tokenResponse = try runProgram("curl", [
-            "-sS", "--cacert", ready.ca_file, "\(cloud.authority_url)/\(IMAPIdleConnectionsTests.tenant)/oauth2/v2.0/token",
-            "-d", "grant_type=client_credentials", "-d", "client_id=\(IMAPIdleConnectionsTests.clientID)", "-d", "client_secret=load-secret",
-            "-d", "scope=https://outlook.office365.us/.default",
-        ], package: "curl", timeout: 30)
-        guard let json = try? JSONSerialization.jsonObject(with: Data(tokenResponse.output.utf8)) as? [String: Any],
-            let token = json["access_token"] as? String
-        else { throw fail("no access_token in \(tokenResponse.output)") }
-        return Serve(process: process, ready: ready, token: token, dir: dir)
+        let mock = try ServedExomock(scenarioYAML: scenario, label: "idle")
+        let token = try mock.clientCredentialsToken(
+            tenant: IMAPIdleConnectionsTests.tenant, clientID: IMAPIdleConnectionsTests.clientID, secret: "load-secret")
+        return Serve(mock: mock, token: token)
     }
 
     func client() throws -> IdleClient {
-        guard let imap = ready.clouds.first?.listeners.first(where: { $0.service == "imap" && $0.tls == "implicit" }) else {
-            throw TestFailure("no implicit-TLS IMAP listener in the ready file")
-        }
+        let imap = try mock.cloud().listener("imap")
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
         tlsConfiguration.trustRoots = .file(ready.ca_file)
         tlsConfiguration.certificateVerification = .noHostnameVerification
@@ -245,11 +202,7 @@ struct Serve {
         return IdleClient(group: MultiThreadedEventLoopGroup(numberOfThreads: 2), ssl: ssl, host: imap.host, port: imap.port, token: token)
     }
 
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: dir)
-    }
+    func stop() { mock.stop() }
 }
 
 /// Opens TLS IMAP connections that log in with XOAUTH2 and then sit idle.

@@ -1,5 +1,6 @@
 import Determinism
 import ExomockLimits
+import ExomockTestSupport
 import Foundation
 import IMAPServer
 import IMAPWire

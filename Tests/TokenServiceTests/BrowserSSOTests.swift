@@ -70,13 +70,13 @@ struct BrowserSSOTests {
         _ = try locateProgram("openssl", package: "openssl")
         try requirePythonModules(["selenium", "requests"], pip: "selenium requests")
 
-        let mock = try ServedMock(scenarioYAML: Self.scenario, label: "sso")
+        let mock = try ServedExomock(scenarioYAML: Self.scenario, label: "sso")
         let update = ProcessInfo.processInfo.environment["EXOMOCK_UPDATE_SCREENSHOTS"] == "1"
         let screenshots = update
             ? TestSupport.repositoryRoot.appendingPathComponent("docs/images/sso")
             : mock.directory.appendingPathComponent("screenshots")
         let result = try runProgram("python3", [
-            ServedMock.clients.appendingPathComponent("browser_sso.py").path,
+            pythonClients.appendingPathComponent("browser_sso.py").path,
             "--ready-file", mock.readyFile, "--cloud", "gcc-high", "--tenant", Self.tenantID,
             "--sso-client-id", Self.ssoAppID, "--sso-secret", "sso-secret", "--sso-redirect", Self.ssoRedirect,
             "--client-id", Self.handlerAppID, "--client-secret", "handler-secret", "--redirect-uri", Self.handlerRedirect,

@@ -118,9 +118,9 @@ struct MsalTests {
     }
 
     /// Runs msal_flows.py against a served mock; returns the cases it reported, failing on anything else.
-    static func drive(_ mock: ServedMock, cloud: String, foreignClientID: String, realHost: Bool) throws -> [Case] {
+    static func drive(_ mock: ServedExomock, cloud: String, foreignClientID: String, realHost: Bool) throws -> [Case] {
         var arguments = [
-            ServedMock.clients.appendingPathComponent("msal_flows.py").path,
+            pythonClients.appendingPathComponent("msal_flows.py").path,
             "--ready-file", mock.readyFile, "--cloud", cloud, "--tenant", tenantID,
             "--client-id", appID, "--client-secret", secret, "--redirect-uri", redirect,
             "--expired-client-id", expiredAppID, "--unconsented-client-id", unconsentedAppID, "--public-client-id", publicAppID,
@@ -158,7 +158,7 @@ struct MsalTests {
     @Test("msal: auth code, refresh, client credentials, device code, ROPC and 17 AADSTS errors against serve", .timeLimit(.minutes(2)))
     func msalAgainstServe() throws {
         try requirePythonModules(["msal", "requests"], pip: "msal requests")
-        let mock = try ServedMock(scenarioYAML: Self.scenario(cloud: "gcc-high", worldwide: true), label: "msal")
+        let mock = try ServedExomock(scenarioYAML: Self.scenario(cloud: "gcc-high", worldwide: true), label: "msal")
         let cases = try Self.drive(mock, cloud: "gcc-high", foreignClientID: Self.worldwideAppID, realHost: false)
         #expect(Set(cases.map(\.case)) == Self.expectedCases, "cases reported: \(cases.map(\.case))")
 
@@ -188,7 +188,7 @@ struct MsalTests {
         .timeLimit(.minutes(2)))
     func msalWithRealHostName() throws {
         try requirePythonModules(["msal", "requests"], pip: "msal requests")
-        let mock = try ServedMock(scenarioYAML: Self.scenario(cloud: "dod", worldwide: false), hosts: true, label: "msal-hosts")
+        let mock = try ServedExomock(scenarioYAML: Self.scenario(cloud: "dod", worldwide: false), hosts: true, label: "msal-hosts")
         let cloud = try mock.cloud("dod")
         #expect(cloud.authority_url == "https://login.microsoftonline.us")
         #expect(cloud.hosts_lines?.first?.hasPrefix("127.0.1.4 login.microsoftonline.us") == true)

@@ -7,16 +7,16 @@ import ScenarioModel
 
 /// Real RS256 access tokens judged by the real `ExchangeAuthenticator` (GCC High): for tests whose
 /// point is the token's size or shape, not a token check's outcome.
-struct RealTokens {
-    static let tenantID = "9f3c1a2b-4d5e-4f60-8a7b-0c1d2e3f4a5b"
-    let cloud = Cloud.named(.gccHigh)
-    let key: CloudSigningKey
-    let clock: VirtualClock
-    let authenticator: ExchangeAuthenticator
-    let mailbox: String
-    let user = "alice@contoso.onmicrosoft.us"
+public struct RealTokens {
+    public static let tenantID = "9f3c1a2b-4d5e-4f60-8a7b-0c1d2e3f4a5b"
+    public let cloud = Cloud.named(.gccHigh)
+    public let key: CloudSigningKey
+    public let clock: VirtualClock
+    public let authenticator: ExchangeAuthenticator
+    public let mailbox: String
+    public let user = "alice@contoso.onmicrosoft.us"
 
-    init(mailbox: String, clock: VirtualClock) throws {
+    public init(mailbox: String, clock: VirtualClock) throws {
         self.mailbox = mailbox
         self.clock = clock
         key = try CloudSigningKey.generate(cloud: .gccHigh)
@@ -30,7 +30,7 @@ struct RealTokens {
 
     /// A delegated token for `user` with both IMAP and POP scopes, padded (in `name`, as many group
     /// claims would pad it) to at least `bytes` characters (at most 3 more) when `bytes` is given.
-    func token(bytes: Int? = nil) -> String {
+    public func token(bytes: Int? = nil) -> String {
         func mint(padding: Int) -> String {
             let now = Int(clock.now().timeIntervalSince1970)
             let claims = AccessTokenClaims(
