@@ -5,6 +5,7 @@ import Hummingbird
 import Journal
 import Prometheus
 import ScenarioModel
+import Synchronization
 
 /// The loopback control surface of a running scenario: health, the scenario, the virtual clock,
 /// the journal, Prometheus metrics, plus routes that services contribute (token revocation, SSO
@@ -90,15 +91,41 @@ public struct AdminAPI: Sendable {
             headers[.contentType] = "application/x-ndjson"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: journal.jsonLines(after: after))))
         }
+        let exported = ExportedCounts()
         router.get("/metrics") { _, _ in
             clockGauge.set(clock.now().timeIntervalSince1970)
-            eventsGauge.set(Double(journal.events().last?.seq ?? 0))
+            eventsGauge.set(Double(journal.recordedCount))
+            exported.publish(journal.eventCounts(), to: registry)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         for contribute in contributors { contribute(router) }
         return router
+    }
+}
+
+/// The journal counts already added to the Prometheus counters, so each scrape adds only what is new.
+final class ExportedCounts: Sendable {
+    private let counts = Mutex<[Journal.EventKind: Int]>([:])
+
+    /// Adds to `exomock_events_total{cloud,service,event}` (logins, grants, rejections, faults) what
+    /// each count grew by since the last scrape.
+    func publish(_ current: [Journal.EventKind: Int], to registry: PrometheusCollectorRegistry) {
+        let descriptor = MetricNameDescriptor(
+            namespace: "exomock", metricName: "events", unitName: "total",
+            helpText: "Journal events by cloud, service and event (logins, grants, rejections, faults), dropped ones included."
+        )
+        counts.withLock { counts in
+            for (kind, count) in current {
+                let delta = count - counts[kind, default: 0]
+                counts[kind] = count
+                guard delta > 0 else { continue }
+                registry.makeCounter(
+                    descriptor: descriptor, labels: [("cloud", kind.cloud ?? ""), ("service", kind.service), ("event", kind.event)]
+                ).increment(by: Int64(delta))
+            }
+        }
     }
 }
 

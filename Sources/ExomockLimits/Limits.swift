@@ -75,4 +75,7 @@ public enum Limits {
     // MARK: Journal
     /// Events a journal keeps before dropping the oldest.
     public static let journalCapacity = 200_000
+    /// Distinct (cloud, service, event) kinds the journal counts for `GET /metrics`; kinds past this are
+    /// counted under the event name `other`.
+    public static let journalCountedKinds = 1_000
 }

@@ -62,6 +62,7 @@ public final class Journal: Sendable {
     /// every connection once a load test had filled the journal.)
     struct State {
         var events: [JournalEvent] = []
+        var counts: [EventKind: Int] = [:]
         var oldest = 0
         var nextSeq = 1
         var dropped = 0
@@ -99,6 +100,11 @@ public final class Journal: Sendable {
                 detail: detail
             )
             state.nextSeq += 1
+            var kind = EventKind(cloud: cloud, service: service, event: event)
+            if state.counts[kind] == nil, state.counts.count >= Limits.journalCountedKinds {
+                kind.event = "other"
+            }
+            state.counts[kind, default: 0] += 1
             if state.events.count < capacity {
                 state.events.append(stamped)
             } else if capacity > 0 {
@@ -116,6 +122,25 @@ public final class Journal: Sendable {
     public func events(after: Int = 0) -> [JournalEvent] {
         state.withLock { state in state.inOrder(after: after) }
     }
+
+    /// What a count in `eventCounts()` is of.
+    public struct EventKind: Hashable, Sendable {
+        public var cloud: String?
+        public var service: String
+        public var event: String
+
+        public init(cloud: String?, service: String, event: String) {
+            self.cloud = cloud
+            self.service = service
+            self.event = event
+        }
+    }
+
+    /// Every event recorded since the start, dropped ones included, by kind (for `GET /metrics`).
+    public func eventCounts() -> [EventKind: Int] { state.withLock { $0.counts } }
+
+    /// Events recorded since the start, dropped ones included.
+    public var recordedCount: Int { state.withLock { $0.nextSeq - 1 } }
 
     /// How many events were dropped because the journal was full.
     public var droppedCount: Int { state.withLock { $0.dropped } }

@@ -1,4 +1,5 @@
 import Determinism
+import ExomockLimits
 import Foundation
 import Journal
 import Testing
@@ -44,6 +45,22 @@ import Testing
         #expect(journal.droppedCount == 2)
         #expect(journal.events().first?.time == "2026-01-01T00:00:00Z")
         #expect(journal.jsonLines(after: 4) == #"{"cloud":"gcc-high","connection":"imap-1","detail":{},"event":"e4","seq":5,"service":"imap","time":"2026-01-01T00:00:00Z"}"# + "\n")
+    }
+
+    @Test("the journal counts every event by kind, dropped ones too, and bounds the kinds")
+    func journalCounts() {
+        let journal = Journal(clock: VirtualClock(start: VirtualClock.defaultStart), capacity: 2)
+        for _ in 0..<5 { journal.record(cloud: "dod", service: "pop3", event: "auth.succeeded") }
+        journal.record(cloud: nil, service: "admin", event: "clock.advanced")
+        let counts = journal.eventCounts()
+        #expect(counts[Journal.EventKind(cloud: "dod", service: "pop3", event: "auth.succeeded")] == 5)
+        #expect(counts[Journal.EventKind(cloud: nil, service: "admin", event: "clock.advanced")] == 1)
+        #expect(journal.recordedCount == 6 && journal.events().count == 2)
+
+        for i in 0..<(Limits.journalCountedKinds + 10) { journal.record(cloud: nil, service: "x", event: "e\(i)") }
+        let bounded = journal.eventCounts()
+        #expect(bounded.count == Limits.journalCountedKinds + 1, "the kinds stop at the limit, plus `other`")
+        #expect(bounded[Journal.EventKind(cloud: nil, service: "x", event: "other")] == 12)
     }
 
     @Test("a full journal keeps the newest events in order however often it wraps")

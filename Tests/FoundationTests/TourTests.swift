@@ -56,5 +56,17 @@ struct TourTests {
         #expect(journal.contains(#""reason":"no_mailbox_access""#), "journal lacks the access reason")
         #expect(journal.contains(#""reason":"token_expired""#), "journal lacks the expiry reason")
         #expect(journal.contains(#""event":"clock.advanced""#))
+
+        // The same events, counted for Prometheus: one token, one login, one login to a mailbox the
+        // app may not open, one expired token.
+        let metrics = try Self.curl(["\(ready.admin_url)/metrics"]).output
+        func count(_ labels: String) -> Int? {
+            metrics.split(separator: "\n").first { $0.hasPrefix("exomock_events_total{\(labels)} ") }
+                .flatMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        #expect(count(#"cloud="gcc-high",service="token",event="token.issued""#) == 1, "\(metrics)")
+        #expect(count(#"cloud="gcc-high",service="imap",event="auth.succeeded""#) == 1, "\(metrics)")
+        #expect(count(#"cloud="gcc-high",service="imap",event="auth.not_connected""#) == 1, "\(metrics)")
+        #expect(count(#"cloud="gcc-high",service="imap",event="auth.failed""#) == 1, "\(metrics)")
     }
 }
