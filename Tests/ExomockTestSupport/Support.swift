@@ -38,7 +38,7 @@ public enum TestSupport {
 }
 
 /// A test precondition that failed, with a sentence saying what to do.
-public struct TestFailure: Error, CustomStringConvertible {
+public struct TestFailure: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

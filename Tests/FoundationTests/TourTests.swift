@@ -8,8 +8,6 @@ import Testing
 /// token check (`ExchangeAuthenticator`): tokens minted by the token service, judged by the IMAP server.
 @Suite(.serialized)
 struct TourTests {
-    static func curl(_ arguments: [String]) throws -> ProgramResult { try ServedExomock.curl(arguments) }
-
     @Test("README tour: client-credentials token, IMAP fetch with XOAUTH2, no access to another mailbox, dead after 91 days")
     func tour() throws {
         let mock = try ServedExomock(label: "tour")
@@ -18,7 +16,7 @@ struct TourTests {
         let imap = try cloud.listener("imap")
 
         // Step 2: a token the way a mail handler gets one.
-        let tokenResponse = try Self.curl([
+        let tokenResponse = try ServedExomock.curl([
             "--cacert", ready.ca_file, "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
@@ -28,7 +26,7 @@ struct TourTests {
 
         // Step 3: the shared mailbox over IMAP, XOAUTH2 with that token.
         func fetch(as user: String) throws -> ProgramResult {
-            try Self.curl([
+            try ServedExomock.curl([
                 "-v", "--cacert", ready.ca_file, "--login-options", "AUTH=XOAUTH2", "--user", user,
                 "--oauth2-bearer", token, "imaps://\(imap.host):\(imap.port)/INBOX;UID=1",
             ])
@@ -46,20 +44,20 @@ struct TourTests {
         #expect(other.error.contains("BAD User is authenticated but not connected."), "\(other.error)")
 
         // Step 4: 91 days later the same token is long expired, on the virtual clock.
-        let advanced = try Self.curl(["-X", "POST", "\(ready.admin_url)/clock/advance", "-d", #"{"by": "91d"}"#])
+        let advanced = try ServedExomock.curl(["-X", "POST", "\(ready.admin_url)/clock/advance", "-d", #"{"by": "91d"}"#])
         #expect(advanced.output.contains("2026-04-02"), "\(advanced.output)")
         let expired = try fetch(as: "helpdesk@contoso.onmicrosoft.us")
         #expect(expired.status != 0)
         #expect(expired.error.contains("NO AUTHENTICATE failed."), "\(expired.error)")
 
-        let journal = try Self.curl(["\(ready.admin_url)/journal"]).output
+        let journal = try ServedExomock.curl(["\(ready.admin_url)/journal"]).output
         #expect(journal.contains(#""reason":"no_mailbox_access""#), "journal lacks the access reason")
         #expect(journal.contains(#""reason":"token_expired""#), "journal lacks the expiry reason")
         #expect(journal.contains(#""event":"clock.advanced""#))
 
         // The same events, counted for Prometheus: one token, one login, one login to a mailbox the
         // app may not open, one expired token.
-        let metrics = try Self.curl(["\(ready.admin_url)/metrics"]).output
+        let metrics = try ServedExomock.curl(["\(ready.admin_url)/metrics"]).output
         func count(_ labels: String) -> Int? {
             metrics.split(separator: "\n").first { $0.hasPrefix("exomock_events_total{\(labels)} ") }
                 .flatMap { Int($0.split(separator: " ").last ?? "") }

@@ -1,3 +1,5 @@
+import ExomockTestSupport
+
 // Client programs the real-client tests write into a temp directory and run.
 
 /// Python imaplib: AUTHENTICATE XOAUTH2 (two-step, `+ ` continuation), EXAMINE INBOX, FETCH 1 BODY.PEEK[].
@@ -67,20 +69,7 @@ import java.util.*;
 import javax.net.ssl.*;
 
 public class IMAPFetch {
-    static SSLSocketFactory trustOnly(String caFile) throws Exception {
-        CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        try (InputStream in = new BufferedInputStream(new FileInputStream(caFile))) {
-            for (java.security.cert.Certificate c : cf.generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx.getSocketFactory();
-    }
+\#(JakartaMail.trustOnlyMethod)
 
     public static void main(String[] a) throws Exception {
         String host = a[0]; int port = Integer.parseInt(a[1]); String ca = a[2]; String user = a[3]; String token = a[4];

@@ -78,23 +78,6 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
     return (dir, path)
 }
 
-/// Jakarta Mail's jars (Debian `libjakarta-mail-java`), compiled once per test process.
-let jakartaClasspath = "/usr/share/java/jakarta-mail.jar:/usr/share/java/jakarta-activation.jar"
-let jakartaBuild: Result<String, TestFailure> = {
-    for jar in jakartaClasspath.split(separator: ":") where !FileManager.default.fileExists(atPath: String(jar)) {
-        return .failure(TestFailure("\(jar) is missing: install the 'libjakarta-mail-java' package"))
-    }
-    do {
-        let (dir, path) = try writeTemp("IMAPFetch.java", jakartaProgram)
-        let result = try runProgram("javac", ["-d", dir.path, "-cp", jakartaClasspath, path], package: "default-jdk-headless", timeout: 120)
-        guard result.status == 0 else { return .failure(TestFailure("javac failed: \(result.error)")) }
-        return .success(dir.path)
-    } catch let error as TestFailure {
-        return .failure(error)
-    } catch {
-        return .failure(TestFailure("\(error)"))
-    }
-}()
 
 @Suite(.serialized) struct IMAPRealClientTests {
     // MARK: curl
@@ -209,8 +192,8 @@ let jakartaBuild: Result<String, TestFailure> = {
     // MARK: Jakarta Mail
 
     func jakarta(_ live: LiveIMAP, token: String) async throws -> ProgramResult {
-        let classes = try jakartaBuild.get()
-        return try await runClient("java", ["-cp", "\(classes):\(jakartaClasspath)", "IMAPFetch", "localhost", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token], package: "default-jre-headless", timeout: 90)
+        let classpath = try JakartaMail.classpath(className: "IMAPFetch", source: jakartaProgram)
+        return try await runClient("java", ["-cp", classpath, "IMAPFetch", "localhost", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token], package: "default-jre-headless", timeout: 90)
     }
 
     @Test func jakartaMailFetchesWithSASLIRAndPartialFetches() async throws {

@@ -1,3 +1,5 @@
+import ExomockTestSupport
+
 /// A Jakarta Mail 2 (Debian `libjakarta-mail-java`) POP3 client, compiled with javac at test time.
 /// `java -cp DIR:jars Pop3Check HOST PORT CAFILE USER TOKEN read|delete`
 /// Prints `COUNT n`, `BYTES n`, `SUBJECT s` or `AUTHFAIL <message>` (exit 1); the protocol trace
@@ -11,20 +13,7 @@ import java.util.*;
 import javax.net.ssl.*;
 
 public class Pop3Check {
-    static SSLSocketFactory trustOnly(String caFile) throws Exception {
-        CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        try (InputStream in = new BufferedInputStream(new FileInputStream(caFile))) {
-            for (java.security.cert.Certificate c : cf.generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx.getSocketFactory();
-    }
+\#(JakartaMail.trustOnlyMethod)
 
     public static void main(String[] a) throws Exception {
         String host = a[0]; int port = Integer.parseInt(a[1]); String ca = a[2]; String user = a[3]; String token = a[4];

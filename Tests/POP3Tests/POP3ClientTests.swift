@@ -134,25 +134,11 @@ import Testing
 
     // MARK: Jakarta Mail 2
 
-    static let jakartaJars = ["/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"]
-
     func jakarta(_ live: LivePOP3, token: String, action: String) async throws -> ProgramResult {
-        for jar in Self.jakartaJars where !FileManager.default.fileExists(atPath: jar) {
-            throw TestFailure("\(jar) is missing: install the 'libjakarta-mail-java' package (apt-get install libjakarta-mail-java)")
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("exomock-jakarta-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try jakartaProgram.write(to: dir.appendingPathComponent("Pop3Check.java"), atomically: true, encoding: .utf8)
-        let classpath = Self.jakartaJars.joined(separator: ":")
-        let compile = try await runClient(
-            "javac", ["-d", dir.path, "-cp", classpath, dir.appendingPathComponent("Pop3Check.java").path],
-            package: "default-jdk-headless", timeout: 180
-        )
-        guard compile.status == 0 else { throw TestFailure("javac failed: \(compile.output) \(compile.error)") }
+        let classpath = try JakartaMail.classpath(className: "Pop3Check", source: jakartaProgram)
         return try await runClient(
             "java",
-            ["-cp", "\(dir.path):\(classpath)", "Pop3Check", "localhost", String(live.implicit.port), live.certificate.certificatePath,
+            ["-cp", classpath, "Pop3Check", "localhost", String(live.implicit.port), live.certificate.certificatePath,
              testMailbox, token, action],
             package: "default-jre-headless", timeout: 90
         )
