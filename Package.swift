@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "ExomockTestSupport",
             dependencies: [
-                "Determinism", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", "EntraTokens", "MailAuthentication",
+                "Determinism", "Journal", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", "EntraTokens", "MailAuthentication",
                 nioCore, nioPosix, nioSSL,
             ],
             path: "Tests/ExomockTestSupport",

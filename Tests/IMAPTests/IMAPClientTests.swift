@@ -15,19 +15,16 @@ import Testing
 
 /// Real IMAP listeners (implicit TLS and STARTTLS) on 127.0.0.1, port 0, for real clients.
 final class LiveIMAP: Sendable {
-    let group: MultiThreadedEventLoopGroup
-    let implicit: MailListener
-    let starttls: MailListener
-    let certificate: ThrowawayCertificate
+    let listeners: LiveListeners
     let store: MailStore
     let journal: Journal
     let server: IMAPServer
+    var implicit: MailListener { listeners.implicit }
+    var starttls: MailListener { listeners.starttls }
+    var certificate: ThrowawayCertificate { listeners.certificate }
 
-    private init(group: MultiThreadedEventLoopGroup, implicit: MailListener, starttls: MailListener, certificate: ThrowawayCertificate, store: MailStore, journal: Journal, server: IMAPServer) {
-        self.group = group
-        self.implicit = implicit
-        self.starttls = starttls
-        self.certificate = certificate
+    private init(listeners: LiveListeners, store: MailStore, journal: Journal, server: IMAPServer) {
+        self.listeners = listeners
         self.store = store
         self.journal = journal
         self.server = server
@@ -37,37 +34,14 @@ final class LiveIMAP: Sendable {
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let journal = Journal(clock: clock)
         let store = try makeIMAPStore(clock: clock, generated: generated)
-        let certificate = try ThrowawayCertificate.make()
-        let tls = try certificate.serverContext()
         let server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: ExchangeSettings())
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let ids = ConnectionIDs()
-        let cloud = Cloud.named(.gccHigh)
-        let implicit = try await MailListener.bind(
-            host: "127.0.0.1", port: 0, tlsMode: .implicit, cloud: cloud, tls: tls, server: server, journal: journal, clock: clock, ids: ids, group: group)
-        let starttls = try await MailListener.bind(
-            host: "127.0.0.1", port: 0, tlsMode: .starttls, cloud: cloud, tls: tls, server: server, journal: journal, clock: clock, ids: ids, group: group)
-        return LiveIMAP(group: group, implicit: implicit, starttls: starttls, certificate: certificate, store: store, journal: journal, server: server)
+        let listeners = try await LiveListeners.bind(server: server, journal: journal, clock: clock)
+        return LiveIMAP(listeners: listeners, store: store, journal: journal, server: server)
     }
 
-    func stop() async {
-        server.beginShutdown()
-        await implicit.close()
-        await starttls.close()
-        try? await group.shutdownGracefully()
-        certificate.remove()
-    }
+    func stop() async { await listeners.stop() }
 
     func reasons() -> [String] { journal.events().filter { $0.event.hasPrefix("auth.") }.map { "\($0.event):\($0.detail["reason"] ?? "")" } }
-}
-
-/// Runs a blocking process off the Swift concurrency pool.
-func runClient(_ program: String, _ arguments: [String], package: String, timeout: TimeInterval = 60, currentDirectory: String? = nil) async throws -> ProgramResult {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runProgram(program, arguments, package: package, timeout: timeout, currentDirectory: currentDirectory) })
-        }
-    }
 }
 
 func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String) {
