@@ -41,20 +41,21 @@ struct MessageGenerator {
         return s.prefix(1).uppercased() + s.dropFirst() + "."
     }
 
-    /// Text of about `target` bytes, wrapped at 76 columns with CRLF.
+    /// Text of about `target` bytes, wrapped at 76 columns with CRLF. The words are ASCII, so UTF-8
+    /// counts are Character counts (and cost O(1) instead of a walk over the line).
     mutating func paragraphText(target: Int) -> String {
         var lines: [String] = []
         var line = ""
         var total = 0
         while total < max(target, 40) {
             let s = sentence()
-            if line.count + s.count + 1 > 76, !line.isEmpty {
+            if line.utf8.count + s.utf8.count + 1 > 76, !line.isEmpty {
                 lines.append(line)
-                total += line.count + 2
+                total += line.utf8.count + 2
                 line = ""
             }
             line += line.isEmpty ? s : " " + s
-            if line.count > 76 {
+            if line.utf8.count > 76 {
                 lines.append(String(line.prefix(76)))
                 total += 78
                 line = String(line.dropFirst(76))
@@ -64,13 +65,20 @@ struct MessageGenerator {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// `Thu, 01 Jan 2026 00:00:00 +0000`. Built from swift-foundation's ISO 8601 style plus the weekday:
+    /// a `DateFormatter` per message made start-up ICU-bound for scenarios with many generated messages.
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        let iso = Array(date.formatted(isoStyle).utf8)  // yyyy-MM-ddTHH:mm:ssZ
+        func text(_ range: Range<Int>) -> String { String(decoding: iso[range], as: UTF8.self) }
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let weekday = weekdays[((days % 7) + 7 + 4) % 7]  // 1970-01-01 was a Thursday
+        let month = months[(Int(text(5..<7)) ?? 1) - 1]
+        return "\(weekday), \(text(8..<10)) \(month) \(text(0..<4)) \(text(11..<19)) +0000"
     }
+    static let isoStyle = Date.ISO8601FormatStyle()
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func hex(_ value: UInt64) -> String {
         let s = String(value, radix: 16)
@@ -117,7 +125,14 @@ struct MessageGenerator {
             let boundary = "alt_\(Self.hex(random.next()))"
             headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
             let text = paragraphText(target: bodyTarget / 2)
-            let html = "<html><body><p>" + text.replacingOccurrences(of: "\r\n", with: "<br>\r\n") + "</p></body></html>\r\n"
+            // "<br>" before each CRLF (paragraphText writes CR only as part of CRLF), byte by byte.
+            var htmlText = [UInt8]()
+            htmlText.reserveCapacity(text.utf8.count * 11 / 10)
+            for byte in text.utf8 {
+                if byte == 13 { htmlText += Array("<br>".utf8) }
+                htmlText.append(byte)
+            }
+            let html = "<html><body><p>" + String(decoding: htmlText, as: UTF8.self) + "</p></body></html>\r\n"
             body = "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
                 + "--\(boundary)\r\nContent-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(html)\r\n"
                 + "--\(boundary)--\r\n"
