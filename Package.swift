@@ -30,7 +30,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "exomock", targets: ["exomock"]),
-        .library(name: "Exomock", targets: ["Exomock"]),
+        .library(name: "Exomock", targets: ["Exomock", "FlowRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,6 +85,8 @@ let package = Package(
         ),
         .target(name: "IMAPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         .target(name: "POP3Wire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
+        // The client side: IMAP and POP3 sessions over TLS or STARTTLS, as a mail handler speaks them.
+        .target(name: "MailClient", dependencies: ["ExomockLimits", nioCore, nioPosix, nioSSL], swiftSettings: strict),
 
         // MARK: Listeners and services: sockets at the edges.
         .target(
@@ -138,10 +140,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Plays a scenario's flow against a running mock over real sockets: transcripts, JUnit.
+        .target(
+            name: "FlowRunner",
+            dependencies: [
+                "ScenarioModel", "ScenarioLoader", "MicrosoftClouds", "Determinism", "MailClient", "MailStore", "Exomock",
+                nioCore, nioPosix, nioSSL, httpClient, crypto, logging,
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ExomockCLI",
             dependencies: [
-                "Exomock", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
+                "Exomock", "FlowRunner", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), lifecycle, logging,
             ],
             swiftSettings: strict
@@ -194,6 +205,15 @@ let package = Package(
                 "ScenarioLoader", "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock",
                 "ExomockTestSupport", "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FlowRunnerTests",
+            dependencies: [
+                "FlowRunner", "MailClient", "ScenarioModel", "ScenarioLoader", "Exomock", "ExomockCLI", "ExomockTestSupport",
+                "MicrosoftClouds", nioCore, nioPosix, nioSSL,
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]

@@ -24,7 +24,7 @@ public struct ExomockCommand: AsyncParsableCommand {
               exomock certs --out certs
               exomock clouds
             """,
-        subcommands: [Serve.self, Check.self, Certs.self, Clouds.self]
+        subcommands: [Serve.self, Check.self, RunCommand.self, Certs.self, Clouds.self]
     )
 
     public init() {}

@@ -1,3 +1,4 @@
+import ExomockLimits
 import Foundation
 import MicrosoftClouds
 import ScenarioModel
@@ -29,11 +30,21 @@ enum ScenarioMapper {
         static let exchange = ["basic_auth", "idle_timeout", "server_name"]
         static let browser = ["signed_in"]
         static let fault = ["service", "kind", "cloud", "match", "after", "count", "seconds", "code"]
-        static let step = ["name", "expect", "token", "advance", "imap", "pop3", "revoke_sessions"]
-        static let stepActions = ["token", "advance", "imap", "pop3", "revoke_sessions"]
-        static let expect = ["success", "error", "error_code", "line"]
-        static let token = ["cloud", "tenant", "app", "grant", "user", "scopes", "save_as", "from"]
-        static let mail = ["cloud", "mailbox", "token", "tls", "commands"]
+        static let stepActions = [
+            "token", "advance", "imap", "pop3", "revoke_sessions", "change", "deliver", "wait", "repeat",
+        ]
+        static let step = ["name", "expect"] + stepActions
+        static let expect = ["success", "error", "error_code", "status", "line", "pattern", "timeout", "closed"]
+        static let token = [
+            "cloud", "tenant", "app", "grant", "user", "scopes", "save_as", "from", "secret", "password", "prompt",
+            "login_hint", "domain_hint", "pkce", "consent",
+        ]
+        static let mail = ["cloud", "mailbox", "token", "tls", "auth", "refresh", "read_timeout", "commands"]
+        static let command = ["send", "expect"]
+        static let commandExpect = ["status", "line", "pattern", "exists", "bytes", "closed"]
+        static let change = ["kind", "user", "mailbox", "app", "password", "secret"]
+        static let deliver = ["mailbox", "folder"] + message
+        static let repeatBlock = ["times", "every", "for", "steps"]
     }
 
     /// Default size of a generated message when `size` is omitted.
@@ -238,6 +249,11 @@ enum ScenarioMapper {
 
     static func message(_ node: Node, _ path: String, _ r: inout NodeReader) -> MessageSource? {
         guard let f = r.mapping(node, path, keys: Keys.message, what: "message source") else { return nil }
+        return messageSource(f, path, &r)
+    }
+
+    /// The `file` or `generate` of a mapping that holds a message source (a folder entry, a `deliver` step).
+    static func messageSource(_ f: Fields, _ path: String, _ r: inout NodeReader) -> MessageSource? {
         switch (f["file"], f["generate"]) {
         case (let file?, nil):
             let filePath = r.string(file, f.path("file"))
@@ -348,83 +364,4 @@ enum ScenarioMapper {
         guard o.ok, service != nil, kind != nil else { return nil }
         return fault
     }
-
-    static func step(_ node: Node, _ path: String, _ r: inout NodeReader) -> FlowStep? {
-        guard let f = r.mapping(node, path, keys: Keys.step, what: "flow step") else { return nil }
-        var name = ""
-        var expect: Expectation?
-        var o = OptionalFields()
-        o.read(f["name"], into: &name) { r.string($0, f.path("name")) }
-        o.readOptional(f["expect"], into: &expect) { expectation($0, f.path("expect"), &r) }
-        let present = Keys.stepActions.filter { f[$0] != nil }
-        guard present.count == 1, let key = present.first, let actionNode = f[key] else {
-            if present.isEmpty {
-                r.report(
-                    path, at: f.mark, "a flow step needs an action",
-                    "Add exactly one of: \(Keys.stepActions.joined(separator: ", "))."
-                )
-            } else {
-                r.report(
-                    path, at: f.mark, "a flow step has \(present.count) actions (\(present.joined(separator: ", ")))",
-                    "Split it into one step per action."
-                )
-            }
-            return nil
-        }
-        let actionPath = f.path(key)
-        let action: FlowStep.Action?
-        switch key {
-        case "token": action = token(actionNode, actionPath, &r).map { .token($0) }
-        case "advance": action = r.duration(actionNode, actionPath).map { .advanceClock(seconds: $0) }
-        case "imap": action = mail(actionNode, actionPath, &r).map { .imap($0) }
-        case "pop3": action = mail(actionNode, actionPath, &r).map { .pop3($0) }
-        default: action = r.string(actionNode, actionPath).map { .revokeSessions(user: $0) }
-        }
-        guard o.ok, let action else { return nil }
-        return FlowStep(name: name, action: action, expect: expect)
-    }
-
-    static func expectation(_ node: Node, _ path: String, _ r: inout NodeReader) -> Expectation? {
-        guard let f = r.mapping(node, path, keys: Keys.expect, what: "expectation") else { return nil }
-        var e = Expectation()
-        var o = OptionalFields()
-        o.readOptional(f["success"], into: &e.success) { r.bool($0, f.path("success")) }
-        o.readOptional(f["error"], into: &e.error) { r.string($0, f.path("error")) }
-        o.readOptional(f["error_code"], into: &e.errorCode) { r.int($0, f.path("error_code"), minimum: 1) }
-        o.readOptional(f["line"], into: &e.line) { r.string($0, f.path("line")) }
-        return o.ok ? e : nil
-    }
-
-    static func token(_ node: Node, _ path: String, _ r: inout NodeReader) -> TokenStep? {
-        guard let f = r.mapping(node, path, keys: Keys.token, what: "token step") else { return nil }
-        let tenant = r.required(f, "tenant").flatMap { r.string($0, f.path("tenant")) }
-        let app = r.required(f, "app").flatMap { r.string($0, f.path("app")) }
-        let grant = r.required(f, "grant").flatMap { r.choice($0, f.path("grant"), TokenStep.Grant.self, what: "grant") }
-        var step = TokenStep(tenant: tenant ?? "", app: app ?? "", grant: grant ?? .clientCredentials)
-        var o = OptionalFields()
-        o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
-        o.readOptional(f["user"], into: &step.user) { r.string($0, f.path("user")) }
-        o.read(f["scopes"], into: &step.scopes) {
-            r.strings($0, f.path("scopes"), example: "`[https://outlook.office365.us/IMAP.AccessAsUser.All, offline_access]`")
-        }
-        o.readOptional(f["save_as"], into: &step.saveAs) { r.string($0, f.path("save_as")) }
-        o.readOptional(f["from"], into: &step.from) { r.string($0, f.path("from")) }
-        guard o.ok, tenant != nil, app != nil, grant != nil else { return nil }
-        return step
-    }
-
-    static func mail(_ node: Node, _ path: String, _ r: inout NodeReader) -> MailStep? {
-        guard let f = r.mapping(node, path, keys: Keys.mail, what: "mail step") else { return nil }
-        let mailbox = r.required(f, "mailbox").flatMap { r.string($0, f.path("mailbox")) }
-        let token = r.required(f, "token").flatMap { r.string($0, f.path("token")) }
-        var step = MailStep(mailbox: mailbox ?? "", token: token ?? "")
-        var o = OptionalFields()
-        o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
-        o.read(f["tls"], into: &step.tls) { r.choice($0, f.path("tls"), MailStep.TLS.self, what: "TLS mode") }
-        o.read(f["commands"], into: &step.commands) { r.strings($0, f.path("commands"), example: "`[SELECT INBOX]`") }
-        guard o.ok, mailbox != nil, token != nil else { return nil }
-        return step
-    }
 }
-
-import ExomockLimits

@@ -194,59 +194,7 @@ extension Scenario {
 
         // Flow.
         var saved: Set<String> = []
-        for (i, step) in flow.enumerated() {
-            let expectsFailure = step.expect?.expectsFailure ?? false
-            switch step.action {
-            case .token(let t):
-                let appIndex = apps.firstIndex { $0.clientID.lowercased() == t.app.lowercased() }
-                if appIndex == nil {
-                    add("flow[\(i)].token.app", "no app has client id '\(t.app)'", "Use the `client_id` of an app under `apps`.")
-                }
-                if let cloud = t.cloud, !clouds.contains(cloud) {
-                    add("flow[\(i)].token.cloud", "cloud '\(cloud.rawValue)' is not in `clouds`", "Add it to `clouds`.")
-                }
-                if let appIndex, let cloud = t.cloud, !expectsFailure,
-                    let home = tenantCloud(apps[appIndex].tenant), home != cloud
-                {
-                    add("flow[\(i)].token.cloud", "app '\(apps[appIndex].name)' is registered in cloud '\(home.rawValue)', not '\(cloud.rawValue)'", "Ask the app's own cloud, or add `expect: {success: false}` if this step reproduces the wrong-cloud mistake.")
-                }
-                if let user = t.user, upnIndex[user.lowercased()] == nil {
-                    add("flow[\(i)].token.user", "user '\(user)' is not declared", "Use a UPN from `users`.")
-                }
-                if [.authorizationCode, .password, .deviceCode].contains(t.grant), t.user == nil {
-                    add("flow[\(i)].token.user", "grant '\(t.grant.rawValue)' signs a user in, but no `user` is given", "Add `user:` with a UPN from `users`.")
-                }
-                if t.grant == .refreshToken {
-                    if let from = t.from {
-                        if !saved.contains(from) {
-                            add("flow[\(i)].token.from", "no earlier step saved tokens as '\(from)'", "Add `save_as: \(from)` to an earlier token step.")
-                        }
-                    } else {
-                        add("flow[\(i)].token.from", "a refresh_token step needs the tokens to refresh", "Add `from:` naming an earlier step's `save_as`.")
-                    }
-                }
-                if let name = t.saveAs { saved.insert(name) }
-            case .imap(let m), .pop3(let m):
-                let kind = if case .imap = step.action { "imap" } else { "pop3" }
-                if !mailboxExists(m.mailbox), !expectsFailure {
-                    add("flow[\(i)].\(kind).mailbox", "mailbox '\(m.mailbox)' does not exist", "Declare it, or add `expect: {success: false}` to reproduce a missing mailbox.")
-                }
-                if !saved.contains(m.token) {
-                    add("flow[\(i)].\(kind).token", "no earlier step saved tokens as '\(m.token)'", "Add `save_as: \(m.token)` to an earlier token step.")
-                }
-                if let cloud = m.cloud, !clouds.contains(cloud) {
-                    add("flow[\(i)].\(kind).cloud", "cloud '\(cloud.rawValue)' is not in `clouds`", "Add it to `clouds`.")
-                }
-            case .advanceClock(let seconds):
-                if seconds <= 0 {
-                    add("flow[\(i)].advance", "the clock only moves forward", "Write a positive duration such as 91d.")
-                }
-            case .revokeSessions(let user):
-                if upnIndex[user.lowercased()] == nil {
-                    add("flow[\(i)].revoke_sessions", "user '\(user)' is not declared", "Use a UPN from `users`.")
-                }
-            }
-        }
+        flowProblems(flow, path: "flow", saved: &saved, into: &found)
         return found
     }
 

@@ -1,0 +1,1 @@
+// The flow runner: plays a scenario flow against a running mock.

@@ -1,0 +1,1 @@
+// Client-side IMAP and POP3 sessions.
