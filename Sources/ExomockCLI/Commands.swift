@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exomock
 import Foundation
+import Journal
 import Logging
 import MicrosoftClouds
 import ScenarioLoader
@@ -21,9 +22,11 @@ public struct ExomockCommand: AsyncParsableCommand {
               exomock serve                                   # the built-in quickstart scenario (GCC High)
               exomock serve --scenario Scenarios/quickstart.yaml --ready-file /tmp/exomock.json
               exomock check Scenarios/*.yaml
+              exomock run Scenarios/*.yaml                    # play each scenario's flow, print a transcript
               exomock certs --out certs
               exomock clouds
             """,
+        version: ExomockVersion.current,
         subcommands: [Serve.self, Check.self, RunCommand.self, Certs.self, Clouds.self]
     )
 
@@ -147,10 +150,44 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("admin-port"), help: "Port of the admin API on 127.0.0.1 (0: ephemeral).")
     var adminPort: Int = 0
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. At info and below, every decision (a token "
+                + "refused with its AADSTS code and rule, a login refused and why, an injected fault) is logged too."
+        )
+    )
     var logLevel: String = "warning"
 
+    /// The valid `--log-level` values, in swift-log's order.
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level '\(logLevel)' is not a log level. Use one of \(Self.logLevels.joined(separator: ", ")), "
+                    + "e.g. --log-level info to see every token and login decision."
+            )
+        }
+    }
+
     func run() async throws {
+        // A ready file left by an earlier serve (killed, or from before this fix) would tell a script that
+        // waits for the file the ports of a dead server: remove it before anything else.
+        let readyPath = readyFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if let readyPath {
+            do {
+                try Self.removeReadyFile(readyPath)
+            } catch {
+                printError(
+                    "exomock: cannot remove the old ready file \(readyPath) (\(error.localizedDescription)). "
+                        + "Delete it by hand, or pass a --ready-file path in a directory you can write to."
+                )
+                throw ExitCode(1)
+            }
+        }
+        // However serve ends, the ports in the ready file are gone with it.
+        defer { if let readyPath { try? Self.removeReadyFile(readyPath) } }
         let loaded: Scenario
         do {
             if let scenario {
@@ -162,18 +199,20 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
-        var logger = Logger(label: "exomock")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        var configured = Logger(label: "exomock")
+        configured.logLevel = Logger.Level(rawValue: logLevel) ?? .warning  // validate() rejected anything else
+        let logger = configured
         let options = ServeOptions(
             hostsMode: hosts,
             certificatesDirectory: certs,
-            readyFile: readyFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+            readyFile: readyPath,
             adminPort: adminPort,
             handleSignals: true,
             logger: logger
         )
         do {
             _ = try await ExomockServer.run(loaded, options: options) { running in
+                if logger.logLevel <= .info { running.journal.setObserver(Self.decisionLogger(logger)) }
                 var out = running.ready.humanTable()
                 if hosts {
                     out += "\nAdd these lines to /etc/hosts so unmodified clients reach exomock by the real names:\n"
@@ -188,6 +227,22 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ServeError {
             printError("exomock: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// Removes the ready file at `path` if there is one.
+    static func removeReadyFile(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.removeItem(atPath: path)
+    }
+
+    /// A journal observer that logs each decision event at info: one line with the cloud, service, connection,
+    /// the decision (AADSTS code and rule, or the login's reason) and the rest of the event's detail. The
+    /// detail never holds passwords, client secrets or tokens, and `consoleSummary` redacts such keys anyway.
+    static func decisionLogger(_ logger: Logger) -> JournalObserver {
+        { event in
+            guard event.isDecision else { return }
+            logger.info("\(event.consoleSummary)", metadata: ["event": "\(event.event)", "time": "\(event.time)"])
         }
     }
 }

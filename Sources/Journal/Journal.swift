@@ -50,6 +50,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     }
 }
 
+/// Called with each event once it is recorded (see `Journal.setObserver`).
+public typealias JournalObserver = @Sendable (JournalEvent) -> Void
+
 /// The journal of one running scenario: an append-only, bounded, thread-safe event list.
 public final class Journal: Sendable {
     /// Events kept; older ones are dropped (and counted) past this, so memory stays bounded under load.
@@ -66,6 +69,7 @@ public final class Journal: Sendable {
         var oldest = 0
         var nextSeq = 1
         var dropped = 0
+        var observer: JournalObserver?
 
         /// Oldest first.
         func inOrder(after seq: Int) -> [JournalEvent] {
@@ -89,7 +93,7 @@ public final class Journal: Sendable {
         detail: [String: String] = [:]
     ) -> JournalEvent {
         let time = Timestamps.rfc3339(clock.now())
-        return state.withLock { state in
+        let (stamped, observer) = state.withLock { state in
             let stamped = JournalEvent(
                 seq: state.nextSeq,
                 time: time,
@@ -114,8 +118,18 @@ public final class Journal: Sendable {
             } else {
                 state.dropped += 1
             }
-            return stamped
+            return (stamped, state.observer)
         }
+        // Outside the lock: an observer that logs (or records) cannot deadlock or stall other writers.
+        observer?(stamped)
+        return stamped
+    }
+
+    /// Sets (or, with nil, removes) the one observer called with every event after it is recorded, on the
+    /// recording thread. `exomock serve` logs decision events through it (`JournalEvent.isDecision`).
+    /// Keep it quick: it runs inside the services' request and connection handling.
+    public func setObserver(_ observer: JournalObserver?) {
+        state.withLock { $0.observer = observer }
     }
 
     /// Events with `seq` greater than `after`, oldest first.
@@ -151,3 +165,72 @@ public final class Journal: Sendable {
     }
 }
 
+
+// MARK: Decisions, for the console
+
+extension JournalEvent {
+    /// Events that are a decision a user debugging a client wants to see on the console: a token refused or
+    /// throttled, a login refused or "authenticated but not connected", a connection refused, an injected fault.
+    public static let decisionEvents: Set<String> = [
+        "token.rejected", "token.throttled", "discovery.rejected",
+        "auth.failed", "auth.not_connected", "connection.refused",
+    ]
+
+    /// Whether this event is a decision (`decisionEvents`, or any `fault.*`).
+    public var isDecision: Bool {
+        Self.decisionEvents.contains(event) || event.hasPrefix("fault.")
+    }
+
+    /// Detail keys whose values are never shown outside the journal, whatever a service records.
+    /// (No service records secrets today; this keeps a future one from leaking them to a console or CI log.)
+    static let secretKeyFragments = ["password", "secret", "token", "assertion", "authorization", "bearer", "cookie"]
+
+    /// `detail` with the value of every key that names a secret (`password`, `client_secret`,
+    /// `refresh_token` ...) replaced by `<redacted>`.
+    public var redactedDetail: [String: String] {
+        var redacted = detail
+        for key in detail.keys {
+            let lowered = key.lowercased()
+            if Self.secretKeyFragments.contains(where: { lowered.contains($0) }) { redacted[key] = "<redacted>" }
+        }
+        return redacted
+    }
+
+    /// One line for a console: where, what was decided, the rest of the (redacted) detail.
+    ///
+    /// `gcc-high token token-3: token refused: AADSTS700082 invalid_grant (rule refresh_token_max_age) client=...`
+    /// `gcc-high imap imap-2: login refused: token_expired (token rejected: expired) command=AUTHENTICATE user=...`
+    public var consoleSummary: String {
+        var rest = redactedDetail
+        let headline: String
+        switch event {
+        case "token.rejected", "discovery.rejected":
+            let code = rest.removeValue(forKey: "code").map { "AADSTS\($0)" } ?? "no AADSTS code"
+            let error = rest.removeValue(forKey: "error").map { " \($0)" } ?? ""
+            let rule = rest.removeValue(forKey: "rule").map { " (rule \($0))" } ?? ""
+            let what = event == "token.rejected" ? "token refused" : "discovery refused"
+            headline = "\(what): \(code)\(error)\(rule)"
+        case "token.throttled":
+            rest["code"] = nil
+            let after = rest.removeValue(forKey: "retry_after").map { ", Retry-After \($0) s" } ?? ""
+            let rule = rest.removeValue(forKey: "rule").map { " (rule \($0))" } ?? ""
+            headline = "token throttled: HTTP 429\(after)\(rule)"
+        case "auth.failed", "auth.not_connected":
+            let reason = rest.removeValue(forKey: "reason") ?? "no reason recorded"
+            let why = rest.removeValue(forKey: "detail").map { " (\($0))" } ?? ""
+            let what = event == "auth.failed" ? "login refused" : "authenticated but not connected"
+            headline = "\(what): \(reason)\(why)"
+        case "connection.refused":
+            headline = "connection refused: \(rest.removeValue(forKey: "reason") ?? "no reason recorded")"
+        case let name where name.hasPrefix("fault."):
+            headline = "fault injected: \(name.dropFirst("fault.".count))"
+        default:
+            headline = event
+        }
+        let place = [cloud, service, connection].compactMap { $0 }.joined(separator: " ")
+        let fields = rest.sorted { $0.key < $1.key }.map { key, value in
+            value.contains(" ") || value.isEmpty ? "\(key)=\"\(value)\"" : "\(key)=\(value)"
+        }
+        return ([place + ":", headline] + fields).joined(separator: " ")
+    }
+}
