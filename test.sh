@@ -9,9 +9,10 @@ say() { printf '\n== %s\n' "$*"; }
 # Debian packages: libssl-dev (exomock signs RS256 through the system's OpenSSL 3, the build needs
 # its headers), openssl (chain and s_client checks), curl (IMAP/POP3 client), Jakarta Mail (Jira's
 # mail library family) and a JDK to compile the small Java client, chromium and its driver (the
-# login page in a real browser).
+# login page in a real browser), libxml2-utils (xmllint validates the JUnit XML that `exomock run
+# --junit` writes against the Ant JUnit.xsd).
 apt_packages=(libssl-dev openssl curl ca-certificates libjakarta-mail-java default-jdk-headless python3-pip
-  chromium chromium-driver)
+  chromium chromium-driver libxml2-utils)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -87,6 +87,24 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         ("two-actions", [
             "F:12:5: flow[0]: a flow step has 2 actions (advance, revoke_sessions). Split it into one step per action.",
         ]),
+        ("repeat-without-rounds", [
+            "F:17:7: flow[0].repeat: a repeat block needs `times`, or `every` with `for`. Write `times: 3`, or `every: 15m` and `for: 90d` (rounds on the virtual clock).",
+        ]),
+        ("change-missing-key", [
+            "F:17:7: flow[0].change.password: a `reset_password` change needs `password`. Add `password:` to this change.",
+        ]),
+        ("unknown-command-status", [
+            "F:21:28: flow[0].imap.commands[1].expect.status: unknown status 'DENIED'. Use OK, NO or BAD for IMAP, +OK or -ERR for POP3 (quote +OK and -ERR).",
+        ]),
+        ("bad-pattern", [
+            "F:20:16: flow[0].expect.pattern: '^-ERR [AUTH' is not a regular expression. Escape special characters with a backslash (`\\[`, `\\(`, `\\.`), or use `line:` for an exact line.",
+        ]),
+        ("xoauth2-without-token", [
+            "F:16:7: flow[0].imap.token: missing required key 'token' in mail step. Add `token:` naming an earlier step's `save_as`, or write `auth: none` to log in with commands.",
+        ]),
+        ("deliver-unknown-mailbox", [
+            "F:16:16: flow[0].deliver.mailbox: mailbox 'tickets@contoso.onmicrosoft.us' does not exist. Use a mailbox the scenario declares.",
+        ]),
         ("several-problems", [
             "F:4:7: seed: expected an unsigned whole number, found a number '-3'. Write digits only, without quotes, e.g. `1`.",
             "F:8:14: tenants[0].domains: expected a list, found a string 'contoso.onmicrosoft.us'. Write a YAML list, e.g. `[contoso.onmicrosoft.us]`, or one `- item` per line.",
@@ -401,7 +419,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             """
         #expect(lines(yaml) == [
             "t.yaml:8:13: mailboxes[0].folders[0].messages[0]: a message source needs `file` or `generate`. Write `- file: messages/ticket.eml` or `- generate: {count: 5, size: 2KiB, seed: 1}`.",
-            "t.yaml:10:5: flow[0]: a flow step needs an action. Add exactly one of: token, advance, imap, pop3, revoke_sessions.",
+            "t.yaml:10:5: flow[0]: a flow step needs an action. Add exactly one of: token, advance, imap, pop3, revoke_sessions, change, deliver, wait, repeat.",
         ])
     }
 
@@ -549,6 +567,64 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         }
     }
 
+    /// The flow blocks `ScenarioLoader.keysByBlock` does not list: the schema's `$defs` name, what the
+    /// loader calls the block, and a flow that puts the unknown key `zzz` into it. The loader's
+    /// "Valid keys for …" answer is the set of keys it reads there.
+    static let flowBlocks: [(def: String, what: String, flow: String)] = [
+        ("command", "command", "[{imap: {mailbox: a@b.c, auth: none, commands: [{send: NOOP, zzz: 1}]}}]"),
+        (
+            "commandExpect", "command expectation",
+            "[{pop3: {mailbox: a@b.c, auth: none, commands: [{send: STAT, expect: {zzz: 1}}]}}]"
+        ),
+        ("change", "change", "[{change: {kind: sign_out, zzz: 1}}]"),
+        ("deliver", "delivery", "[{deliver: {mailbox: a@b.c, generate: {count: 1}, zzz: 1}}]"),
+        ("repeat", "repeat block", "[{repeat: {times: 2, steps: [{advance: 1m}], zzz: 1}}]"),
+    ]
+
+    /// The keys the loader accepts in a block, read from its unknown-key problem.
+    static func loaderKeys(what: String, flow: String) -> Set<String>? {
+        let marker = "Valid keys for \(what): "
+        for line in lines("name: x\nclouds: [gcc]\nflow: \(flow)\n") where line.contains("unknown key 'zzz'") {
+            guard let start = line.range(of: marker), line.hasSuffix(".") else { return nil }
+            let list = line[start.upperBound...].dropLast()
+            return Set(list.components(separatedBy: ", "))
+        }
+        return nil
+    }
+
+    @Test(arguments: flowBlocks.map(\.def))
+    func flowBlockMatchesTheLoader(_ name: String) throws {
+        let block = try #require(Self.flowBlocks.first { $0.def == name })
+        let defs = try #require(try Self.schema()["$defs"] as? [String: Any])
+        let def = defs[block.def] as? [String: Any]
+        #expect(def != nil, "schema has no $defs.\(block.def)")
+        let keys = try #require(
+            Self.loaderKeys(what: block.what, flow: block.flow), "the loader took `zzz` in \(block.what)"
+        )
+        #expect(Self.propertyNames(def) == keys, "$defs.\(block.def)")
+        #expect(def?["additionalProperties"] as? Bool == false, "$defs.\(block.def) must refuse unknown keys")
+    }
+
+    /// Every object the schema describes is compared with the loader, by `keysByBlock` or `flowBlocks`.
+    @Test func everySchemaObjectIsCompared() throws {
+        let defs = try #require(try Self.schema()["$defs"] as? [String: Any])
+        let objects = Set(defs.compactMap { name, def in
+            (def as? [String: Any])?["type"] as? String == "object" ? name : nil
+        })
+        let compared = Set(ScenarioLoader.keysByBlock.keys.filter { !$0.isEmpty }).union(Self.flowBlocks.map(\.def))
+        #expect(objects == compared)
+    }
+
+    /// The step's actions and their exactly-one rule match the loader's.
+    @Test func stepActionsMatchTheLoader() throws {
+        let defs = try #require(try Self.schema()["$defs"] as? [String: Any])
+        let step = try #require(defs["step"] as? [String: Any])
+        let oneOf = try #require(step["oneOf"] as? [[String: Any]])
+        let actions = oneOf.compactMap { ($0["required"] as? [String])?.first }
+        #expect(Set(actions) == Set(ScenarioLoader.keysByBlock["step"] ?? []).subtracting(["name", "expect"]))
+        #expect(actions.count == oneOf.count)
+    }
+
     @Test func cloudEnumMatchesTheCatalog() throws {
         let defs = try #require(try Self.schema()["$defs"] as? [String: Any])
         let cloud = try #require(defs["cloud"] as? [String: Any])
@@ -565,6 +641,111 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         let yaml = String(doc[start.upperBound..<end.lowerBound]) + "\n"
         let base = repositoryRoot.appendingPathComponent("Scenarios").path
         #expect(lines(yaml, base: base) == [])
+    }
+
+    /// The flow example in the `### flow` section loads, with the objects it names declared.
+    @Test func documentedFlowExampleLoads() throws {
+        let url = repositoryRoot.appendingPathComponent("docs/scenario-format.md")
+        let doc = try String(contentsOf: url, encoding: .utf8)
+        let start = try #require(doc.range(of: "shared mailbox `helpdesk@…` declared:\n\n```yaml\n"))
+        let end = try #require(doc.range(of: "\n```", range: start.upperBound..<doc.endIndex))
+        let header = """
+            name: poller
+            clouds: [gcc-high]
+            tenants: [{id: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a, cloud: gcc-high, domains: [contoso.onmicrosoft.us]}]
+            apps:
+              - name: Mail handler
+                client_id: 11111111-2222-3333-4444-555555555555
+                tenant: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a
+                secrets: [{value: s3cret}]
+                redirect_uris: [http://localhost:8080/callback]
+                delegated_permissions: [IMAP.AccessAsUser.All, offline_access]
+                admin_consent: true
+            users:
+              - upn: agent@contoso.onmicrosoft.us
+                password: Pa55-word
+                full_access: [helpdesk@contoso.onmicrosoft.us]
+            mailboxes: [{address: helpdesk@contoso.onmicrosoft.us, type: shared}]
+
+            """
+        let yaml = header + String(doc[start.upperBound..<end.lowerBound]) + "\n"
+        #expect(lines(yaml) == [])
+        let s = try ScenarioLoader.load(yaml: yaml, fileName: "t.yaml", baseDirectory: nil)
+        #expect(s.flow.map(\.actionKey) == ["token", "deliver", "repeat", "change", "imap"])
+        guard case .repeatSteps(let block) = s.flow[2].action, case .imap(let poll) = block.steps.first?.action else {
+            Issue.record("flow[2] is not a repeat block of an imap step")
+            return
+        }
+        #expect(block.rounds == 96)
+        #expect(poll.refresh && poll.readTimeout == 30)
+        #expect(poll.commands.map(\.expect) == [
+            CommandExpectation(status: "OK", exists: 3), CommandExpectation(pattern: "^\\* 1 FETCH \\(FLAGS \\("),
+        ])
+        #expect(s.flow[3].action == .change(Change(
+            kind: .removeFullAccess, user: "agent@contoso.onmicrosoft.us", mailbox: "helpdesk@contoso.onmicrosoft.us"
+        )))
+    }
+
+    /// Every key the flow vocabulary added reads into the model.
+    @Test func newFlowKeysReadIntoTheModel() throws {
+        let yaml = """
+            name: x
+            clouds: [gcc]
+            tenants: [{id: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a, cloud: gcc, domains: [b.c]}]
+            apps:
+              - {name: A, client_id: 11111111-2222-3333-4444-555555555555, tenant: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a}
+            users: [{upn: u@b.c, password: p, mailbox: true}]
+            flow:
+              - token:
+                  tenant: b.c
+                  app: 11111111-2222-3333-4444-555555555555
+                  grant: authorization_code
+                  user: u@b.c
+                  secret: s
+                  password: q
+                  prompt: login
+                  login_hint: u@b.c
+                  domain_hint: b.c
+                  pkce: true
+                  consent: false
+                expect: {status: 400, timeout: false, closed: false, pattern: 'AADSTS\\d+'}
+              - pop3:
+                  mailbox: u@b.c
+                  auth: none
+                  read_timeout: 1500ms
+                  commands:
+                    - USER u@b.c
+                    - {send: PASS p, expect: {status: '-err', line: '-ERR Logon failure', closed: true}}
+              - imap: {mailbox: u@b.c, auth: none, commands: [{send: 'FETCH 1 BODY[]', expect: {bytes: 10, exists: 0}}]}
+              - wait: 2s
+              - deliver: {mailbox: u@b.c, folder: Inbox/Tickets, generate: {count: 1}}
+              - repeat:
+                  times: 2
+                  steps: [{change: {kind: rotate_secret, app: 11111111-2222-3333-4444-555555555555, secret: n}}]
+            """
+        let s = try ScenarioLoader.load(yaml: yaml, fileName: "t.yaml", baseDirectory: nil)
+        guard case .token(let t) = s.flow[0].action, case .pop3(let pop3) = s.flow[1].action,
+            case .imap(let imap) = s.flow[2].action
+        else {
+            Issue.record("steps 0 to 2 are not token, pop3, imap")
+            return
+        }
+        #expect([t.secret, t.password, t.prompt, t.loginHint, t.domainHint] == ["s", "q", "login", "u@b.c", "b.c"])
+        #expect(t.pkce && !t.consent)
+        #expect(s.flow[0].expect == Expectation(status: 400, pattern: "AADSTS\\d+", timeout: false, closed: false))
+        #expect(s.flow[0].expect?.expectsFailure == true)
+        #expect(pop3.auth == .none && pop3.token == nil && pop3.readTimeout == 1.5)
+        #expect(pop3.commands.map(\.text) == ["USER u@b.c", "PASS p"])
+        #expect(pop3.commands[1].expect == CommandExpectation(status: "-ERR", line: "-ERR Logon failure", closed: true))
+        #expect(imap.commands[0].expect == CommandExpectation(exists: 0, bytes: 10))
+        #expect(s.flow[3].action == .wait(seconds: 2))
+        #expect(s.flow[4].action == .deliver(Delivery(
+            mailbox: "u@b.c", folder: "Inbox/Tickets", message: .generated(count: 1, size: 2048, seed: 1)
+        )))
+        #expect(s.flow[5].action == .repeatSteps(Repeat(times: 2, steps: [FlowStep(
+            action: .change(Change(kind: .rotateSecret, app: "11111111-2222-3333-4444-555555555555", secret: "n")),
+            location: SourceLocation(line: 33, column: 15)
+        )])))
     }
 
     @Test func documentedReadingRules() {
