@@ -23,12 +23,22 @@ public final class TokenService: Sendable {
     /// Scheme written into discovery documents when the request does not say (the runtime serves HTTPS).
     let defaultScheme: String
 
-    public init(
+    public convenience init(
         cloud: Cloud, scenario: Scenario, key: CloudSigningKey, state: IdentityState, journal: Journal, clock: VirtualClock,
         ids: IdentifierSource, scheme: String = "https"
     ) {
+        self.init(
+            cloud: cloud, live: LiveScenario(scenario), key: key, state: state, journal: journal, clock: clock, ids: ids,
+            scheme: scheme)
+    }
+
+    /// A token service reading the served scenario from `live`, so changes apply to the next request.
+    public init(
+        cloud: Cloud, live: LiveScenario, key: CloudSigningKey, state: IdentityState, journal: Journal, clock: VirtualClock,
+        ids: IdentifierSource, scheme: String = "https"
+    ) {
         self.cloud = cloud
-        self.issuer = TokenIssuer(cloud: cloud, scenario: scenario, key: key, state: state, clock: clock, ids: ids)
+        self.issuer = TokenIssuer(cloud: cloud, live: live, key: key, state: state, clock: clock, ids: ids)
         self.journal = journal
         self.ids = ids
         self.key = key

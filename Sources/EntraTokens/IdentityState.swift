@@ -183,6 +183,12 @@ public final class IdentityState: Sendable {
         state.withLock { $0.consents.contains("\(upn.lowercased())|\(clientID.lowercased())") }
     }
 
+    /// `withdraw_consent`: forgets every consent given to the app on the consent page or the device-login page.
+    public func withdrawConsents(clientID: String) {
+        let suffix = "|\(clientID.lowercased())"
+        state.withLock { s in s.consents = s.consents.filter { !$0.hasSuffix(suffix) } }
+    }
+
     /// Admin "revoke sessions": every refresh token of the user issued before `at` stops working
     /// (AADSTS50173), and the user's browser session ends.
     public func revokeSessions(upn: String, at: Date) {

@@ -70,7 +70,8 @@ public enum FaultAction: Sendable, Equatable {
 /// into responses. Every id comes from `ids`, every instant from `clock`.
 public struct TokenIssuer: Sendable {
     public let cloud: Cloud
-    public let scenario: Scenario
+    /// The served scenario, changes included (`POST /changes`).
+    public let live: LiveScenario
     public let minter: TokenMinter
     public let state: IdentityState
     public let clock: VirtualClock
@@ -80,13 +81,20 @@ public struct TokenIssuer: Sendable {
     public static let deviceCodeInterval = 5
 
     public init(cloud: Cloud, scenario: Scenario, key: CloudSigningKey, state: IdentityState, clock: VirtualClock, ids: IdentifierSource) {
+        self.init(cloud: cloud, live: LiveScenario(scenario), key: key, state: state, clock: clock, ids: ids)
+    }
+
+    public init(cloud: Cloud, live: LiveScenario, key: CloudSigningKey, state: IdentityState, clock: VirtualClock, ids: IdentifierSource) {
         self.cloud = cloud
-        self.scenario = scenario
+        self.live = live
         self.minter = TokenMinter(key: key)
         self.state = state
         self.clock = clock
         self.ids = ids
     }
+
+    /// The scenario as it is now; read it once per decision that needs one consistent view.
+    public var scenario: Scenario { live.current }
 
     var now: Date { clock.now() }
     var nowSeconds: Int { Int(now.timeIntervalSince1970.rounded(.down)) }

@@ -55,12 +55,15 @@ public struct ServeOptions: Sendable {
 
 /// A scenario that is up: its endpoints, clock, journal and mail store.
 public struct RunningScenario: Sendable {
+    /// The scenario as it was loaded; `changes.live.current` has the changes applied since.
     public let scenario: Scenario
     public let ready: ReadyDocument
     public let clock: VirtualClock
     public let journal: Journal
     public let store: MailStore
     public let ids: IdentifierSource
+    /// Live directory and Exchange changes (`POST /changes`, a flow's `change` steps).
+    public let changes: ScenarioChanges
 }
 
 /// Runs scenarios: the embeddable entry point (the way GreenMail is embedded in JUnit tests).
@@ -144,6 +147,7 @@ struct Assembly: Sendable {
     let journal: Journal
     let ids: IdentifierSource
     let store: MailStore
+    let changes: ScenarioChanges
     let certificates: CertificateSet
     let mailListeners: [MailListener]
     let services: [any Service]
@@ -167,6 +171,10 @@ struct Assembly: Sendable {
             throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
         }
         let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
+        // One live scenario for every cloud: a change is seen by every token service and authenticator.
+        let live = LiveScenario(scenario)
+        let identities = scenario.clouds.map { IdentityState(cloud: $0, signedIn: scenario.browserSignedIn) }
+        let changes = ScenarioChanges(live: live, identities: identities, clock: clock, journal: journal)
         // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
         if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
             options.logger.warning("\(warning)")
@@ -179,11 +187,13 @@ struct Assembly: Sendable {
         var protocolServers: [any MailProtocolServer] = []
         var services: [any Service] = []
         var httpNames: [String] = []
-        var adminContributors: [AdminAPI.RouteContributor] = [MailAdminRoutes.contributor(store: store, journal: journal)]
+        var adminContributors: [AdminAPI.RouteContributor] = [
+            MailAdminRoutes.contributor(store: store, journal: journal), ChangeAdminRoutes.contributor(changes: changes),
+        ]
         let readiness = Readiness()
 
         do {
-            for cloud in clouds {
+            for (cloud, identity) in zip(clouds, identities) {
                 let certificate = certificates.server(for: cloud.name)
                 let tlsContext: NIOSSLContext
                 let tlsConfiguration: TLSConfiguration
@@ -200,7 +210,7 @@ struct Assembly: Sendable {
                     throw ServeError.certificates(reason: "the \(cloud.name.rawValue) signing key does not load (\(error))", directory: options.certificatesDirectory)
                 }
                 let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
-                let authenticator = ExchangeAuthenticator(cloud: cloud, scenario: scenario, verifier: verifier)
+                let authenticator = ExchangeAuthenticator(cloud: cloud, live: live, verifier: verifier)
                 let imap = IMAPServer(
                     store: store, authenticator: authenticator, settings: scenario.exchange,
                     faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
@@ -230,9 +240,8 @@ struct Assembly: Sendable {
                     }
                 }
 
-                let identity = IdentityState(cloud: cloud.name, signedIn: scenario.browserSignedIn)
                 let tokenService = TokenService(
-                    cloud: cloud, scenario: scenario, key: key, state: identity, journal: journal, clock: clock, ids: ids
+                    cloud: cloud, live: live, key: key, state: identity, journal: journal, clock: clock, ids: ids
                 )
                 let router = Router()
                 tokenService.addRoutes(to: router)
@@ -273,7 +282,7 @@ struct Assembly: Sendable {
         await readiness.expect(httpNames.count)
 
         return Assembly(
-            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store,
+            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store, changes: changes,
             certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames
         )
     }
@@ -310,7 +319,8 @@ struct Assembly: Sendable {
             pid: getpid(),
             clouds: clouds
         )
-        return RunningScenario(scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, ids: ids)
+        return RunningScenario(
+            scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, ids: ids, changes: changes)
     }
 }
 

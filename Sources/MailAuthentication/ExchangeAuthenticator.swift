@@ -15,19 +15,27 @@ import ScenarioModel
 ///    as Exchange Online does.
 public struct ExchangeAuthenticator: MailAuthenticating {
     public let cloud: Cloud
-    let scenario: Scenario
+    /// The served scenario, changes included: each login reads it once (`Set-CASMailbox`, FullAccess
+    /// and password changes apply to the next login, not to sessions already connected).
+    let live: LiveScenario
     let verifier: AccessTokenVerifier
-    let mailboxes: [String: Mailbox]
 
     public init(cloud: Cloud, scenario: Scenario, verifier: AccessTokenVerifier) {
+        self.init(cloud: cloud, live: LiveScenario(scenario), verifier: verifier)
+    }
+
+    public init(cloud: Cloud, live: LiveScenario, verifier: AccessTokenVerifier) {
         self.cloud = cloud
-        self.scenario = scenario
+        self.live = live
         self.verifier = verifier
-        var byAddress: [String: Mailbox] = [:]
-        for mailbox in scenario.allMailboxes where scenario.tenant(forAddress: mailbox.address)?.cloud == cloud.name {
-            byAddress[mailbox.address.lowercased()] = mailbox
-        }
-        self.mailboxes = byAddress
+    }
+
+    /// The mailbox with this address in this cloud, as `scenario` has it now.
+    static func mailbox(_ address: String, in scenario: Scenario, cloud: Cloud) -> Mailbox? {
+        guard let mailbox = scenario.mailbox(address: address),
+            scenario.tenant(forAddress: mailbox.address)?.cloud == cloud.name
+        else { return nil }
+        return mailbox
     }
 
     public func authenticate(_ credentials: XOAUTH2Credentials, service: MailService) -> MailAccessDecision {
@@ -59,7 +67,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             }
         }
 
-        guard let mailbox = mailboxes[credentials.user.lowercased()] else {
+        let scenario = live.current
+        guard let mailbox = Self.mailbox(credentials.user, in: scenario, cloud: cloud) else {
             return .authenticatedNotConnected(.mailboxNotFound, detail: "no mailbox \(credentials.user) in \(cloud.name.rawValue)")
         }
         if let tenant = scenario.tenant(forAddress: mailbox.address), tenant.id.lowercased() != claims.tid.lowercased() {
@@ -89,13 +98,14 @@ public struct ExchangeAuthenticator: MailAuthenticating {
     }
 
     public func authenticateBasic(user: String, password: String, service: MailService) -> MailAccessDecision {
+        let scenario = live.current
         guard scenario.exchange.basicAuth else {
             return .rejected(.basicAuthDisabled, detail: "basic authentication is off (scenario exchange.basic_auth)")
         }
         guard let account = scenario.user(user), account.password == password, account.enabled else {
             return .rejected(.badPassword, detail: "unknown user or bad password for \(user)")
         }
-        guard let mailbox = mailboxes[account.upn.lowercased()] else {
+        guard let mailbox = Self.mailbox(account.upn, in: scenario, cloud: cloud) else {
             return .authenticatedNotConnected(.mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
         }
         let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled

@@ -394,15 +394,18 @@ public final class MailStore: Sendable {
         }
     }
 
-    /// The admin API's `POST /mailboxes/{upn}/messages`: delivers an RFC 5322 message to the Inbox
-    /// (line ends normalised to CRLF), dated now on the virtual clock, unread.
+    /// The admin API's `POST /mailboxes/{upn}/messages[?folder=NAME]`: delivers an RFC 5322 message to
+    /// `folder` (the Inbox unless told; names compare case-insensitively), line ends normalised to CRLF,
+    /// dated now on the virtual clock, unread. IDLE sessions on that folder hear about it.
     @discardableResult
-    public func append(toMailbox mailbox: String, rawMessage: [UInt8]) throws(MailStoreError) -> (uidValidity: UInt32, uid: UInt32) {
+    public func append(
+        toMailbox mailbox: String, folder: String = "Inbox", rawMessage: [UInt8]
+    ) throws(MailStoreError) -> (uidValidity: UInt32, uid: UInt32) {
         // Refuse an oversized message before copying it to normalise line ends.
         guard rawMessage.count <= Limits.scenarioMaximumMessageSize else {
             throw .messageTooLarge(size: rawMessage.count, limit: Limits.scenarioMaximumMessageSize)
         }
-        return try append(mailbox: mailbox, folder: "Inbox", rawMessage: Self.normalizeLineEnds(rawMessage))
+        return try append(mailbox: mailbox, folder: folder, rawMessage: Self.normalizeLineEnds(rawMessage))
     }
 
     public enum FlagOperation: Sendable, Equatable {

@@ -1,0 +1,229 @@
+import Foundation
+import Synchronization
+
+/// The scenario as it is now, while it is served: the directory and Exchange settings a `Change`
+/// (`POST /changes`, a flow's `change` step) edits. One per served scenario, shared by every cloud's
+/// token service and mail authenticator, which read `current` on each request.
+///
+/// Only the scenario value lives here. What a change does to the per-cloud identity state (`sign_out`
+/// clears the browser sessions, `withdraw_consent` forgets consents given on the consent page) is done by
+/// whoever owns that state (the runtime's change applier).
+public final class LiveScenario: Sendable {
+    private let state: Mutex<Scenario>
+
+    public init(_ scenario: Scenario) {
+        self.state = Mutex(scenario)
+    }
+
+    /// The scenario with every change applied so far.
+    public var current: Scenario { state.withLock { $0 } }
+
+    /// Applies `change` at virtual time `now` and says what it changed, or throws without changing
+    /// anything when a field is missing or names nothing in the scenario.
+    ///
+    /// - `reset_password`: the user's password is now `password` (password grant, sign-in page, basic auth).
+    ///   Nothing is revoked: which refresh tokens and sessions Microsoft ends on a password reset depends on
+    ///   who resets it and how (self-service, admin, "require sign-in again"); a scenario that needs that
+    ///   adds a `revoke_sessions` step.
+    /// - `disable_imap` … `enable_pop`: `Set-CASMailbox -ImapEnabled/-PopEnabled` on the mailbox (a user's
+    ///   implicit mailbox becomes a declared one).
+    /// - `remove_full_access`: the mailbox leaves the user's `full_access` and/or the app's `mailbox_access`.
+    /// - `expire_secret`: every secret of the app expires at `now` (AADSTS7000222 from then on).
+    /// - `rotate_secret`: the app's only secret is `secret`, without expiry.
+    /// - `withdraw_consent`: no admin consent, and no user lists the app among their consented apps.
+    /// - `mfa_on`: the user must do MFA (AADSTS50076 on the password grant).
+    /// - `sign_out`: nothing in the scenario (the browser sessions are identity state).
+    @discardableResult
+    public func apply(_ change: Change, at now: Date) throws(ChangeError) -> AppliedChange {
+        let result: Result<AppliedChange, ChangeError> = state.withLock { scenario in
+            var edited = scenario
+            do throws(ChangeError) {
+                let applied = try edited.apply(change, at: now)
+                scenario = edited
+                return .success(applied)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// What a change did, for answers and the journal: its kind and the canonical names of its targets.
+/// Passwords and secrets are never carried: their `targets` entry is `(set)`.
+public struct AppliedChange: Sendable, Equatable {
+    public var kind: Change.Kind
+    /// `user`, `mailbox`, `app` as the scenario spells them; `password`/`secret`: `(set)`.
+    public var targets: [String: String]
+
+    public init(kind: Change.Kind, targets: [String: String]) {
+        self.kind = kind
+        self.targets = targets
+    }
+}
+
+/// Why a change could not be applied; `fix` says what to send instead.
+public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingField(kind: Change.Kind, field: String)
+    case needsUserOrApp
+    case unknownUser(String)
+    case unknownMailbox(String)
+    case unknownApp(String)
+    case noSuchPermission(mailbox: String, principal: String)
+    case publicClient(app: String)
+
+    public var description: String {
+        switch self {
+        case .missingField(let kind, let field): "change '\(kind.rawValue)' needs `\(field)`"
+        case .needsUserOrApp: "change 'remove_full_access' needs `user` or `app`: whose FullAccess to remove"
+        case .unknownUser(let upn): "user '\(upn)' is not in the scenario"
+        case .unknownMailbox(let address): "mailbox '\(address)' does not exist"
+        case .unknownApp(let id): "no app has client id '\(id)'"
+        case .noSuchPermission(let mailbox, let principal): "\(principal) has no FullAccess on \(mailbox) to remove"
+        case .publicClient(let app): "app '\(app)' is a public client: it has no client secrets"
+        }
+    }
+
+    public var fix: String {
+        switch self {
+        case .missingField(let kind, let field):
+            "Add `\(field)`; '\(kind.rawValue)' takes "
+                + Change(kind: kind).requiredKeys.map { "`\($0)`" }.joined(separator: ", ") + "."
+        case .needsUserOrApp: "Add `user` (a UPN) or `app` (a client id) that has FullAccess on the mailbox."
+        case .unknownUser: "Use a UPN from the scenario's `users` (GET /scenario lists them)."
+        case .unknownMailbox: "Use a mailbox the scenario declares, or a user's own mailbox (GET /scenario lists them)."
+        case .unknownApp: "Use the `client_id` of an app under the scenario's `apps`."
+        case .noSuchPermission:
+            "Name a user whose `full_access`, or an app whose `mailbox_access`, lists the mailbox."
+        case .publicClient: "Use a confidential app (`type: confidential`)."
+        }
+    }
+}
+
+extension Scenario {
+    /// The mailbox with this address as the scenario has it now: declared under `mailboxes`, or a user's
+    /// own (`mailbox: true`); without the default folders `allMailboxes` adds.
+    public func mailbox(address: String) -> Mailbox? {
+        let key = address.lowercased()
+        if let declared = mailboxes.first(where: { $0.address.lowercased() == key }) { return declared }
+        guard let owner = users.first(where: { $0.hasMailbox && $0.upn.lowercased() == key }) else { return nil }
+        return Mailbox(address: owner.upn, kind: .user)
+    }
+
+    mutating func apply(_ change: Change, at now: Date) throws(ChangeError) -> AppliedChange {
+        for key in change.requiredKeys where Self.field(key, of: change) == nil {
+            throw .missingField(kind: change.kind, field: key)
+        }
+        var targets: [String: String] = [:]
+        switch change.kind {
+        case .resetPassword:
+            let i = try userIndex(change.user)
+            users[i].password = change.password ?? ""
+            targets = ["user": users[i].upn, "password": "(set)"]
+        case .requireMFA:
+            let i = try userIndex(change.user)
+            users[i].mfa = true
+            targets = ["user": users[i].upn]
+        case .disableIMAP, .enableIMAP, .disablePOP, .enablePOP:
+            let i = try declaredMailboxIndex(change.mailbox)
+            switch change.kind {
+            case .disableIMAP: mailboxes[i].imapEnabled = false
+            case .enableIMAP: mailboxes[i].imapEnabled = true
+            case .disablePOP: mailboxes[i].popEnabled = false
+            default: mailboxes[i].popEnabled = true
+            }
+            targets = ["mailbox": mailboxes[i].address]
+        case .removeFullAccess:
+            targets = try removeFullAccess(change)
+        case .expireSecret:
+            let i = try confidentialAppIndex(change.app)
+            for s in apps[i].secrets.indices {
+                apps[i].secrets[s].expires = min(apps[i].secrets[s].expires ?? now, now)
+            }
+            targets = ["app": apps[i].clientID]
+        case .rotateSecret:
+            let i = try confidentialAppIndex(change.app)
+            apps[i].secrets = [ClientSecret(value: change.secret ?? "")]
+            targets = ["app": apps[i].clientID, "secret": "(set)"]
+        case .withdrawConsent:
+            let i = try appIndex(change.app)
+            let id = apps[i].clientID.lowercased()
+            apps[i].adminConsent = false
+            for u in users.indices { users[u].consentedApps.removeAll { $0.lowercased() == id } }
+            targets = ["app": apps[i].clientID]
+        case .signOut:
+            break
+        }
+        return AppliedChange(kind: change.kind, targets: targets)
+    }
+
+    static func field(_ key: String, of change: Change) -> String? {
+        let value: String? =
+            switch key {
+            case "user": change.user
+            case "mailbox": change.mailbox
+            case "app": change.app
+            case "password": change.password
+            case "secret": change.secret
+            default: nil
+            }
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+
+    private func userIndex(_ upn: String?) throws(ChangeError) -> Int {
+        let key = (upn ?? "").lowercased()
+        guard let i = users.firstIndex(where: { $0.upn.lowercased() == key }) else { throw .unknownUser(upn ?? "") }
+        return i
+    }
+
+    private func appIndex(_ id: String?) throws(ChangeError) -> Int {
+        let key = (id ?? "").lowercased()
+        guard let i = apps.firstIndex(where: { $0.clientID.lowercased() == key }) else { throw .unknownApp(id ?? "") }
+        return i
+    }
+
+    private func confidentialAppIndex(_ id: String?) throws(ChangeError) -> Int {
+        let i = try appIndex(id)
+        guard apps[i].kind == .confidential else { throw .publicClient(app: apps[i].clientID) }
+        return i
+    }
+
+    /// The index of the mailbox under `mailboxes`, declaring a user's implicit mailbox first.
+    private mutating func declaredMailboxIndex(_ address: String?) throws(ChangeError) -> Int {
+        guard let found = mailbox(address: address ?? "") else { throw .unknownMailbox(address ?? "") }
+        let key = found.address.lowercased()
+        if let i = mailboxes.firstIndex(where: { $0.address.lowercased() == key }) { return i }
+        mailboxes.append(found)
+        return mailboxes.count - 1
+    }
+
+    private mutating func removeFullAccess(_ change: Change) throws(ChangeError) -> [String: String] {
+        let user = Self.field("user", of: change)
+        let app = Self.field("app", of: change)
+        guard user != nil || app != nil else { throw .needsUserOrApp }
+        guard let mailbox = mailbox(address: change.mailbox ?? "") else { throw .unknownMailbox(change.mailbox ?? "") }
+        let key = mailbox.address.lowercased()
+        var targets = ["mailbox": mailbox.address]
+        // Check both principals before editing either, so a failed change changes nothing.
+        var u: Int?
+        var a: Int?
+        if let user { u = try userIndex(user) }
+        if let app { a = try appIndex(app) }
+        if let u, !users[u].fullAccess.contains(where: { $0.lowercased() == key }) {
+            throw .noSuchPermission(mailbox: mailbox.address, principal: users[u].upn)
+        }
+        if let a, !apps[a].mailboxAccess.contains(where: { $0.lowercased() == key }) {
+            throw .noSuchPermission(mailbox: mailbox.address, principal: "app \(apps[a].clientID)")
+        }
+        if let u {
+            users[u].fullAccess.removeAll { $0.lowercased() == key }
+            targets["user"] = users[u].upn
+        }
+        if let a {
+            apps[a].mailboxAccess.removeAll { $0.lowercased() == key }
+            targets["app"] = apps[a].clientID
+        }
+        return targets
+    }
+}
