@@ -34,6 +34,14 @@ public enum Limits {
     /// room for an XOAUTH2 response carrying an access token of `accessTokenMaximumLength`.
     public static let pop3MaximumAuthenticateLineLength = 32 * 1024
 
+    // MARK: Clients (the flow runner and the load generator)
+    /// Longest response line the client accepts from a server, literals excluded (CRLF included).
+    public static let clientMaximumLineLength = 1024 * 1024
+    /// Largest literal or multi-line body the client accepts in one response.
+    public static let clientMaximumLiteralSize = 64 * 1024 * 1024
+    /// Connect, TLS handshake and read timeout of a client session unless a step sets `read_timeout`.
+    public static let clientDefaultTimeoutSeconds: Double = 30
+
     // MARK: Connections
     /// Open connections one listener accepts before it refuses new ones.
     public static let maximumConnectionsPerListener = 20_000

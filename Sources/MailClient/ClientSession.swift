@@ -1,0 +1,129 @@
+import NIOCore
+
+/// One line on the wire, as a transcript shows it.
+public struct WireLine: Sendable, Equatable {
+    public enum Direction: String, Sendable { case client = "C", server = "S" }
+    public var direction: Direction
+    /// The line as sent or received (literal data left out, `{N}` kept), or a masked form of it.
+    public var text: String
+    /// Bytes of literal or multi-line body data that came with the line.
+    public var dataBytes: Int
+
+    public init(_ direction: Direction, _ text: String, dataBytes: Int = 0) {
+        self.direction = direction
+        self.text = text
+        self.dataBytes = dataBytes
+    }
+}
+
+/// How a command's answer ended.
+public enum CommandEnding: Error, Sendable, Equatable {
+    /// The server completed it (tagged line, `+OK`/`-ERR`).
+    case completed
+    /// The server hung up first.
+    case closed
+    /// No answer within the read timeout.
+    case timedOut(seconds: Double)
+    /// The connection failed otherwise (TLS, a frame over the client's limits).
+    case failed(String)
+}
+
+/// What one command (or the greeting, or a SASL exchange) got back.
+public struct CommandOutcome: Sendable {
+    /// What the client sent, as shown in transcripts (masked where it carries a secret).
+    public var sent: String?
+    /// Every line the server sent in answer, the completion line last.
+    public var lines: [String]
+    /// `OK`/`NO`/`BAD` (IMAP) or `+OK`/`-ERR` (POP3); nil when it did not complete.
+    public var status: String?
+    /// Bytes of message data in the answer (IMAP literals, POP3 multi-line bodies).
+    public var dataBytes: Int
+    public var ending: CommandEnding
+
+    public init(sent: String?, lines: [String] = [], status: String? = nil, dataBytes: Int = 0, ending: CommandEnding = .completed) {
+        self.sent = sent
+        self.lines = lines
+        self.status = status
+        self.dataBytes = dataBytes
+        self.ending = ending
+    }
+
+    public var succeeded: Bool { ending == .completed && (status == "OK" || status == "+OK") }
+}
+
+/// What IMAP and POP3 client sessions share: the connection, the read timeout, the wire log.
+/// Not thread-safe: one task drives a session from start to end.
+public class ClientSession {
+    public let connection: MailConnection
+    public var timeout: Double
+    /// Whether to keep `wire` (a load generator turns it off).
+    public let recording: Bool
+    public private(set) var wire: [WireLine] = []
+
+    init(connection: MailConnection, timeout: Double, recording: Bool) {
+        self.connection = connection
+        self.timeout = timeout
+        self.recording = recording
+    }
+
+    func log(_ line: WireLine) {
+        if recording { wire.append(line) }
+    }
+
+    /// Sends a line, logging `display` in its place when given.
+    func send(_ line: String, display: String? = nil) async throws {
+        log(WireLine(.client, display ?? line))
+        try await connection.send(line)
+    }
+
+    /// The next frame, or how reading ended.
+    func receive() async -> Result<ResponseFrame, CommandEnding> {
+        do {
+            let frame = try await connection.read(timeout: timeout)
+            log(WireLine(.server, frame.text, dataBytes: frame.literalBytes))
+            return .success(frame)
+        } catch let error as MailClientError {
+            switch error {
+            case .closed: return .failure(.closed)
+            case .timedOut(let s): return .failure(.timedOut(seconds: s))
+            default: return .failure(.failed(error.description))
+            }
+        } catch {
+            return .failure(.failed("\(error)"))
+        }
+    }
+
+    /// Ends the session without a goodbye.
+    public func close() async { await connection.close() }
+
+    /// The XOAUTH2 SASL response (base64 of `user=U^Aauth=Bearer T^A^A`).
+    public static func xoauth2(user: String, token: String) -> String {
+        let raw = Array("user=\(user)\u{01}auth=Bearer \(token)\u{01}\u{01}".utf8)
+        return Base64.encode(raw)
+    }
+}
+
+/// Standard base64 without Foundation.
+enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,77 @@
+/// An IMAP client session as a mail handler speaks it: greeting, STARTTLS, AUTHENTICATE XOAUTH2 with
+/// SASL-IR, tagged commands (`A1`, `A2`, …), LOGOUT.
+public final class IMAPClient: ClientSession {
+    private var nextTag = 1
+
+    /// Connects and reads the greeting (the outcome's status is `OK` for `* OK …`).
+    public static func connect(
+        to endpoint: MailEndpoint, timeout: Double, recording: Bool = true
+    ) async throws -> (IMAPClient, CommandOutcome) {
+        let connection = try await MailConnection.connect(to: endpoint, literals: true, timeout: timeout)
+        let client = IMAPClient(connection: connection, timeout: timeout, recording: recording)
+        let greeting: CommandOutcome
+        switch await client.receive() {
+        case .success(let frame):
+            let words = frame.text.split(separator: " ", maxSplits: 2)
+            let status = words.count > 1 && words[0] == "*" ? String(words[1]).uppercased() : nil
+            greeting = CommandOutcome(sent: nil, lines: [frame.text], status: status == "PREAUTH" ? "OK" : status)
+        case .failure(let ending):
+            greeting = CommandOutcome(sent: nil, ending: ending)
+        }
+        return (client, greeting)
+    }
+
+    /// `STARTTLS`, and TLS under the connection when the server says OK.
+    public func startTLS() async throws -> CommandOutcome {
+        let outcome = try await command("STARTTLS")
+        if outcome.succeeded { try await connection.startTLS() }
+        return outcome
+    }
+
+    /// `AUTHENTICATE XOAUTH2` with the response on the command line (SASL-IR). A `+` challenge (an
+    /// error report, as Gmail sends) is answered with an empty line, as RFC 7628 asks.
+    public func authenticateXOAUTH2(user: String, token: String, display: String) async throws -> CommandOutcome {
+        let response = Self.xoauth2(user: user, token: token)
+        return try await command("AUTHENTICATE XOAUTH2 \(response)", display: "AUTHENTICATE XOAUTH2 \(display)")
+    }
+
+    /// Sends `TAG text` and reads until the tagged completion, the server hanging up, or the timeout.
+    public func command(_ text: String, display: String? = nil) async throws -> CommandOutcome {
+        let tag = "A\(nextTag)"
+        nextTag += 1
+        let sent = "\(tag) \(display ?? text)"
+        try await send("\(tag) \(text)", display: sent)
+        var outcome = CommandOutcome(sent: sent)
+        while true {
+            switch await receive() {
+            case .failure(let ending):
+                outcome.ending = ending
+                return outcome
+            case .success(let frame):
+                outcome.lines.append(frame.text)
+                outcome.dataBytes += frame.literalBytes
+                if frame.text.hasPrefix("+") {
+                    try await send("")
+                    continue
+                }
+                if frame.text.hasPrefix(tag + " ") {
+                    let rest = frame.text.dropFirst(tag.count + 1)
+                    outcome.status = rest.split(separator: " ", maxSplits: 1).first.map { String($0).uppercased() }
+                    return outcome
+                }
+            }
+        }
+    }
+
+    /// `LOGOUT`, read up to the server's `* BYE`, then close. The tagged `OK` that follows the BYE is
+    /// not waited for: the server closes right after it, and whether it is read before the close is
+    /// a matter of timing, which would make transcripts differ from run to run.
+    public func logout() async {
+        let tag = "A\(nextTag)"
+        nextTag += 1
+        if (try? await send("\(tag) LOGOUT")) != nil {
+            while case .success(let frame) = await receive(), !frame.text.hasPrefix("* BYE"), !frame.text.hasPrefix(tag + " ") {}
+        }
+        await close()
+    }
+}

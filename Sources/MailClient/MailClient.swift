@@ -1,1 +1,0 @@
-// Client-side IMAP and POP3 sessions.

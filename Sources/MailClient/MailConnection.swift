@@ -1,0 +1,181 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Where and how to reach a mail server.
+public struct MailEndpoint: Sendable {
+    public enum Security: String, Sendable {
+        /// TLS from the first byte (993, 995).
+        case implicit
+        /// Plain text, then STARTTLS/STLS before authenticating (143, 110).
+        case starttls
+        /// Plain text throughout (only for servers that offer it; never Exchange Online).
+        case none
+    }
+    public var host: String
+    public var port: Int
+    public var security: Security
+    /// The name the certificate must carry (`outlook.office365.us`): SNI and host-name check.
+    public var serverName: String
+    public var tls: NIOSSLContext?
+
+    public init(host: String, port: Int, security: Security, serverName: String, tls: NIOSSLContext?) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.serverName = serverName
+        self.tls = tls
+    }
+
+    /// A client TLS context that trusts only the certificates in `caFile` (PEM).
+    public static func tlsContext(trusting caFile: String) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .file(caFile)
+        configuration.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: configuration)
+    }
+}
+
+/// A TCP (and TLS) connection to a mail server that reads one response frame at a time, with a
+/// real-time read timeout. Every frame is kept until read, so a caller never misses one.
+public final class MailConnection: Sendable {
+    let channel: any Channel
+    private let inbox: NIOLoopBound<FrameInbox>
+    private let endpoint: MailEndpoint
+
+    private init(channel: any Channel, inbox: NIOLoopBound<FrameInbox>, endpoint: MailEndpoint) {
+        self.channel = channel
+        self.inbox = inbox
+        self.endpoint = endpoint
+    }
+
+    /// Connects (and for `.implicit`, completes the TLS handshake once the first frame is read).
+    /// `literals`: IMAP framing; false for POP3.
+    public static func connect(
+        to endpoint: MailEndpoint, literals: Bool, timeout: Double,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> MailConnection {
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(Int64(timeout * 1000)))
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if endpoint.security == .implicit {
+                        guard let tls = endpoint.tls else { throw MailClientError.connectFailed("no TLS context for an implicit-TLS port") }
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: endpoint.serverName)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ResponseFrameDecoder(literals: literals)))
+                    try channel.pipeline.syncOperations.addHandler(FrameInbox())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            throw MailClientError.connectFailed("\(endpoint.host):\(endpoint.port): \(error)")
+        }
+        let inbox = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: FrameInbox.self), eventLoop: channel.eventLoop)
+        }.get()
+        return MailConnection(channel: channel, inbox: inbox, endpoint: endpoint)
+    }
+
+    /// The next frame, or `MailClientError.closed` / `.timedOut` / the TLS error.
+    public func read(timeout: Double) async throws -> ResponseFrame {
+        let inbox = self.inbox
+        return try await channel.eventLoop.flatSubmit { inbox.value.next(timeout: timeout) }.get()
+    }
+
+    /// Sends `line` and CRLF.
+    public func send(_ line: String) async throws {
+        var buffer = channel.allocator.buffer(capacity: line.utf8.count + 2)
+        buffer.writeString(line)
+        buffer.writeStaticString("\r\n")
+        try await channel.writeAndFlush(buffer)
+    }
+
+    /// Puts TLS under the connection (after the server said yes to STARTTLS or STLS). The handshake
+    /// runs with the next read.
+    public func startTLS() async throws {
+        guard let tls = endpoint.tls else { throw MailClientError.connectFailed("no TLS context for STARTTLS") }
+        let name = endpoint.serverName
+        try await channel.eventLoop.submit { [channel] in
+            let handler = try NIOSSLClientHandler(context: tls, serverHostname: name)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }.get()
+    }
+
+    /// Closes the connection (no protocol goodbye).
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Keeps decoded frames until read; one reader at a time. Lives on the channel's event loop.
+final class FrameInbox: ChannelInboundHandler {
+    typealias InboundIn = ResponseFrame
+
+    private var frames = CircularBuffer<ResponseFrame>()
+    private var waiter: (promise: EventLoopPromise<ResponseFrame>, timer: Scheduled<Void>?)?
+    private var failure: (any Error)?
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        if let waiter {
+            self.waiter = nil
+            waiter.timer?.cancel()
+            waiter.promise.succeed(frame)
+        } else {
+            frames.append(frame)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(failure ?? MailClientError.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let reported: any Error =
+            if let e = error as? MailClientError { e } else if error is NIOSSLError || error is BoringSSLError {
+                MailClientError.connectFailed("TLS: \(error)")
+            } else if let e = error as? ByteToMessageDecoderError, case .leftoverDataWhenDone = e {
+                MailClientError.closed
+            } else { error }
+        if failure == nil { failure = reported }
+        finish(reported)
+        context.close(promise: nil)
+    }
+
+    private func finish(_ error: any Error) {
+        if failure == nil { failure = error }
+        if let waiter {
+            self.waiter = nil
+            waiter.timer?.cancel()
+            waiter.promise.fail(error)
+        }
+    }
+
+    func next(timeout: Double) -> EventLoopFuture<ResponseFrame> {
+        guard let context else { return MultiThreadedEventLoopGroup.singleton.next().makeFailedFuture(MailClientError.closed) }
+        let loop = context.eventLoop
+        if let frame = frames.popFirst() { return loop.makeSucceededFuture(frame) }
+        if let failure { return loop.makeFailedFuture(failure) }
+        precondition(waiter == nil, "one reader at a time")
+        let promise = loop.makePromise(of: ResponseFrame.self)
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
+            let inbox = bound.value
+            guard let waiter = inbox.waiter else { return }
+            inbox.waiter = nil
+            waiter.promise.fail(MailClientError.timedOut(seconds: timeout))
+        }
+        waiter = (promise, timer)
+        return promise.futureResult
+    }
+}

@@ -1,0 +1,112 @@
+/// A POP3 client session: greeting, STLS, `AUTH XOAUTH2` in two steps (`+ ` then the response),
+/// commands with multi-line answers read to the lone `.`, QUIT.
+public final class POP3Client: ClientSession {
+    /// Connects and reads the greeting (`+OK …`).
+    public static func connect(
+        to endpoint: MailEndpoint, timeout: Double, recording: Bool = true
+    ) async throws -> (POP3Client, CommandOutcome) {
+        let connection = try await MailConnection.connect(to: endpoint, literals: false, timeout: timeout)
+        let client = POP3Client(connection: connection, timeout: timeout, recording: recording)
+        var greeting = CommandOutcome(sent: nil)
+        switch await client.receive() {
+        case .success(let frame):
+            greeting.lines = [frame.text]
+            greeting.status = Self.status(of: frame.text)
+        case .failure(let ending):
+            greeting.ending = ending
+        }
+        return (client, greeting)
+    }
+
+    static func status(of line: String) -> String? {
+        if line.hasPrefix("+OK") { return "+OK" }
+        if line.hasPrefix("-ERR") { return "-ERR" }
+        return nil
+    }
+
+    /// `STLS`, and TLS under the connection when the server says `+OK`.
+    public func startTLS() async throws -> CommandOutcome {
+        let outcome = try await command("STLS")
+        if outcome.succeeded { try await connection.startTLS() }
+        return outcome
+    }
+
+    /// `AUTH XOAUTH2`, then the response after the server's `+ `.
+    public func authenticateXOAUTH2(user: String, token: String, display: String) async throws -> CommandOutcome {
+        var outcome = try await command("AUTH XOAUTH2")
+        guard outcome.ending == .completed, outcome.status == nil, outcome.lines.last?.hasPrefix("+") == true else {
+            return outcome
+        }
+        try await send(Self.xoauth2(user: user, token: token), display: display)
+        switch await receive() {
+        case .success(let frame):
+            outcome.lines.append(frame.text)
+            outcome.status = Self.status(of: frame.text)
+        case .failure(let ending):
+            outcome.ending = ending
+        }
+        return outcome
+    }
+
+    /// Whether a successful answer to `text` is multi-line (RFC 1939, RFC 2449).
+    static func isMultiLine(_ text: String) -> Bool {
+        let words = text.split(separator: " ")
+        guard let verb = words.first?.uppercased() else { return false }
+        switch verb {
+        case "RETR", "TOP", "CAPA": return true
+        case "LIST", "UIDL": return words.count == 1
+        default: return false
+        }
+    }
+
+    /// Sends a command and reads its answer: one status line, and for a multi-line `+OK` the lines up
+    /// to the lone `.` (their bytes, dot-unstuffed with CRLF, counted as data, not logged one by one).
+    public func command(_ text: String, display: String? = nil) async throws -> CommandOutcome {
+        try await send(text, display: display)
+        var outcome = CommandOutcome(sent: display ?? text)
+        switch await receive() {
+        case .failure(let ending):
+            outcome.ending = ending
+            return outcome
+        case .success(let frame):
+            outcome.lines.append(frame.text)
+            outcome.status = Self.status(of: frame.text)
+        }
+        guard outcome.status == "+OK", Self.isMultiLine(text) else { return outcome }
+        let listing = !text.uppercased().hasPrefix("RETR") && !text.uppercased().hasPrefix("TOP")
+        while true {
+            do {
+                let frame = try await connection.read(timeout: timeout)
+                if frame.text == "." {
+                    log(WireLine(.server, ".", dataBytes: 0))
+                    outcome.lines.append(".")
+                    return outcome
+                }
+                let line = frame.text.hasPrefix(".") ? String(frame.text.dropFirst()) : frame.text
+                if listing {
+                    log(WireLine(.server, line))
+                    outcome.lines.append(line)
+                } else {
+                    outcome.dataBytes += line.utf8.count + 2
+                }
+            } catch let error as MailClientError {
+                outcome.ending = error == .closed ? .closed : (error.isTimeout ? .timedOut(seconds: timeout) : .failed(error.description))
+                return outcome
+            }
+        }
+    }
+
+    /// `QUIT`, then close.
+    public func quit() async -> CommandOutcome? {
+        let outcome = try? await command("QUIT")
+        await close()
+        return outcome
+    }
+}
+
+extension MailClientError {
+    var isTimeout: Bool {
+        if case .timedOut = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,105 @@
+import ExomockLimits
+import NIOCore
+
+/// One unit a mail server sends: a line, and for IMAP the literals (`{N}` then N bytes) it carries,
+/// up to the CRLF that ends the whole response.
+public struct ResponseFrame: Sendable {
+    /// The text with each literal's bytes left out (the `{N}` markers stay), without the final CRLF.
+    public var text: String
+    /// The literals, in order.
+    public var literals: [ByteBuffer]
+
+    public init(text: String, literals: [ByteBuffer] = []) {
+        self.text = text
+        self.literals = literals
+    }
+
+    /// Bytes of literal data in this frame.
+    public var literalBytes: Int { literals.reduce(0) { $0 + $1.readableBytes } }
+}
+
+/// Why a client stopped reading.
+public enum MailClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server closed the connection.
+    case closed
+    /// No answer within the read timeout (real seconds).
+    case timedOut(seconds: Double)
+    /// A line or literal passed the client's limit.
+    case tooLarge(String)
+    /// Connect or TLS failed.
+    case connectFailed(String)
+    /// The server answered something the client cannot follow.
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .closed: "the server closed the connection"
+        case .timedOut(let s): "no answer within \(DurationWords.seconds(s))"
+        case .tooLarge(let what): "\(what) is larger than the client accepts"
+        case .connectFailed(let why): "could not connect: \(why)"
+        case .protocolViolation(let why): why
+        }
+    }
+}
+
+/// Human words for a number of seconds (`2s`, `250ms`).
+enum DurationWords {
+    static func seconds(_ s: Double) -> String {
+        s < 1 ? "\(Int((s * 1000).rounded()))ms" : (s == s.rounded() ? "\(Int(s))s" : "\(s)s")
+    }
+}
+
+/// Splits a server's bytes into frames. `literals: true` (IMAP) follows `{N}` at a line's end into
+/// N bytes of data and on to the line's real end; `false` (POP3) frames plain lines.
+struct ResponseFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ResponseFrame
+
+    let literals: Bool
+    private var text = ""
+    private var pieces: [ByteBuffer] = []
+    private var pendingLiteral: Int?
+
+    init(literals: Bool) { self.literals = literals }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if let length = pendingLiteral {
+            guard buffer.readableBytes >= length, let slice = buffer.readSlice(length: length) else { return .needMoreData }
+            pieces.append(slice)
+            pendingLiteral = nil
+        }
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > Limits.clientMaximumLineLength { throw MailClientError.tooLarge("a response line") }
+            return .needMoreData
+        }
+        let length = newline - buffer.readerIndex
+        guard var line = buffer.readString(length: length) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 1)
+        if line.hasSuffix("\r") { line.removeLast() }
+        text += line
+        if literals, let size = Self.literalSize(atEndOf: line) {
+            guard size <= Limits.clientMaximumLiteralSize else { throw MailClientError.tooLarge("a literal of \(size) bytes") }
+            pendingLiteral = size
+            return .continue
+        }
+        context.fireChannelRead(wrapInboundOut(ResponseFrame(text: text, literals: pieces)))
+        text = ""
+        pieces = []
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+
+    /// N when a line ends in `{N}` (or `{N+}`).
+    static func literalSize(atEndOf line: String) -> Int? {
+        guard line.hasSuffix("}"), let open = line.lastIndex(of: "{") else { return nil }
+        var digits = line[line.index(after: open)..<line.index(before: line.endIndex)]
+        if digits.hasSuffix("+") { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+            return nil
+        }
+        return Int(digits)
+    }
+}
