@@ -54,6 +54,9 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     /// When the user signed in (the chain's first issue); max-age counts from here.
     public var authTime: Date
     public var lastUsed: Date
+    /// The user's revocation count when this token was issued: a later "revoke sessions" raises the
+    /// count and so revokes it, even at the same virtual instant (the clock need not move between them).
+    public var revocationEpoch: Int = 0
 }
 
 public struct DeviceCodeRecord: Sendable, Equatable {
@@ -137,6 +140,7 @@ public final class IdentityState: Sendable {
         var ssoSessions: [String] = []
         var consents: Set<String> = []
         var tokensValidFrom: [String: Date] = [:]
+        var revocationEpochs: [String: Int] = [:]
         var faultHits: [Int: Int] = [:]
         var requestCounter = 0
     }
@@ -194,9 +198,13 @@ public final class IdentityState: Sendable {
     public func revokeSessions(upn: String, at: Date) {
         state.withLock { s in
             s.tokensValidFrom[upn.lowercased()] = at
+            s.revocationEpochs[upn.lowercased(), default: 0] += 1
             s.ssoSessions.removeAll { $0.lowercased() == upn.lowercased() }
         }
     }
+
+    /// How many times the user's sessions were revoked.
+    public func revocationEpoch(upn: String) -> Int { state.withLock { $0.revocationEpochs[upn.lowercased()] ?? 0 } }
 
     public func tokensValidFrom(upn: String) -> Date? { state.withLock { $0.tokensValidFrom[upn.lowercased()] } }
 

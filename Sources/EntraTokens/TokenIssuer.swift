@@ -332,7 +332,7 @@ public struct TokenIssuer: Sendable {
             let token = opaque("refresh-token", prefix: "1.A")
             state.storeRefreshToken(RefreshTokenRecord(
                 token: token, clientID: app.clientID, upn: user.upn, tenantID: tid, cloud: cloud.name, scopes: scopes,
-                issuedAt: now, authTime: authTime ?? now, lastUsed: now))
+                issuedAt: now, authTime: authTime ?? now, lastUsed: now, revocationEpoch: state.revocationEpoch(upn: user.upn)))
             refresh = token
         }
         var idToken: String?
@@ -451,7 +451,9 @@ public struct TokenIssuer: Sendable {
         }
         guard let record = state.refreshToken(token), record.cloud == cloud.name else { return .failure(EntraError("malformedGrant")) }
         if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError("grantMismatch")) }
-        if let validFrom = state.tokensValidFrom(upn: record.upn), record.authTime < validFrom {
+        if let validFrom = state.tokensValidFrom(upn: record.upn),
+            record.authTime < validFrom || record.revocationEpoch < state.revocationEpoch(upn: record.upn)
+        {
             return .failure(EntraError("refreshTokenRevoked", [
                 "issued": Timestamps.microsoftErrorTimestamp(record.authTime), "valid_from": Timestamps.microsoftErrorTimestamp(validFrom),
             ]))

@@ -78,7 +78,10 @@ extension RunContext {
             }
         }
         for command in m.commands {
-            let outcome = try await session.command(command.text)
+            var outcome = try await session.command(command.text)
+            if command.expect?.closed == true, outcome.ending == .completed {
+                await session.readUntilClosed(&outcome)
+            }
             if let expect = command.expect {
                 if let problem = CommandCheck.unmet(expect, outcome) {
                     try await readJournalQuietly(session)
@@ -165,6 +168,19 @@ final class MailSession {
     }
 
     func close() async { await session.close() }
+
+    /// Reads on after a completed answer until the server hangs up (or the read times out), for a
+    /// command expected to end the connection (`* BYE` after a tagged `BAD`).
+    func readUntilClosed(_ outcome: inout CommandOutcome) async {
+        while true {
+            switch await session.receive() {
+            case .success(let frame): outcome.lines.append(frame.text)
+            case .failure(let ending):
+                outcome.ending = ending
+                return
+            }
+        }
+    }
 
     /// Wire lines not yet taken.
     func takeWire() -> [WireLine] {

@@ -88,7 +88,7 @@ extension RunContext {
         let folder = FormEncoding.escape(d.folder)
         var last = Observation(success: true, summary: "")
         for bytes in messages {
-            let path = "/mailboxes/\(FormEncoding.escape(d.mailbox))/messages?folder=\(folder)"
+            let path = "/mailboxes/\(FormEncoding.escape(d.mailbox).replacingOccurrences(of: "%40", with: "@"))/messages?folder=\(folder)"
             add(.request, "admin POST \(path) (\(bytes.count) bytes)")
             let answer = try await http.request(.POST, adminURL + path, body: bytes, contentType: "message/rfc822")
             let uid = answer.json?["uid"].map { "\($0)" }

@@ -77,7 +77,7 @@ public class ClientSession {
     }
 
     /// The next frame, or how reading ended.
-    func receive() async -> Result<ResponseFrame, CommandEnding> {
+    public func receive() async -> Result<ResponseFrame, CommandEnding> {
         do {
             let frame = try await connection.read(timeout: timeout)
             log(WireLine(.server, frame.text, dataBytes: frame.literalBytes))
