@@ -10,9 +10,9 @@ say() { printf '\n== %s\n' "$*"; }
 # its headers), openssl (chain and s_client checks), curl (IMAP/POP3 client), Jakarta Mail (Jira's
 # mail library family) and a JDK to compile the small Java client, chromium and its driver (the
 # login page in a real browser), libxml2-utils (xmllint validates the JUnit XML that `exomock run
-# --junit` writes against the Ant JUnit.xsd).
+# --junit` writes against the Ant JUnit.xsd), jq (the README tour reads the ready file with it).
 apt_packages=(libssl-dev openssl curl ca-certificates libjakarta-mail-java default-jdk-headless python3-pip
-  chromium chromium-driver libxml2-utils)
+  chromium chromium-driver libxml2-utils jq)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -33,6 +33,9 @@ swift build --build-tests
 
 say "checking shipped scenarios"
 .build/debug/exomock check Scenarios/*.yaml
+
+say "playing shipped scenarios (each against its golden transcript)"
+.build/debug/exomock run --quiet Scenarios/*.yaml
 
 say "running tests"
 swift test --skip-build "$@"

@@ -64,7 +64,9 @@ public enum FlowRunner {
         do {
             try await context.syncClock()
             try await context.readJournal(show: false)
-            context.add(.scenario, "# exomock run \(file): scenario '\(scenario.name)', seed \(scenario.seed), starting \(context.time)")
+            // The file's name, not its path, so a golden transcript holds wherever the repository is.
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            context.add(.scenario, "# exomock run \(name): scenario '\(scenario.name)', seed \(scenario.seed), starting \(context.time)")
             try await context.runSteps(scenario.flow, prefix: "")
             context.stepLabel = ""
             context.add(.scenario, "\n# passed: \(scenario.flow.count) step(s)")

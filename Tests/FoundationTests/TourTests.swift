@@ -150,10 +150,8 @@ struct TourTests {
         #expect(all.contains(#""admin_url""#), "jq printed no ready file:\n\(all)")
         #expect(all.contains("Subject:"), "step 3 fetched no message:\n\(all)")
         #expect(all.contains("[exomock run exit 0]"), "exomock run failed:\n\(all)")
-        // `exomock run` is being filled in by the flow-runner work; until then it prints no transcript.
-        withKnownIssue("exomock run prints no transcript yet", isIntermittent: true) {
-            #expect(all.contains(" passed, 0 failed"), "exomock run's transcript:\n\(all)")
-        }
+        #expect(all.contains("1 passed, 0 failed"), "exomock run's transcript:\n\(all)")
+        #expect(all.contains("error_codes=700082"), "step 4 did not show the refresh token dying:\n\(all)")
         #expect(all.contains(#""event":"clock.advanced""#), "the journal lacks the clock move:\n\(all)")
         #expect(all.contains("[exomock check exit 0]"), "exomock check failed:\n\(all)")
         #expect(all.contains("[serve stopped]"))
