@@ -105,7 +105,10 @@ extension RunContext {
 
     /// Says goodbye (LOGOUT or QUIT) unless the connection ended, and closes.
     func finish(_ session: MailSession, _ observation: Observation) async -> Observation {
-        if !observation.closed && !observation.timedOut { await session.goodbye() }
+        if !observation.closed && !observation.timedOut {
+            await session.goodbye()
+            add(.note, "goodbye (\(session.imap != nil ? "LOGOUT" : "QUIT"))")
+        }
         await session.close()
         return observation
     }
@@ -163,7 +166,10 @@ final class MailSession {
         return try await pop3!.command(text)
     }
 
+    /// LOGOUT or QUIT, kept out of the transcript: the server answers and closes at once, and whether
+    /// its last line reaches the client before the close varies from run to run (see docs/flows.md).
     func goodbye() async {
+        session.muted = true
         if let imap { await imap.logout() } else { _ = try? await pop3!.command("QUIT") }
     }
 

@@ -59,6 +59,8 @@ public class ClientSession {
     /// Whether to keep `wire` (a load generator turns it off).
     public let recording: Bool
     public private(set) var wire: [WireLine] = []
+    /// While true, nothing is added to `wire` (the goodbye, whose last lines race the server's close).
+    public var muted = false
 
     init(connection: MailConnection, timeout: Double, recording: Bool) {
         self.connection = connection
@@ -67,7 +69,7 @@ public class ClientSession {
     }
 
     func log(_ line: WireLine) {
-        if recording { wire.append(line) }
+        if recording, !muted { wire.append(line) }
     }
 
     /// Sends a line, logging `display` in its place when given.

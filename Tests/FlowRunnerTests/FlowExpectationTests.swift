@@ -113,7 +113,7 @@ import Testing
                     expect: {success: false, line: 'TAG NO LOGIN failed.'}
 
                 """,
-            message: "expected the line 'TAG NO LOGIN failed.', got '* BYE Microsoft Exchange Server IMAP4 server signing off.' last"),
+            message: "expected the line 'TAG NO LOGIN failed.', got 'A1 NO AUTHENTICATE failed.' last"),
         Case(
             label: "refresh before the mail session when the token expired",
             flow: """
