@@ -114,7 +114,8 @@ extension RunContext {
                 add(.note, "rounds 2 to \(rounds - 1) run without a transcript")
                 transcript.recording = false
             }
-            if round == rounds, rounds > 1 { try await readJournal(show: false) }
+            // Quiet rounds keep the journal cursor close, so no catch-up answer grows large.
+            if !loud, round % 50 == 0 || round == rounds - 1 { try await readJournal(show: false) }
             if loud { add(.note, "round \(round) of \(rounds)") }
             try await runSteps(block.steps, prefix: label)
             if let every = block.every {

@@ -32,11 +32,11 @@ public struct Transcript: Sendable {
     }
 
     public private(set) var entries: [Entry] = []
-    /// Entries are dropped while false (the quiet rounds of a `repeat` block); verdicts still count.
+    /// Entries are dropped while false (the quiet rounds of a `repeat` block).
     var recording = true
 
     mutating func add(_ kind: Entry.Kind, time: String, step: String, _ text: String) {
-        guard recording || kind == .verdict else { return }
+        guard recording else { return }
         entries.append(Entry(kind: kind, time: time, step: step, text: text))
     }
 
