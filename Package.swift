@@ -86,7 +86,9 @@ let package = Package(
         .target(name: "IMAPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         .target(name: "POP3Wire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         // The client side: IMAP and POP3 sessions over TLS or STARTTLS, as a mail handler speaks them.
-        .target(name: "MailClient", dependencies: ["ExomockLimits", nioCore, nioPosix, nioSSL], swiftSettings: strict),
+        .target(
+            name: "MailClient", dependencies: ["ExomockLimits", "Determinism", nioCore, nioPosix, nioSSL], swiftSettings: strict
+        ),
 
         // MARK: Listeners and services: sockets at the edges.
         .target(
@@ -211,7 +213,7 @@ let package = Package(
             name: "FlowRunnerTests",
             dependencies: [
                 "FlowRunner", "MailClient", "ScenarioModel", "ScenarioLoader", "Exomock", "ExomockCLI", "ExomockTestSupport",
-                "MicrosoftClouds", nioCore, nioPosix, nioSSL,
+                "MicrosoftClouds", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

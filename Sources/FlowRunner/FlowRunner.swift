@@ -84,17 +84,15 @@ public enum FlowRunner {
         }
         await context.http.shutdown()
         result.transcript = context.transcript
-        result.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        result.seconds = (ContinuousClock.now - started) / .seconds(1)
         return result
     }
 
     static func failedToStart(_ scenario: Scenario, file: String, _ why: String, _ started: ContinuousClock.Instant) -> ScenarioResult {
         var transcript = Transcript()
         transcript.add(.scenario, time: "", step: "", "# ERROR \(file): \(why)")
-        let elapsed = ContinuousClock.now - started
         return ScenarioResult(
             file: file, name: scenario.name, passed: false, setupError: "\(file): \(why)", transcript: transcript,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            seconds: (ContinuousClock.now - started) / .seconds(1))
     }
 }

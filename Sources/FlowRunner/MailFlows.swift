@@ -18,7 +18,7 @@ extension RunContext {
         var token: String?
         if m.auth == .xoauth2, let name = m.token {
             if m.refresh, let saved = saved[name], let expires = saved.expires, expires <= now {
-                add(.note, "the access token '\(name)' expired at \(ISO8601DateFormatter().string(from: expires)): refreshing it first")
+                add(.note, "the access token '\(name)' expired at \(Timestamps.rfc3339(expires)): refreshing it first")
                 var refresh = saved.origin
                 refresh.grant = .refreshToken
                 refresh.from = name
@@ -34,20 +34,26 @@ extension RunContext {
             serverName: endpoints.outlookHost, tls: mailTLS)
         let timeout = m.readTimeout ?? Limits.clientDefaultTimeoutSeconds
         add(.note, "connect \(service) \(endpoints.outlookHost) (\(m.tls == .implicit ? "TLS" : "STARTTLS"))")
-        let session: MailSession
+        let session: any MailProtocolClient
+        let greeting: CommandOutcome
         do {
-            session = try await MailSession.open(endpoint, imap: imap, timeout: timeout)
+            (session, greeting) =
+                imap
+                ? try await IMAPClient.connect(to: endpoint, timeout: timeout, recording: true)
+                : try await POP3Client.connect(to: endpoint, timeout: timeout, recording: true)
         } catch {
             add(.note, "connection failed: \(error)")
             return Observation(success: false, closed: true, summary: "the connection failed (\(error))")
         }
-        var observation = try await converse(session, m, token: token, stepName: stepName, service: service)
+        var observation = try await converse(
+            session, greeting: greeting, m, token: token, stepName: stepName, service: service)
         flushWire(session)
-        observation.lines = session.session.wire.filter { $0.direction == .server }.map(\.text)
+        observation.lines = session.wire.filter { $0.direction == .server }.map(\.text)
         return observation
     }
 
-    func converse(_ session: MailSession, _ m: MailStep, token: String?, stepName: String, service: String) async throws -> Observation {
+    func converse(
+        _ session: any MailProtocolClient, greeting: CommandOutcome, _ m: MailStep, token: String?, stepName: String, service: String) async throws -> Observation {
         var observation = Observation(success: true, summary: "")
         func ended(_ outcome: CommandOutcome, doing: String) -> Observation? {
             switch outcome.ending {
@@ -60,7 +66,7 @@ extension RunContext {
                 return Observation(success: false, closed: true, summary: "the connection failed \(doing): \(why)")
             }
         }
-        if let stop = ended(session.greeting, doing: "before its greeting") { return await finish(session, stop) }
+        if let stop = ended(greeting, doing: "before its greeting") { return await finish(session, stop) }
         if m.tls == .starttls {
             let outcome = try await session.startTLS()
             if let stop = ended(outcome, doing: "at STARTTLS") { return await finish(session, stop) }
@@ -70,7 +76,7 @@ extension RunContext {
         }
         if m.auth == .xoauth2 {
             let shownToken = reveal ? (token ?? "") : "<access token '\(m.token ?? "")'>"
-            let outcome = try await session.authenticate(user: m.mailbox, token: token ?? "", display: "user=\(m.mailbox) auth=Bearer \(shownToken)")
+            let outcome = try await session.authenticateXOAUTH2(user: m.mailbox, token: token ?? "", display: "user=\(m.mailbox) auth=Bearer \(shownToken)")
             if let stop = ended(outcome, doing: "at authentication") { return await finish(session, stop) }
             try await readJournalQuietly(session)
             guard outcome.succeeded else {
@@ -78,7 +84,7 @@ extension RunContext {
             }
         }
         for command in m.commands {
-            var outcome = try await session.command(command.text)
+            var outcome = try await session.command(command.text, display: nil)
             if command.expect?.closed == true, outcome.ending == .completed {
                 await session.readUntilClosed(&outcome)
             }
@@ -104,95 +110,29 @@ extension RunContext {
     }
 
     /// Says goodbye (LOGOUT or QUIT) unless the connection ended, and closes.
-    func finish(_ session: MailSession, _ observation: Observation) async -> Observation {
+    /// The goodbye stays out of the transcript (a note stands for it): the server answers and closes at
+    /// once, and whether its last lines reach the client before the close varies from run to run.
+    func finish(_ session: any MailProtocolClient, _ observation: Observation) async -> Observation {
         if !observation.closed && !observation.timedOut {
+            session.muted = true
             await session.goodbye()
-            add(.note, "goodbye (\(session.imap != nil ? "LOGOUT" : "QUIT"))")
+            add(.note, "goodbye (\(session is IMAPClient ? "LOGOUT" : "QUIT"))")
         }
         await session.close()
         return observation
     }
 
     /// Moves the session's new wire lines into the transcript.
-    func flushWire(_ session: MailSession) {
-        for line in session.takeWire() {
+    func flushWire(_ session: any MailProtocolClient) {
+        for line in session.takeNewWire() {
             add(line.direction == .client ? .client : .server, line.text + (line.dataBytes > 0 ? "  (+\(line.dataBytes) bytes)" : ""))
         }
     }
 
     /// The journal entries so far, after the protocol lines that caused them.
-    func readJournalQuietly(_ session: MailSession) async throws {
+    func readJournalQuietly(_ session: any MailProtocolClient) async throws {
         flushWire(session)
         try await readJournal()
-    }
-}
-
-/// IMAP or POP3 behind one face, so a flow step and the load generator drive either.
-final class MailSession {
-    let imap: IMAPClient?
-    let pop3: POP3Client?
-    let greeting: CommandOutcome
-    private var taken = 0
-
-    private init(imap: IMAPClient?, pop3: POP3Client?, greeting: CommandOutcome) {
-        self.imap = imap
-        self.pop3 = pop3
-        self.greeting = greeting
-    }
-
-    static func open(_ endpoint: MailEndpoint, imap: Bool, timeout: Double, recording: Bool = true) async throws -> MailSession {
-        if imap {
-            let (client, greeting) = try await IMAPClient.connect(to: endpoint, timeout: timeout, recording: recording)
-            return MailSession(imap: client, pop3: nil, greeting: greeting)
-        }
-        let (client, greeting) = try await POP3Client.connect(to: endpoint, timeout: timeout, recording: recording)
-        return MailSession(imap: nil, pop3: client, greeting: greeting)
-    }
-
-    var session: ClientSession { imap ?? pop3! }
-
-    func startTLS() async throws -> CommandOutcome {
-        if let imap { return try await imap.startTLS() }
-        return try await pop3!.startTLS()
-    }
-
-    func authenticate(user: String, token: String, display: String) async throws -> CommandOutcome {
-        if let imap { return try await imap.authenticateXOAUTH2(user: user, token: token, display: display) }
-        return try await pop3!.authenticateXOAUTH2(user: user, token: token, display: display)
-    }
-
-    func command(_ text: String) async throws -> CommandOutcome {
-        if let imap { return try await imap.command(text) }
-        return try await pop3!.command(text)
-    }
-
-    /// LOGOUT or QUIT, kept out of the transcript: the server answers and closes at once, and whether
-    /// its last line reaches the client before the close varies from run to run (see docs/flows.md).
-    func goodbye() async {
-        session.muted = true
-        if let imap { await imap.logout() } else { _ = try? await pop3!.command("QUIT") }
-    }
-
-    func close() async { await session.close() }
-
-    /// Reads on after a completed answer until the server hangs up (or the read times out), for a
-    /// command expected to end the connection (`* BYE` after a tagged `BAD`).
-    func readUntilClosed(_ outcome: inout CommandOutcome) async {
-        while true {
-            switch await session.receive() {
-            case .success(let frame): outcome.lines.append(frame.text)
-            case .failure(let ending):
-                outcome.ending = ending
-                return
-            }
-        }
-    }
-
-    /// Wire lines not yet taken.
-    func takeWire() -> [WireLine] {
-        let all = session.wire
-        defer { taken = all.count }
-        return Array(all[taken...])
     }
 }
 

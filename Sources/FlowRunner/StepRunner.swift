@@ -34,7 +34,7 @@ extension RunContext {
             observation = nil
         case .revokeSessions(let upn):
             let cloud = homeCloud(ofAddress: upn) ?? scenario.clouds[0]
-            observation = try await admin("POST", "/\(cloud.rawValue)/revoke-sessions", json: ["user": upn], what: "revoke sessions of \(upn)")
+            observation = try await admin("/\(cloud.rawValue)/revoke-sessions", json: ["user": upn], what: "revoke sessions of \(upn)")
         case .change(let change):
             var body = ["kind": change.kind.rawValue]
             for (key, value) in [("user", change.user), ("mailbox", change.mailbox), ("app", change.app),
@@ -44,7 +44,7 @@ extension RunContext {
             var shownBody = body
             if shownBody["password"] != nil { shownBody["password"] = mask(body["password"]!) }
             if shownBody["secret"] != nil { shownBody["secret"] = mask(body["secret"]!) }
-            observation = try await admin("POST", "/changes", json: body, shown: shownBody, what: change.kind.rawValue)
+            observation = try await admin("/changes", json: body, shown: shownBody, what: change.kind.rawValue)
         case .deliver(let delivery):
             observation = try await deliver(delivery)
         case .repeatSteps(let block):
@@ -61,11 +61,11 @@ extension RunContext {
         add(.verdict, "ok: \(observation.summary)")
     }
 
-    /// A request to the admin API, shown in the transcript.
-    func admin(_ method: String, _ path: String, json: [String: String], shown: [String: String]? = nil, what: String) async throws -> Observation {
+    /// A POST to the admin API, shown in the transcript.
+    func admin(_ path: String, json: [String: String], shown: [String: String]? = nil, what: String) async throws -> Observation {
         let text = (shown ?? json).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        add(.request, "admin \(method) \(path) \(text)")
-        let answer = try await http.request(method == "POST" ? .POST : .DELETE, adminURL + path, json: json)
+        add(.request, "admin POST \(path) \(text)")
+        let answer = try await http.request(.POST, adminURL + path, json: json)
         let error = answer.json?["error"] as? String
         add(.response, "\(answer.status)" + (error.map { " error=\"\($0)\"" } ?? ""))
         let ok = (200..<300).contains(answer.status)
@@ -101,26 +101,21 @@ extension RunContext {
         return last
     }
 
-    /// A `repeat` block: the first and the last round in full, the rounds between them quietly.
+    /// A `repeat` block: the first and the last round in full, the rounds between them quietly (a
+    /// failure in a quiet round still ends the run with its located message).
     func runRepeat(_ block: Repeat, label: String) async throws {
         let rounds = block.rounds
         add(.note, "repeat: \(rounds) round(s)" + (block.every.map { ", one every \(DurationText.format(seconds: $0)) of virtual time" } ?? ""))
-        for round in 1...max(1, rounds) where rounds > 0 {
+        defer { transcript.recording = true }
+        for round in 1...max(rounds, 1) where rounds > 0 {
             let loud = round == 1 || round == rounds
+            if round == 2, rounds > 2 { add(.note, "rounds 2 to \(rounds - 1) run without a transcript") }
             transcript.recording = loud
-            defer { transcript.recording = true }
-            if round == 2, rounds > 2 {
-                transcript.recording = true
-                add(.note, "rounds 2 to \(rounds - 1) run without a transcript")
-                transcript.recording = false
-            }
             // Quiet rounds keep the journal cursor close, so no catch-up answer grows large.
             if !loud, round % 50 == 0 || round == rounds - 1 { try await readJournal(show: false) }
             if loud { add(.note, "round \(round) of \(rounds)") }
             try await runSteps(block.steps, prefix: label)
-            if let every = block.every {
-                try await advance(seconds: every, reason: "(next round)")
-            }
+            if let every = block.every { try await advance(seconds: every, reason: "(next round)") }
         }
         transcript.recording = true
         stepLabel = label

@@ -1,3 +1,4 @@
+import Determinism
 import Crypto
 import Foundation
 import MicrosoftClouds
@@ -21,7 +22,8 @@ struct Observation: Error, Sendable {
 extension RunContext {
     func runToken(_ t: TokenStep) async throws -> Observation {
         let cloud = t.cloud ?? homeCloud(ofApp: t.app) ?? scenario.clouds[0]
-        let base = "\(try cloudEndpoints(cloud).authorityURL)/\(t.tenant)/oauth2/v2.0"
+        let tenantRoot = "\(try cloudEndpoints(cloud).authorityURL)/\(t.tenant)/oauth2"
+        let base = "\(tenantRoot)/v2.0"
         var form: [(String, String)]
         switch t.grant {
         case .clientCredentials:
@@ -44,7 +46,7 @@ extension RunContext {
                 if let verifier { form.append(("code_verifier", verifier)) }
             }
         case .deviceCode:
-            switch try await deviceCode(t, base: base) {
+            switch try await deviceCode(t, base: base, devicePage: "\(tenantRoot)/deviceauth") {
             case .failure(let observation): return observation
             case .success(let deviceCode):
                 form = [("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", deviceCode)]
@@ -127,7 +129,7 @@ extension RunContext {
     // MARK: Device code
 
     /// Starts a device code, approves it on the device page as the user, and waits one polling interval.
-    func deviceCode(_ t: TokenStep, base: String) async throws -> Result<String, Observation> {
+    func deviceCode(_ t: TokenStep, base: String, devicePage page: String) async throws -> Result<String, Observation> {
         var form = [("client_id", t.app)]
         if !t.scopes.isEmpty { form.append(("scope", t.scopes.joined(separator: " "))) }
         add(.request, "POST \(URLText.pathAndQuery("\(base)/devicecode")) \(shown(form))")
@@ -137,7 +139,6 @@ extension RunContext {
         else { return .failure(tokenAnswer(answer, saveAs: nil, origin: t)) }
         let interval = (json["interval"] as? Int) ?? 5
         add(.response, "200 user_code=\(userCode) interval=\(interval) verification_uri=\(json["verification_uri"] ?? "")")
-        let page = base.replacingOccurrences(of: "/oauth2/v2.0", with: "/oauth2/deviceauth")
         let approval = [("otc", userCode), ("loginfmt", t.user ?? ""), ("passwd", password(for: t))]
         add(.request, "browser POST \(URLText.pathAndQuery(page)) \(shown(approval))")
         let approved = try await http.request(.POST, page, form: approval)
@@ -172,7 +173,7 @@ enum JWTView {
             guard let value = claims[key] else { return nil }
             if let list = value as? [Any] { return "\(key)=[\(list.map { "\($0)" }.joined(separator: ","))]" }
             if (key == "iat" || key == "exp"), let seconds = value as? Int {
-                return "\(key)=\(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(seconds))))"
+                return "\(key)=\(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(seconds))))"
             }
             return "\(key)=\(value)"
         }

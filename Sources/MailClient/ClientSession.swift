@@ -1,3 +1,5 @@
+import Determinism
+import Foundation
 import NIOCore
 
 /// One line on the wire, as a transcript shows it.
@@ -78,11 +80,12 @@ public class ClientSession {
         try await connection.send(line)
     }
 
-    /// The next frame, or how reading ended.
-    public func receive() async -> Result<ResponseFrame, CommandEnding> {
+    /// The next frame, or how reading ended. `logging: false` leaves it out of `wire` (the lines of a
+    /// POP3 message body, counted instead).
+    public func receive(logging: Bool = true) async -> Result<ResponseFrame, CommandEnding> {
         do {
             let frame = try await connection.read(timeout: timeout)
-            log(WireLine(.server, frame.text, dataBytes: frame.literalBytes))
+            if logging { log(WireLine(.server, frame.text, dataBytes: frame.literalBytes)) }
             return .success(frame)
         } catch let error as MailClientError {
             switch error {
@@ -98,34 +101,44 @@ public class ClientSession {
     /// Ends the session without a goodbye.
     public func close() async { await connection.close() }
 
-    /// The XOAUTH2 SASL response (base64 of `user=U^Aauth=Bearer T^A^A`).
+    /// Wire lines not yet taken by `takeNewWire()`.
+    private var taken = 0
+
+    /// The wire lines logged since the last call.
+    public func takeNewWire() -> [WireLine] {
+        defer { taken = wire.count }
+        return Array(wire[taken...])
+    }
+
+    /// Reads on after a completed answer until the server hangs up (or the read times out): for a
+    /// command expected to end the connection (`* BYE` after a tagged `BAD`).
+    public func readUntilClosed(_ outcome: inout CommandOutcome) async {
+        while true {
+            switch await receive() {
+            case .success(let frame): outcome.lines.append(frame.text)
+            case .failure(let ending):
+                outcome.ending = ending
+                return
+            }
+        }
+    }
+
+    /// The XOAUTH2 SASL response (base64 of `user=U^Aauth=Bearer T^A^A`, RFC 7628 style).
     public static func xoauth2(user: String, token: String) -> String {
-        let raw = Array("user=\(user)\u{01}auth=Bearer \(token)\u{01}\u{01}".utf8)
-        return Base64.encode(raw)
+        Data("user=\(user)\u{01}auth=Bearer \(token)\u{01}\u{01}".utf8).base64EncodedString()
     }
 }
 
-/// Standard base64 without Foundation.
-enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 2 < bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+/// What IMAP and POP3 client sessions offer a flow step or a load generator, so either drives both.
+public protocol MailProtocolClient: ClientSession {
+    /// Connects and reads the greeting.
+    static func connect(to endpoint: MailEndpoint, timeout: Double, recording: Bool) async throws -> (Self, CommandOutcome)
+    /// STARTTLS / STLS, and TLS under the connection when the server agrees.
+    func startTLS() async throws -> CommandOutcome
+    /// SASL XOAUTH2, logging `display` in place of the response.
+    func authenticateXOAUTH2(user: String, token: String, display: String) async throws -> CommandOutcome
+    /// One command and its whole answer.
+    func command(_ text: String, display: String?) async throws -> CommandOutcome
+    /// LOGOUT or QUIT, then close, without waiting for an answer that races the server's close.
+    func goodbye() async
 }

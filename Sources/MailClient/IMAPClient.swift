@@ -1,6 +1,6 @@
 /// An IMAP client session as a mail handler speaks it: greeting, STARTTLS, AUTHENTICATE XOAUTH2 with
 /// SASL-IR, tagged commands (`A1`, `A2`, …), LOGOUT.
-public final class IMAPClient: ClientSession {
+public final class IMAPClient: ClientSession, MailProtocolClient {
     private var nextTag = 1
 
     /// Connects and reads the greeting (the outcome's status is `OK` for `* OK …`).
@@ -63,10 +63,10 @@ public final class IMAPClient: ClientSession {
         }
     }
 
-    /// `LOGOUT`, read up to the server's `* BYE`, then close. The tagged `OK` that follows the BYE is
-    /// not waited for: the server closes right after it, and whether it is read before the close is
-    /// a matter of timing, which would make transcripts differ from run to run.
-    public func logout() async {
+    /// `LOGOUT`, read up to the server's `* BYE` (or the tagged answer), then close. Nothing after the
+    /// BYE is waited for: the server closes at once, and whether its last lines are read before the
+    /// close is a matter of timing.
+    public func goodbye() async {
         let tag = "A\(nextTag)"
         nextTag += 1
         if (try? await send("\(tag) LOGOUT")) != nil {

@@ -57,7 +57,6 @@ public final class MailConnection: Sendable {
     ) async throws -> MailConnection {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if endpoint.security == .implicit {

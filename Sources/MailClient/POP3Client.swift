@@ -1,6 +1,6 @@
 /// A POP3 client session: greeting, STLS, `AUTH XOAUTH2` in two steps (`+ ` then the response),
 /// commands with multi-line answers read to the lone `.`, QUIT.
-public final class POP3Client: ClientSession {
+public final class POP3Client: ClientSession, MailProtocolClient {
     /// Connects and reads the greeting (`+OK …`).
     public static func connect(
         to endpoint: MailEndpoint, timeout: Double, recording: Bool = true
@@ -75,13 +75,15 @@ public final class POP3Client: ClientSession {
         guard outcome.status == "+OK", Self.isMultiLine(text) else { return outcome }
         let listing = !text.uppercased().hasPrefix("RETR") && !text.uppercased().hasPrefix("TOP")
         while true {
-            do {
-                let frame = try await connection.read(timeout: timeout)
-                if frame.text == "." {
-                    log(WireLine(.server, ".", dataBytes: 0))
-                    outcome.lines.append(".")
-                    return outcome
-                }
+            switch await receive(logging: false) {
+            case .failure(let ending):
+                outcome.ending = ending
+                return outcome
+            case .success(let frame) where frame.text == ".":
+                log(WireLine(.server, "."))
+                outcome.lines.append(".")
+                return outcome
+            case .success(let frame):
                 let line = frame.text.hasPrefix(".") ? String(frame.text.dropFirst()) : frame.text
                 if listing {
                     log(WireLine(.server, line))
@@ -89,24 +91,13 @@ public final class POP3Client: ClientSession {
                 } else {
                     outcome.dataBytes += line.utf8.count + 2
                 }
-            } catch let error as MailClientError {
-                outcome.ending = error == .closed ? .closed : (error.isTimeout ? .timedOut(seconds: timeout) : .failed(error.description))
-                return outcome
             }
         }
     }
 
-    /// `QUIT`, then close.
-    public func quit() async -> CommandOutcome? {
-        let outcome = try? await command("QUIT")
+    /// `QUIT` (read up to its `+OK` or the server's close: deletions happen at QUIT), then close.
+    public func goodbye() async {
+        _ = try? await command("QUIT")
         await close()
-        return outcome
-    }
-}
-
-extension MailClientError {
-    var isTimeout: Bool {
-        if case .timedOut = self { return true }
-        return false
     }
 }

@@ -1,3 +1,4 @@
+import Determinism
 import ExomockLimits
 import NIOCore
 
@@ -34,18 +35,11 @@ public enum MailClientError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .closed: "the server closed the connection"
-        case .timedOut(let s): "no answer within \(DurationWords.seconds(s))"
+        case .timedOut(let s): "no answer within \(DurationText.format(seconds: s))"
         case .tooLarge(let what): "\(what) is larger than the client accepts"
         case .connectFailed(let why): "could not connect: \(why)"
         case .protocolViolation(let why): why
         }
-    }
-}
-
-/// Human words for a number of seconds (`2s`, `250ms`).
-enum DurationWords {
-    static func seconds(_ s: Double) -> String {
-        s < 1 ? "\(Int((s * 1000).rounded()))ms" : (s == s.rounded() ? "\(Int(s))s" : "\(s)s")
     }
 }
 
