@@ -30,10 +30,10 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         self.verifier = verifier
     }
 
-    /// The mailbox with this address in this cloud, as `scenario` has it now.
-    static func mailbox(_ address: String, in scenario: Scenario, cloud: Cloud) -> Mailbox? {
-        guard let mailbox = scenario.mailbox(address: address),
-            scenario.tenant(forAddress: mailbox.address)?.cloud == cloud.name
+    /// The mailbox with this address in this cloud, as `snapshot` has it.
+    static func mailbox(_ address: String, in snapshot: LiveSnapshot, cloud: Cloud) -> Mailbox? {
+        guard let mailbox = snapshot.mailbox(address: address),
+            snapshot.scenario.tenant(forAddress: mailbox.address)?.cloud == cloud.name
         else { return nil }
         return mailbox
     }
@@ -67,8 +67,9 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             }
         }
 
-        let scenario = live.current
-        guard let mailbox = Self.mailbox(credentials.user, in: scenario, cloud: cloud) else {
+        let snapshot = live.snapshot
+        let scenario = snapshot.scenario
+        guard let mailbox = Self.mailbox(credentials.user, in: snapshot, cloud: cloud) else {
             return .authenticatedNotConnected(.mailboxNotFound, detail: "no mailbox \(credentials.user) in \(cloud.name.rawValue)")
         }
         if let tenant = scenario.tenant(forAddress: mailbox.address), tenant.id.lowercased() != claims.tid.lowercased() {
@@ -98,14 +99,15 @@ public struct ExchangeAuthenticator: MailAuthenticating {
     }
 
     public func authenticateBasic(user: String, password: String, service: MailService) -> MailAccessDecision {
-        let scenario = live.current
+        let snapshot = live.snapshot
+        let scenario = snapshot.scenario
         guard scenario.exchange.basicAuth else {
             return .rejected(.basicAuthDisabled, detail: "basic authentication is off (scenario exchange.basic_auth)")
         }
         guard let account = scenario.user(user), account.password == password, account.enabled else {
             return .rejected(.badPassword, detail: "unknown user or bad password for \(user)")
         }
-        guard let mailbox = Self.mailbox(account.upn, in: scenario, cloud: cloud) else {
+        guard let mailbox = Self.mailbox(account.upn, in: snapshot, cloud: cloud) else {
             return .authenticatedNotConnected(.mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
         }
         let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled

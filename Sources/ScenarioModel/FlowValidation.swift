@@ -6,9 +6,7 @@ extension Scenario {
             found.append(ScenarioProblem(path: path, message: message, fix: fix))
         }
         func userDeclared(_ upn: String) -> Bool { user(upn) != nil }
-        func mailboxExists(_ address: String) -> Bool {
-            allMailboxes.contains { $0.address.lowercased() == address.lowercased() }
-        }
+        func mailboxExists(_ address: String) -> Bool { mailbox(address: address) != nil }
         for (i, step) in steps.enumerated() {
             let here = "\(path)[\(i)]"
             let expectsFailure = step.expect?.expectsFailure ?? false

@@ -9,14 +9,17 @@ import Synchronization
 /// clears the browser sessions, `withdraw_consent` forgets consents given on the consent page) is done by
 /// whoever owns that state (the runtime's change applier).
 public final class LiveScenario: Sendable {
-    private let state: Mutex<Scenario>
+    private let state: Mutex<LiveSnapshot>
 
     public init(_ scenario: Scenario) {
-        self.state = Mutex(scenario)
+        self.state = Mutex(LiveSnapshot(scenario))
     }
 
     /// The scenario with every change applied so far.
-    public var current: Scenario { state.withLock { $0 } }
+    public var current: Scenario { state.withLock { $0.scenario } }
+
+    /// The scenario with its mailbox index, one consistent view for one decision (a login).
+    public var snapshot: LiveSnapshot { state.withLock { $0 } }
 
     /// Applies `change` at virtual time `now` and says what it changed, or throws without changing
     /// anything when a field is missing or names nothing in the scenario.
@@ -35,11 +38,11 @@ public final class LiveScenario: Sendable {
     /// - `sign_out`: nothing in the scenario (the browser sessions are identity state).
     @discardableResult
     public func apply(_ change: Change, at now: Date) throws(ChangeError) -> AppliedChange {
-        let result: Result<AppliedChange, ChangeError> = state.withLock { scenario in
-            var edited = scenario
+        let result: Result<AppliedChange, ChangeError> = state.withLock { snapshot in
+            var edited = snapshot.scenario
             do throws(ChangeError) {
                 let applied = try edited.apply(change, at: now)
-                scenario = edited
+                snapshot = LiveSnapshot(edited)
                 return .success(applied)
             } catch {
                 return .failure(error)
@@ -47,6 +50,26 @@ public final class LiveScenario: Sendable {
         }
         return try result.get()
     }
+}
+
+/// The live scenario and what is derived from it once per change rather than on every login: every
+/// mailbox (declared, or a user's own) by lower-cased address.
+public struct LiveSnapshot: Sendable {
+    public let scenario: Scenario
+    private let mailboxes: [String: Mailbox]
+
+    init(_ scenario: Scenario) {
+        self.scenario = scenario
+        var index: [String: Mailbox] = [:]
+        for user in scenario.users where user.hasMailbox {
+            index[user.upn.lowercased()] = Mailbox(address: user.upn, kind: .user)
+        }
+        for mailbox in scenario.mailboxes { index[mailbox.address.lowercased()] = mailbox }
+        self.mailboxes = index
+    }
+
+    /// The same answer as `scenario.mailbox(address:)`, from the index.
+    public func mailbox(address: String) -> Mailbox? { mailboxes[address.lowercased()] }
 }
 
 /// What a change did, for answers and the journal: its kind and the canonical names of its targets.
