@@ -109,15 +109,9 @@ extension RunContext {
         return await finish(session, observation)
     }
 
-    /// Says goodbye (LOGOUT or QUIT) unless the connection ended, and closes.
-    /// The goodbye stays out of the transcript (a note stands for it): the server answers and closes at
-    /// once, and whether its last lines reach the client before the close varies from run to run.
+    /// Says goodbye (LOGOUT or QUIT) unless the connection already ended, and closes.
     func finish(_ session: any MailProtocolClient, _ observation: Observation) async -> Observation {
-        if !observation.closed && !observation.timedOut {
-            session.muted = true
-            await session.goodbye()
-            add(.note, "goodbye (\(session is IMAPClient ? "LOGOUT" : "QUIT"))")
-        }
+        if !observation.closed && !observation.timedOut { await session.goodbye() }
         await session.close()
         return observation
     }

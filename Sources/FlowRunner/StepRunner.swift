@@ -141,10 +141,10 @@ enum StepCheck {
             return ("HTTP \(status)", o.httpStatus.map { "HTTP \($0)" } ?? o.summary)
         }
         if let line = e.line, !o.lines.contains(where: { LineMatch.same($0, line) }) {
-            return ("the line '\(line)'", o.lines.last.map { "'\($0)' last" } ?? o.summary)
+            return ("the line '\(line)'", o.summary)
         }
         if let pattern = e.pattern, !o.lines.contains(where: { LineMatch.matches($0, pattern) }) {
-            return ("a line matching /\(pattern)/", o.lines.last.map { "'\($0)' last" } ?? o.summary)
+            return ("a line matching /\(pattern)/", o.summary)
         }
         if let timeout = e.timeout, timeout != o.timedOut {
             return (timeout ? "a read timeout" : "no timeout", o.summary)

@@ -61,8 +61,6 @@ public class ClientSession {
     /// Whether to keep `wire` (a load generator turns it off).
     public let recording: Bool
     public private(set) var wire: [WireLine] = []
-    /// While true, nothing is added to `wire` (the goodbye, whose last lines race the server's close).
-    public var muted = false
 
     init(connection: MailConnection, timeout: Double, recording: Bool) {
         self.connection = connection
@@ -71,7 +69,7 @@ public class ClientSession {
     }
 
     func log(_ line: WireLine) {
-        if recording, !muted { wire.append(line) }
+        if recording { wire.append(line) }
     }
 
     /// Sends a line, logging `display` in its place when given.
@@ -139,6 +137,6 @@ public protocol MailProtocolClient: ClientSession {
     func authenticateXOAUTH2(user: String, token: String, display: String) async throws -> CommandOutcome
     /// One command and its whole answer.
     func command(_ text: String, display: String?) async throws -> CommandOutcome
-    /// LOGOUT or QUIT, then close, without waiting for an answer that races the server's close.
+    /// LOGOUT or QUIT, read to its answer (or the server's close), then close.
     func goodbye() async
 }

@@ -63,15 +63,9 @@ public final class IMAPClient: ClientSession, MailProtocolClient {
         }
     }
 
-    /// `LOGOUT`, read up to the server's `* BYE` (or the tagged answer), then close. Nothing after the
-    /// BYE is waited for: the server closes at once, and whether its last lines are read before the
-    /// close is a matter of timing.
+    /// `LOGOUT` (its `* BYE` and tagged `OK`, or the server's close), then close.
     public func goodbye() async {
-        let tag = "A\(nextTag)"
-        nextTag += 1
-        if (try? await send("\(tag) LOGOUT")) != nil {
-            while case .success(let frame) = await receive(), !frame.text.hasPrefix("* BYE"), !frame.text.hasPrefix(tag + " ") {}
-        }
+        _ = try? await command("LOGOUT")
         await close()
     }
 }

@@ -65,7 +65,7 @@ public final class MailConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ResponseFrameDecoder(literals: literals)))
-                    try channel.pipeline.syncOperations.addHandler(FrameInbox())
+                    try channel.pipeline.syncOperations.addHandler(FrameInbox(eventLoop: channel.eventLoop))
                 }
             }
         let channel: any Channel
@@ -118,10 +118,11 @@ final class FrameInbox: ChannelInboundHandler {
     private var frames = CircularBuffer<ResponseFrame>()
     private var waiter: (promise: EventLoopPromise<ResponseFrame>, timer: Scheduled<Void>?)?
     private var failure: (any Error)?
-    private var context: ChannelHandlerContext?
+    /// The channel's loop. Not the handler context's: once the channel closes the handler is removed,
+    /// and frames that arrived just before the close must still be read.
+    private let loop: any EventLoop
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    init(eventLoop: any EventLoop) { self.loop = eventLoop }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
@@ -161,8 +162,6 @@ final class FrameInbox: ChannelInboundHandler {
     }
 
     func next(timeout: Double) -> EventLoopFuture<ResponseFrame> {
-        guard let context else { return MultiThreadedEventLoopGroup.singleton.next().makeFailedFuture(MailClientError.closed) }
-        let loop = context.eventLoop
         if let frame = frames.popFirst() { return loop.makeSucceededFuture(frame) }
         if let failure { return loop.makeFailedFuture(failure) }
         precondition(waiter == nil, "one reader at a time")

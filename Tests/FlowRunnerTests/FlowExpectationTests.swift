@@ -113,7 +113,7 @@ import Testing
                     expect: {success: false, line: 'TAG NO LOGIN failed.'}
 
                 """,
-            message: "expected the line 'TAG NO LOGIN failed.', got 'A1 NO AUTHENTICATE failed.' last"),
+            message: "expected the line 'TAG NO LOGIN failed.', got authentication refused: A1 NO AUTHENTICATE failed."),
         Case(
             label: "refresh before the mail session when the token expired",
             flow: """
@@ -127,7 +127,7 @@ import Testing
                     expect: {pattern: 'EXISTS 3$'}
 
                 """,
-            message: "expected a line matching /EXISTS 3$/, got"),
+            message: "expected a line matching /EXISTS 3$/, got imap session completed"),
         Case(
             label: "revoke_sessions kills the refresh token",
             flow: """

@@ -39,6 +39,22 @@ struct ResponseFrameDecoderTests {
         #expect(decoded.map(\.text) == ["+OK 2 messages {5}", "Subject: x", "."])
     }
 
+    /// What a server sends just before it closes (`* BYE`, then the tagged `OK`) is still read after the
+    /// close: the handlers are gone by then, the frames are not.
+    @Test func framesThatArrivedBeforeTheCloseAreStillRead() throws {
+        let loop = EmbeddedEventLoop()
+        let inbox = FrameInbox(eventLoop: loop)
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(ResponseFrameDecoder(literals: true)), inbox])
+        try channel.connect(to: .init(ipAddress: "127.0.0.1", port: 993)).wait()
+        try channel.writeInbound(ByteBuffer(string: "* BYE signing off.\r\nA3 OK LOGOUT completed.\r\n"))
+        try channel.close().wait()
+        loop.run()
+        #expect(try inbox.next(timeout: 1).wait().text == "* BYE signing off.")
+        #expect(try inbox.next(timeout: 1).wait().text == "A3 OK LOGOUT completed.")
+        #expect(throws: MailClientError.closed) { try inbox.next(timeout: 1).wait() }
+    }
+
     @Test func xoauth2ResponseIsTheRFC7628String() {
         let encoded = ClientSession.xoauth2(user: "a@b.example", token: "t0k")
         #expect(encoded == "dXNlcj1hQGIuZXhhbXBsZQFhdXRoPUJlYXJlciB0MGsBAQ==")
