@@ -89,10 +89,16 @@ final class RunContext {
     /// Moves the virtual clock and notes it.
     func advance(seconds: Double, reason: String) async throws {
         let answer = try await http.request(.POST, "\(adminURL)/clock/advance", json: ["by": DurationText.format(seconds: seconds)])
-        guard answer.status == 200, let text = answer.json?["now"] as? String, let date = Timestamps.parseRFC3339(text) else {
+        guard answer.status == 200 else {
             throw RunError.setup("the admin API refused to advance the clock: HTTP \(answer.status) \(answer.body)")
         }
-        now = date
+        // A virtual clock moved exactly this far; only a realtime one needs reading back (parsing the
+        // answer on every round of a long `repeat` cost about 3 % of the run's CPU, in ICU).
+        if scenario.clock.mode == .virtual {
+            now += seconds
+        } else {
+            try await syncClock()
+        }
         add(.note, "clock +\(DurationText.format(seconds: seconds)) \(reason)".trimmingCharacters(in: .whitespaces))
     }
 

@@ -71,9 +71,16 @@ public final class Journal: Sendable {
         var dropped = 0
         var observer: JournalObserver?
 
-        /// Oldest first.
+        /// Oldest first. Sequence numbers are consecutive, so the first event after `seq` is found by
+        /// arithmetic, and a poller that asks for what is new pays for what is new, not for the whole ring.
         func inOrder(after seq: Int) -> [JournalEvent] {
-            events[oldest...].filter { $0.seq > seq } + events[..<oldest].filter { $0.seq > seq }
+            let count = events.count
+            let oldestSeq = nextSeq - count
+            let skip = min(max(seq - oldestSeq + 1, 0), count)
+            var out: [JournalEvent] = []
+            out.reserveCapacity(count - skip)
+            for position in skip..<count { out.append(events[(oldest + position) % count]) }
+            return out
         }
     }
 

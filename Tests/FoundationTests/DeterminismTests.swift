@@ -71,6 +71,9 @@ import Testing
             let expected = Array(max(1, total - 3)...total)
             #expect(journal.events().map(\.seq) == expected)
             #expect(journal.events(after: total - 2).map(\.seq) == expected.filter { $0 > total - 2 })
+            for after in [-1, 0, total - 5, total - 1, total, total + 3] {
+                #expect(journal.events(after: after).map(\.seq) == expected.filter { $0 > after }, "after \(after)")
+            }
             #expect(journal.droppedCount == max(0, total - 4))
         }
     }
