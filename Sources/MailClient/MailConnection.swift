@@ -27,11 +27,14 @@ public struct MailEndpoint: Sendable {
         self.tls = tls
     }
 
-    /// A client TLS context that trusts only the certificates in `caFile` (PEM).
+    /// A client TLS context that trusts only the certificates in `caFile` (PEM). It offers the key
+    /// exchange groups a Java 17/21 mail handler offers (JSSE: x25519, secp256r1, secp384r1), not the
+    /// post-quantum hybrid BoringSSL adds by default, which no help desk's JVM sends today.
     public static func tlsContext(trusting caFile: String) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .file(caFile)
         configuration.minimumTLSVersion = .tlsv12
+        configuration.curves = [.x25519, .secp256r1, .secp384r1]
         return try NIOSSLContext(configuration: configuration)
     }
 }
