@@ -16,7 +16,8 @@ import Synchronization
 public struct AdminAPI: Sendable {
     public typealias RouteContributor = @Sendable (Router<BasicRequestContext>) -> Void
 
-    let scenario: Scenario
+    /// The served scenario, live changes (`POST /changes`) included.
+    let scenario: LiveScenario
     let clock: VirtualClock
     let journal: Journal
     let registry: PrometheusCollectorRegistry
@@ -24,7 +25,7 @@ public struct AdminAPI: Sendable {
     let startedAt: Date
 
     public init(
-        scenario: Scenario,
+        scenario: LiveScenario,
         clock: VirtualClock,
         journal: Journal,
         registry: PrometheusCollectorRegistry,
@@ -58,10 +59,10 @@ public struct AdminAPI: Sendable {
         )
 
         router.get("/health") { _, _ in
-            AdminJSON.response(["status": "ok", "scenario": scenario.name, "now": Timestamps.rfc3339(clock.now())])
+            AdminJSON.response(["status": "ok", "scenario": scenario.current.name, "now": Timestamps.rfc3339(clock.now())])
         }
         router.get("/scenario") { _, _ in
-            AdminJSON.response(scenario)
+            AdminJSON.response(scenario.current)
         }
         router.get("/clock") { _, _ in
             AdminJSON.response(["now": Timestamps.rfc3339(clock.now())])

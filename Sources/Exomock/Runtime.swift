@@ -55,7 +55,8 @@ public struct ServeOptions: Sendable {
 
 /// A scenario that is up: its endpoints, clock, journal and mail store.
 public struct RunningScenario: Sendable {
-    /// The scenario as it was loaded; `changes.live.current` has the changes applied since.
+    /// The scenario as it was loaded; `changes.live.current` (and the admin API's `GET /scenario`) has the
+    /// changes applied since.
     public let scenario: Scenario
     public let ready: ReadyDocument
     public let clock: VirtualClock
@@ -268,7 +269,7 @@ struct Assembly: Sendable {
             throw error
         }
 
-        let admin = AdminAPI(scenario: scenario, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
+        let admin = AdminAPI(scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
         httpNames.append("admin API")
         let adminApp = Application(
             router: admin.makeRouter(),

@@ -142,6 +142,12 @@ struct LiveChangeTests {
             let disabled = try await client.change(
                 #"{"kind": "disable_imap", "mailbox": "admin@contoso.onmicrosoft.us"}"#)
             #expect(disabled.status == 200 && disabled.json["mailbox"] as? String == Self.admin, "\(disabled.json)")
+            // The admin API shows the scenario as it is now.
+            let shown = try await client.curl(["\(mock.ready.adminURL)/scenario"])
+            let shownJSON = try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
+            let shownMailboxes = shownJSON?["mailboxes"] as? [[String: Any]] ?? []
+            let shownAdmin = shownMailboxes.first { ($0["address"] as? String) == Self.admin }
+            #expect(shownAdmin?["imapEnabled"] as? Bool == false, "GET /scenario: \(shown.output.prefix(2000))")
             let refused = try await client.imapFetch(Self.admin, token: token, path: "Archive;UID=\(uid)")
             #expect(refused.status != 0)
             #expect(refused.error.contains("BAD User is authenticated but not connected."), "\(refused.error)")
