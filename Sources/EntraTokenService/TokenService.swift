@@ -141,7 +141,7 @@ public final class TokenService: Sendable {
         var d = detail
         d["code"] = String(error.code)
         d["error"] = error.error
-        d["rule"] = error.entry.rule
+        d["rule"] = error.entry.rule.rawValue
         record(connection, event, d)
         let body = error.body(cloud: cloud, traceID: trace, correlationID: correlation, time: issuer.clock.now())
         return json(HTTPResponse.Status(code: error.status), body, requestID: requestID)
@@ -151,7 +151,7 @@ public final class TokenService: Sendable {
         var d = detail
         d["code"] = "429"
         d["retry_after"] = String(retryAfter)
-        d["rule"] = "throttled"
+        d["rule"] = AADSTSRule.throttled.rawValue
         record(connection, "token.throttled", d)
         var h = Self.headers(contentType: "text/plain", requestID: requestID, noStore: false)
         h[.retryAfter] = String(retryAfter)
@@ -214,7 +214,7 @@ public final class TokenService: Sendable {
         switch try await readForm(request) {
         case .success(let f): form = f
         case .failure(.tooLong(let name)):
-            return errorResponse(EntraError("malformedGrant"), connection: connection, requestID: requestID, detail: ["endpoint": "token", "parameter": name])
+            return errorResponse(EntraError(.malformedGrant), connection: connection, requestID: requestID, detail: ["endpoint": "token", "parameter": name])
         }
         let grant = form["grant_type"] ?? ""
         var detail = ["endpoint": version == .v2 ? "token" : "token.v1", "grant": grant, "tenant": tenant, "client": form["client_id"] ?? basicAuth(request)?.id ?? ""]
@@ -241,7 +241,7 @@ public final class TokenService: Sendable {
         let requestID = ids.guid("trace")
         let tenant = tenantSegment(context)
         guard case .success(let form) = try await readForm(request) else {
-            return errorResponse(EntraError("malformedGrant"), connection: connection, requestID: requestID, detail: ["endpoint": "devicecode"])
+            return errorResponse(EntraError(.malformedGrant), connection: connection, requestID: requestID, detail: ["endpoint": "devicecode"])
         }
         let detail = ["endpoint": "devicecode", "tenant": tenant, "client": form["client_id"] ?? ""]
         if let r = await applyFault("devicecode", connection: connection, requestID: requestID, detail: detail) { return r }
@@ -277,7 +277,7 @@ public final class TokenService: Sendable {
         let connection = connection()
         let requestID = ids.guid("trace")
         guard case .success(let parameters) = queryParameters(request) else {
-            return errorPage(EntraError("malformedGrant"), connection: connection, requestID: requestID)
+            return errorPage(EntraError(.malformedGrant), connection: connection, requestID: requestID)
         }
         let detail = ["endpoint": "authorize", "client": parameters["client_id"] ?? "", "prompt": parameters["prompt"] ?? "", "login_hint": parameters["login_hint"] ?? ""]
         if let r = await applyFault("authorize", connection: connection, requestID: requestID, detail: detail) { return r }
@@ -289,7 +289,7 @@ public final class TokenService: Sendable {
         let connection = connection()
         let requestID = ids.guid("trace")
         guard case .success(let form) = try await readForm(request) else {
-            return errorPage(EntraError("malformedGrant"), connection: connection, requestID: requestID)
+            return errorPage(EntraError(.malformedGrant), connection: connection, requestID: requestID)
         }
         let parameters = form.filter { !Pages.controlFields.contains($0.key) }
         let tenant = tenantSegment(context)
@@ -305,7 +305,7 @@ public final class TokenService: Sendable {
             outcome = issuer.authorize(parameters: p, tenantSegment: tenant)
         case "consent":
             guard let o = issuer.authorizeConsent(pendingID: form["pending"] ?? "", accept: form["accept"] == "yes") else {
-                return errorPage(EntraError("malformedGrant"), connection: connection, requestID: requestID)
+                return errorPage(EntraError(.malformedGrant), connection: connection, requestID: requestID)
             }
             outcome = o
         default:
@@ -316,7 +316,7 @@ public final class TokenService: Sendable {
     }
 
     func errorPage(_ error: EntraError, connection: String, requestID: String) -> Response {
-        record(connection, "authorize.error_page", ["endpoint": "authorize", "code": String(error.code), "error": error.error, "rule": error.entry.rule])
+        record(connection, "authorize.error_page", ["endpoint": "authorize", "code": String(error.code), "error": error.error, "rule": error.entry.rule.rawValue])
         let text = Pages.error(error, traceID: requestID, correlationID: ids.guid("correlation"),
             timestamp: Timestamps.microsoftErrorTimestamp(issuer.clock.now()))
         return html(.badRequest, text, requestID: requestID)
@@ -350,7 +350,7 @@ public final class TokenService: Sendable {
                 fields.append(("error_description", "\(e.message)\r\nTrace ID: \(requestID)\r\nCorrelation ID: \(correlation)\r\nTimestamp: \(stamp)"))
                 fields.append(("error_uri", "https://\(cloud.authorityHost)/error?code=\(e.code)"))
                 if let s = r.state { fields.append(("state", s)) }
-                record(connection, "authorize.error", ["endpoint": "authorize", "code": String(e.code), "error": e.entry.authorizeError ?? e.error, "rule": e.entry.rule])
+                record(connection, "authorize.error", ["endpoint": "authorize", "code": String(e.code), "error": e.entry.authorizeError ?? e.error, "rule": e.entry.rule.rawValue])
             }
             if r.responseMode == "form_post" {
                 return html(.ok, Pages.formPost(redirectURI: r.redirectURI, fields: fields), requestID: requestID)
@@ -388,7 +388,7 @@ public final class TokenService: Sendable {
         switch issuer.resolveTenant(segment) {
         case .failure(let e):
             var body = e.body(cloud: cloud, traceID: requestID, correlationID: ids.guid("correlation"), time: issuer.clock.now())
-            if case .object(var fields) = body, e.entry.rule == "tenantNotFound" {
+            if case .object(var fields) = body, e.entry.rule == .tenantNotFound {
                 fields[0] = ("error", .string("invalid_tenant"))
                 body = .object(fields)
             }
@@ -453,7 +453,7 @@ public final class TokenService: Sendable {
         }
         let knownHosts = Cloud.all.flatMap { [$0.authorityHost] + $0.authorityAliases } + ["login-us.microsoftonline.com", calledHost]
         guard tenantSegment(context).lowercased() == "common", knownHosts.contains(endpointHost.lowercased()) else {
-            let e = EntraError("unknownInstance")
+            let e = EntraError(.unknownInstance)
             return errorResponse(e, connection: connection, requestID: requestID, detail: ["endpoint": "instance", "host": endpointHost], event: "discovery.rejected")
         }
         var seen = Set<String>()

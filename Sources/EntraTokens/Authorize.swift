@@ -66,18 +66,18 @@ extension TokenIssuer {
         case .failure(let e): return .failure(Stop(outcome: .errorPage(e)))
         }
         guard let redirect = p["redirect_uri"], app.redirectURIs.contains(redirect) else {
-            return .failure(Stop(outcome: .errorPage(EntraError("redirectURIMismatch", ["redirect_uri": p["redirect_uri"] ?? "", "appid": app.clientID]))))
+            return .failure(Stop(outcome: .errorPage(EntraError(.redirectURIMismatch, ["redirect_uri": p["redirect_uri"] ?? "", "appid": app.clientID]))))
         }
         let mode = p["response_mode"] ?? "query"
         func fail(_ e: EntraError) -> Result<ValidatedAuthorize, Stop> {
             .failure(Stop(outcome: .redirect(AuthorizeRedirect(redirectURI: redirect, responseMode: mode, state: p["state"], result: .error(e)))))
         }
         guard let responseType = p["response_type"], !responseType.isEmpty else {
-            return fail(EntraError("missingParameter", ["parameter": "response_type"]))
+            return fail(EntraError(.missingParameter, ["parameter": "response_type"]))
         }
-        if responseType != "code" { return fail(EntraError("unsupportedResponseType", ["response_type": responseType])) }
+        if responseType != "code" { return fail(EntraError(.unsupportedResponseType, ["response_type": responseType])) }
         if let method = p["code_challenge_method"], !["S256", "plain"].contains(method) {
-            return fail(EntraError("invalidCodeChallengeMethod"))
+            return fail(EntraError(.invalidCodeChallengeMethod))
         }
         let scopes: ScopeSet
         switch parseScopes(p["scope"], tenant: tenant) {
@@ -126,10 +126,10 @@ extension TokenIssuer {
         case 1:
             return complete(v, user: candidates[0], forceConsent: prompt == "consent", silent: prompt == "none")
         case 0:
-            if prompt == "none" { return redirect(v, .error(EntraError("loginRequired"))) }
+            if prompt == "none" { return redirect(v, .error(EntraError(.loginRequired))) }
             return .signIn(v.context, loginHint: p["login_hint"], problem: nil)
         default:
-            if prompt == "none" { return redirect(v, .error(EntraError("selectAccount"))) }
+            if prompt == "none" { return redirect(v, .error(EntraError(.selectAccount))) }
             return .pickAccount(v.context, accounts: candidates.map(\.upn))
         }
     }
@@ -172,7 +172,7 @@ extension TokenIssuer {
         case .success(let x): v = x
         case .failure(let stop): return stop.outcome
         }
-        guard accept else { return redirect(v, .error(EntraError("consentDeclined"))) }
+        guard accept else { return redirect(v, .error(EntraError(.consentDeclined))) }
         guard let user = scenario.user(pending.upn) else { return nil }
         state.grantConsent(upn: user.upn, clientID: v.app.clientID)
         return complete(v, user: user, forceConsent: false, silent: false)
@@ -183,7 +183,7 @@ extension TokenIssuer {
         var scopes = v.context.scopes
         let consented = hasConsent(app: v.app, user: user)
         if !consented || forceConsent {
-            if silent { return redirect(v, .error(EntraError("consentMissing", ["appid": v.app.clientID, "name": v.app.name]))) }
+            if silent { return redirect(v, .error(EntraError(.consentMissing, ["appid": v.app.clientID, "name": v.app.name]))) }
             let id = Base64URL.encode(ids.bytes("consent", count: 18))
             state.storePendingConsent(PendingConsent(id: id, upn: user.upn, parameters: v.context.parameters, tenantSegment: v.context.tenantSegment))
             return .consent(v.context, pendingID: id, upn: user.upn)

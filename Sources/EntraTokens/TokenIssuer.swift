@@ -141,15 +141,15 @@ public struct TokenIssuer: Sendable {
         if lower == "common" || lower == "organizations" { return .success(.multi(lower)) }
         if lower == "consumers" {
             if let clientID, let app = scenario.app(clientID: clientID), scenario.tenant(app.tenant)?.cloud == cloud.name {
-                return .failure(EntraError("consumersNotSupported", ["appid": app.clientID, "name": app.name]))
+                return .failure(EntraError(.consumersNotSupported, ["appid": app.clientID, "name": app.name]))
             }
-            return .failure(EntraError("tenantNotFound", ["tenant": "consumers"]))
+            return .failure(EntraError(.tenantNotFound, ["tenant": "consumers"]))
         }
         guard Self.isGUID(lower) || Self.isDNSName(lower) else {
-            return .failure(EntraError("tenantMalformed", ["tenant": segment]))
+            return .failure(EntraError(.tenantMalformed, ["tenant": segment]))
         }
         guard let tenant = scenario.tenant(lower), tenant.cloud == cloud.name else {
-            return .failure(EntraError("tenantNotFound", ["tenant": segment]))
+            return .failure(EntraError(.tenantNotFound, ["tenant": segment]))
         }
         return .success(.tenant(tenant))
     }
@@ -163,12 +163,12 @@ public struct TokenIssuer: Sendable {
 
     /// The app a client id names, if it is registered in this cloud and (for a tenant segment) in that tenant.
     public func resolveApp(clientID: String?, tenant: TenantSelection, consumers: Bool = false) -> Result<App, EntraError> {
-        guard let clientID, !clientID.isEmpty else { return .failure(EntraError("missingParameter", ["parameter": "client_id"])) }
+        guard let clientID, !clientID.isEmpty else { return .failure(EntraError(.missingParameter, ["parameter": "client_id"])) }
         guard let app = scenario.app(clientID: clientID), let home = scenario.tenant(app.tenant), home.cloud == cloud.name else {
-            return .failure(EntraError("appNotFound", ["appid": clientID, "tenant": tenantLabel(tenant)]))
+            return .failure(EntraError(.appNotFound, ["appid": clientID, "tenant": tenantLabel(tenant)]))
         }
         if case .tenant(let t) = tenant, t.id.lowercased() != home.id.lowercased() {
-            return .failure(EntraError("appNotFound", ["appid": clientID, "tenant": t.id]))
+            return .failure(EntraError(.appNotFound, ["appid": clientID, "tenant": t.id]))
         }
         return .success(app)
     }
@@ -179,14 +179,14 @@ public struct TokenIssuer: Sendable {
     public func authenticateClient(_ app: App, secret: String?) -> EntraError? {
         switch app.kind {
         case .public:
-            return secret == nil ? nil : EntraError("publicClientWithSecret")
+            return secret == nil ? nil : EntraError(.publicClientWithSecret)
         case .confidential:
-            guard let secret else { return EntraError("missingClientSecret") }
+            guard let secret else { return EntraError(.missingClientSecret) }
             guard let match = app.secrets.first(where: { $0.value == secret }) else {
-                return EntraError("invalidClientSecret", ["appid": app.clientID])
+                return EntraError(.invalidClientSecret, ["appid": app.clientID])
             }
             if let expires = match.expires, expires <= now {
-                return EntraError("expiredClientSecret", ["appid": app.clientID])
+                return EntraError(.expiredClientSecret, ["appid": app.clientID])
             }
             return nil
         }
@@ -205,7 +205,7 @@ public struct TokenIssuer: Sendable {
     /// Parses a v2 `scope` (or a v1 `resource`) into one resource and its permissions.
     public func parseScopes(_ raw: String?, tenant: TenantSelection, appOnly: Bool = false) -> Result<ScopeSet, EntraError> {
         guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
-            return .failure(EntraError("missingParameter", ["parameter": "scope"]))
+            return .failure(EntraError(.missingParameter, ["parameter": "scope"]))
         }
         var oidc: [String] = []
         var resource: String?
@@ -219,26 +219,26 @@ public struct TokenIssuer: Sendable {
             let permission: String
             if let schemeEnd = item.range(of: "://") {
                 guard let slash = item.range(of: "/", options: .backwards), slash.lowerBound > schemeEnd.upperBound else {
-                    return .failure(EntraError("invalidScope", ["scope": item]))
+                    return .failure(EntraError(.invalidScope, ["scope": item]))
                 }
                 itemResource = String(item[..<slash.lowerBound])
                 permission = String(item[slash.upperBound...])
             } else if item.contains("/") {
-                return .failure(EntraError("invalidScope", ["scope": item]))
+                return .failure(EntraError(.invalidScope, ["scope": item]))
             } else {
                 // A bare permission resolves to Microsoft Graph, as on Microsoft's service.
                 itemResource = "https://\(cloud.graphHost)"
                 permission = item
             }
             if let resource, Self.normalise(resource) != Self.normalise(itemResource) {
-                return .failure(EntraError("multipleResources", ["scope": item]))
+                return .failure(EntraError(.multipleResources, ["scope": item]))
             }
             resource = itemResource
-            if permission.isEmpty { return .failure(EntraError("invalidScope", ["scope": item])) }
+            if permission.isEmpty { return .failure(EntraError(.invalidScope, ["scope": item])) }
             permissions.append(permission)
         }
         guard let resource else {
-            if appOnly { return .failure(EntraError("clientCredentialsNeedDefault", ["scope": raw])) }
+            if appOnly { return .failure(EntraError(.clientCredentialsNeedDefault, ["scope": raw])) }
             // OIDC scopes only: Microsoft answers with a Graph token for User.Read.
             return .success(ScopeSet(resource: "https://\(cloud.graphHost)", audience: "https://\(cloud.graphHost)", permissions: ["User.Read"], oidc: oidc))
         }
@@ -248,19 +248,19 @@ public struct TokenIssuer: Sendable {
             audience = appOnly ? cloud.appAudience : cloud.delegatedAudience
             for p in permissions where p != ".default" {
                 let known = appOnly ? App.knownApplicationPermissions : App.knownDelegatedPermissions
-                if !known.contains(p) { return .failure(EntraError("invalidScope", ["scope": "\(resource)/\(p)"])) }
+                if !known.contains(p) { return .failure(EntraError(.invalidScope, ["scope": "\(resource)/\(p)"])) }
             }
         } else if key == Self.normalise("https://\(cloud.graphHost)") {
             audience = "https://\(cloud.graphHost)"
         } else if Cloud.all.contains(where: { ($0.outlookResources + ["https://\($0.graphHost)"]).map(Self.normalise).contains(key) })
         {
             // Another cloud's Outlook or Graph: that resource principal does not exist in this cloud's tenants.
-            return .failure(EntraError("resourceNotFound", ["resource": resource, "tenant": tenantName(tenant)]))
+            return .failure(EntraError(.resourceNotFound, ["resource": resource, "tenant": tenantName(tenant)]))
         } else {
-            return .failure(EntraError("invalidScope", ["scope": raw]))
+            return .failure(EntraError(.invalidScope, ["scope": raw]))
         }
         if appOnly, permissions != [".default"] {
-            return .failure(EntraError("clientCredentialsNeedDefault", ["scope": raw]))
+            return .failure(EntraError(.clientCredentialsNeedDefault, ["scope": raw]))
         }
         return .success(ScopeSet(resource: resource, audience: audience, permissions: permissions, oidc: oidc))
     }
@@ -280,11 +280,11 @@ public struct TokenIssuer: Sendable {
             granted.permissions = app.delegatedPermissions.filter { !Self.oidcScopes.contains($0.lowercased()) }
         } else if scopes.resource != "https://\(cloud.graphHost)" || scopes.permissions != ["User.Read"] {
             for p in scopes.permissions where !app.delegatedPermissions.contains(p) {
-                return .failure(EntraError("consentMissing", ["appid": app.clientID, "name": app.name]))
+                return .failure(EntraError(.consentMissing, ["appid": app.clientID, "name": app.name]))
             }
         }
         guard hasConsent(app: app, user: user) else {
-            return .failure(EntraError("consentMissing", ["appid": app.clientID, "name": app.name]))
+            return .failure(EntraError(.consentMissing, ["appid": app.clientID, "name": app.name]))
         }
         return .success(granted)
     }
@@ -299,13 +299,13 @@ public struct TokenIssuer: Sendable {
     /// The user's state checks every delegated grant makes (disabled, Conditional Access, tenant).
     func checkUser(_ user: User, tenant: TenantSelection) -> EntraError? {
         if case .tenant(let t) = tenant, scenario.tenant(forAddress: user.upn)?.id.lowercased() != t.id.lowercased() {
-            return EntraError("userNotFound", ["EmailHidden": user.upn, "tenant": t.id])
+            return EntraError(.userNotFound, ["EmailHidden": user.upn, "tenant": t.id])
         }
         guard let home = scenario.tenant(forAddress: user.upn), home.cloud == cloud.name else {
-            return EntraError("userNotFound", ["EmailHidden": user.upn, "tenant": tenantLabel(tenant)])
+            return EntraError(.userNotFound, ["EmailHidden": user.upn, "tenant": tenantLabel(tenant)])
         }
-        if !user.enabled { return EntraError("userDisabled") }
-        if user.blockedByConditionalAccess { return EntraError("conditionalAccessBlocked") }
+        if !user.enabled { return EntraError(.userDisabled) }
+        if user.blockedByConditionalAccess { return EntraError(.conditionalAccessBlocked) }
         return nil
     }
 
@@ -359,7 +359,7 @@ public struct TokenIssuer: Sendable {
         case .failure(let e): return .failure(e)
         }
         guard let grantType = form["grant_type"], !grantType.isEmpty else {
-            return .failure(EntraError("missingParameter", ["parameter": "grant_type"]))
+            return .failure(EntraError(.missingParameter, ["parameter": "grant_type"]))
         }
         let clientID = form["client_id"] ?? basicAuth?.id
         let app: App
@@ -381,7 +381,7 @@ public struct TokenIssuer: Sendable {
             if let e = authenticateClient(app, secret: secret) { return .failure(e) }
             return refresh(form: form, scope: scopeParameter, app: app, tenant: tenant)
         case "client_credentials":
-            if app.kind == .public { return .failure(EntraError("missingClientSecret")) }
+            if app.kind == .public { return .failure(EntraError(.missingClientSecret)) }
             if let e = authenticateClient(app, secret: secret) { return .failure(e) }
             return clientCredentials(scope: scopeParameter, app: app, tenant: tenant)
         case "password":
@@ -391,32 +391,32 @@ public struct TokenIssuer: Sendable {
             if app.kind == .confidential, secret != nil, let e = authenticateClient(app, secret: secret) { return .failure(e) }
             return pollDeviceCode(form: form, app: app)
         default:
-            return .failure(EntraError("unsupportedGrantType", ["grant_type": grantType]))
+            return .failure(EntraError(.unsupportedGrantType, ["grant_type": grantType]))
         }
     }
 
     func redeemCode(form: [String: String], app: App, tenant: TenantSelection) -> Result<TokenGrant, EntraError> {
-        guard let code = form["code"], !code.isEmpty else { return .failure(EntraError("missingParameter", ["parameter": "code"])) }
+        guard let code = form["code"], !code.isEmpty else { return .failure(EntraError(.missingParameter, ["parameter": "code"])) }
         guard let redirect = form["redirect_uri"], !redirect.isEmpty else {
-            return .failure(EntraError("missingParameter", ["parameter": "redirect_uri"]))
+            return .failure(EntraError(.missingParameter, ["parameter": "redirect_uri"]))
         }
         let record: AuthorizationCodeRecord
         switch state.redeemCode(code) {
-        case .unknown: return .failure(EntraError("malformedGrant"))
-        case .alreadyRedeemed: return .failure(EntraError("codeRedeemed"))
+        case .unknown: return .failure(EntraError(.malformedGrant))
+        case .alreadyRedeemed: return .failure(EntraError(.codeRedeemed))
         case .found(let r): record = r
         }
-        if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError("grantMismatch")) }
-        if now.timeIntervalSince(record.issuedAt) >= scenario.lifetimes.authorizationCode { return .failure(EntraError("codeExpired")) }
+        if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError(.grantMismatch)) }
+        if now.timeIntervalSince(record.issuedAt) >= scenario.lifetimes.authorizationCode { return .failure(EntraError(.codeExpired)) }
         if record.redirectURI != redirect {
-            return .failure(EntraError("redirectURIMismatch", ["redirect_uri": redirect, "appid": app.clientID]))
+            return .failure(EntraError(.redirectURIMismatch, ["redirect_uri": redirect, "appid": app.clientID]))
         }
         if let challenge = record.codeChallenge {
             guard let verifier = form["code_verifier"], Self.pkce(verifier: verifier, method: record.codeChallengeMethod) == challenge else {
-                return .failure(EntraError("pkceMismatch"))
+                return .failure(EntraError(.pkceMismatch))
             }
         }
-        guard let user = scenario.user(record.upn) else { return .failure(EntraError("malformedGrant")) }
+        guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
         if let e = checkUser(user, tenant: tenant) { return .failure(e) }
         return .success(issueDelegated(app: app, user: user, scopes: record.scopes, nonce: record.nonce, authTime: record.issuedAt, amr: amr(user)))
     }
@@ -447,27 +447,27 @@ public struct TokenIssuer: Sendable {
 
     func refresh(form: [String: String], scope: String?, app: App, tenant: TenantSelection) -> Result<TokenGrant, EntraError> {
         guard let token = form["refresh_token"], !token.isEmpty else {
-            return .failure(EntraError("missingParameter", ["parameter": "refresh_token"]))
+            return .failure(EntraError(.missingParameter, ["parameter": "refresh_token"]))
         }
-        guard let record = state.refreshToken(token), record.cloud == cloud.name else { return .failure(EntraError("malformedGrant")) }
-        if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError("grantMismatch")) }
+        guard let record = state.refreshToken(token), record.cloud == cloud.name else { return .failure(EntraError(.malformedGrant)) }
+        if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError(.grantMismatch)) }
         if let validFrom = state.tokensValidFrom(upn: record.upn),
             record.authTime < validFrom || record.revocationEpoch < state.revocationEpoch(upn: record.upn)
         {
-            return .failure(EntraError("refreshTokenRevoked", [
+            return .failure(EntraError(.refreshTokenRevoked, [
                 "issued": Timestamps.microsoftErrorTimestamp(record.authTime), "valid_from": Timestamps.microsoftErrorTimestamp(validFrom),
             ]))
         }
         let inactive = now.timeIntervalSince(record.lastUsed)
         if inactive >= scenario.lifetimes.refreshTokenInactivity {
-            return .failure(EntraError("refreshTokenInactive", [
+            return .failure(EntraError(.refreshTokenInactive, [
                 "issued": Self.dotNetInstant(record.issuedAt), "inactive": Self.timeSpan(scenario.lifetimes.refreshTokenInactivity),
             ]))
         }
         if let maxAge = scenario.lifetimes.refreshTokenMaxAge, now.timeIntervalSince(record.authTime) >= maxAge {
-            return .failure(EntraError("refreshTokenMaxAge", ["issued": Self.dotNetInstant(record.authTime), "max_age": String(Int(maxAge))]))
+            return .failure(EntraError(.refreshTokenMaxAge, ["issued": Self.dotNetInstant(record.authTime), "max_age": String(Int(maxAge))]))
         }
-        guard let user = scenario.user(record.upn) else { return .failure(EntraError("malformedGrant")) }
+        guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
         if let e = checkUser(user, tenant: tenant) { return .failure(e) }
         var scopes = record.scopes
         if let scope, !scope.isEmpty {
@@ -491,7 +491,7 @@ public struct TokenIssuer: Sendable {
         case .success(let s): scopes = s
         case .failure(let e): return .failure(e)
         }
-        guard let home = homeTenant(of: app) else { return .failure(EntraError("appNotFound", ["appid": app.clientID, "tenant": tenantLabel(tenant)])) }
+        guard let home = homeTenant(of: app) else { return .failure(EntraError(.appNotFound, ["appid": app.clientID, "tenant": tenantLabel(tenant)])) }
         let tid: String = if case .tenant(let t) = tenant { t.id } else { home.id }
         let iat = nowSeconds
         let exp = iat + Int(scenario.lifetimes.accessToken)
@@ -508,19 +508,19 @@ public struct TokenIssuer: Sendable {
     }
 
     func password(form: [String: String], scope: String?, app: App, tenant: TenantSelection) -> Result<TokenGrant, EntraError> {
-        guard let username = form["username"], !username.isEmpty else { return .failure(EntraError("missingParameter", ["parameter": "username"])) }
-        guard let password = form["password"] else { return .failure(EntraError("missingParameter", ["parameter": "password"])) }
+        guard let username = form["username"], !username.isEmpty else { return .failure(EntraError(.missingParameter, ["parameter": "username"])) }
+        guard let password = form["password"] else { return .failure(EntraError(.missingParameter, ["parameter": "password"])) }
         let scopes: ScopeSet
         switch parseScopes(scope, tenant: tenant) {
         case .success(let s): scopes = s
         case .failure(let e): return .failure(e)
         }
         guard let user = scenario.user(username) else {
-            return .failure(EntraError("userNotFound", ["EmailHidden": username, "tenant": tenantLabel(tenant)]))
+            return .failure(EntraError(.userNotFound, ["EmailHidden": username, "tenant": tenantLabel(tenant)]))
         }
         if let e = checkUser(user, tenant: tenant) { return .failure(e) }
-        guard user.password == password else { return .failure(EntraError("badPassword")) }
-        if user.mfa { return .failure(EntraError("mfaRequired", ["resource": scopes.resource])) }
+        guard user.password == password else { return .failure(EntraError(.badPassword)) }
+        if user.mfa { return .failure(EntraError(.mfaRequired, ["resource": scopes.resource])) }
         switch grantDelegated(scopes, app: app, user: user) {
         case .failure(let e): return .failure(e)
         case .success(let granted):
@@ -566,22 +566,22 @@ public struct TokenIssuer: Sendable {
 
     func pollDeviceCode(form: [String: String], app: App) -> Result<TokenGrant, EntraError> {
         guard let deviceCode = form["device_code"], !deviceCode.isEmpty else {
-            return .failure(EntraError("missingParameter", ["parameter": "device_code"]))
+            return .failure(EntraError(.missingParameter, ["parameter": "device_code"]))
         }
         guard let record = state.pollDeviceCode(deviceCode, at: now), record.clientID.lowercased() == app.clientID.lowercased() else {
-            return .failure(EntraError("deviceCodeUnknown"))
+            return .failure(EntraError(.deviceCodeUnknown))
         }
-        if now >= record.expiresAt { return .failure(EntraError("deviceExpired")) }
+        if now >= record.expiresAt { return .failure(EntraError(.deviceExpired)) }
         switch record.status {
-        case .redeemed: return .failure(EntraError("codeRedeemed"))
-        case .declined: return .failure(EntraError("deviceDeclined"))
+        case .redeemed: return .failure(EntraError(.codeRedeemed))
+        case .declined: return .failure(EntraError(.deviceDeclined))
         case .pending:
             if let last = record.lastPoll, now.timeIntervalSince(last) < Double(Self.deviceCodeInterval) {
-                return .failure(EntraError("deviceSlowDown"))
+                return .failure(EntraError(.deviceSlowDown))
             }
-            return .failure(EntraError("devicePending"))
+            return .failure(EntraError(.devicePending))
         case .approved(let upn):
-            guard let user = scenario.user(upn) else { return .failure(EntraError("deviceCodeUnknown")) }
+            guard let user = scenario.user(upn) else { return .failure(EntraError(.deviceCodeUnknown)) }
             let tenant: TenantSelection = (try? resolveTenant(record.tenantSegment).get()) ?? .multi("organizations")
             if let e = checkUser(user, tenant: tenant) { return .failure(e) }
             switch grantDelegated(record.scopes, app: app, user: user) {
