@@ -197,15 +197,31 @@ public enum StandardPorts {
     public static let imapSTARTTLS = 143
     public static let pop3ImplicitTLS = 995
     public static let pop3STLS = 110
+    /// SMTP submission with STARTTLS (`smtp.office365.com:587`).
+    public static let smtpSubmission = 587
 }
 
 /// The mail protocols Exchange Online serves and exomock stands in for.
 public enum MailService: String, Sendable, Codable, CaseIterable {
     case imap
     case pop3
+    /// SMTP submission (587, STARTTLS).
+    case smtp
 
     /// The delegated permission a token needs for this protocol.
-    public var delegatedPermission: String { self == .imap ? "IMAP.AccessAsUser.All" : "POP.AccessAsUser.All" }
+    public var delegatedPermission: String {
+        switch self {
+        case .imap: "IMAP.AccessAsUser.All"
+        case .pop3: "POP.AccessAsUser.All"
+        case .smtp: "SMTP.Send"
+        }
+    }
     /// The application permission an app-only token needs for this protocol.
-    public var applicationPermission: String { self == .imap ? "IMAP.AccessAsApp" : "POP.AccessAsApp" }
+    public var applicationPermission: String {
+        switch self {
+        case .imap: "IMAP.AccessAsApp"
+        case .pop3: "POP.AccessAsApp"
+        case .smtp: "SMTP.SendAsApp"
+        }
+    }
 }
