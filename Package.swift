@@ -70,6 +70,7 @@ let package = Package(
             name: "EntraTokens",
             dependencies: [
                 "MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", "CSystemCrypto", crypto, cryptoExtras,
+                x509, asn1,
             ],
             swiftSettings: strict
         ),

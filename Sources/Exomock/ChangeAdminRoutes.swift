@@ -50,7 +50,7 @@ public struct ScenarioChanges: Sendable {
 
 /// `POST /changes`: a live directory or Exchange change, as JSON with `Change`'s field names.
 enum ChangeAdminRoutes {
-    static let fields = ["kind", "user", "mailbox", "app", "password", "secret"]
+    static let fields = ["kind", "user", "mailbox", "app", "password", "secret", "by"]
 
     static func contributor(changes: ScenarioChanges) -> AdminAPI.RouteContributor {
         { router in
@@ -108,10 +108,19 @@ enum ChangeAdminRoutes {
         guard let kind = Change.Kind(rawValue: kindText) else {
             return .failure(Problem(message: "unknown change kind '\(kindText)'", fix: "Use one of \(kindList)."))
         }
+        var by: PasswordChangeSurface?
+        if let byText = values["by"] {
+            guard let surface = PasswordChangeSurface(rawValue: byText) else {
+                let names = PasswordChangeSurface.allCases.filter { $0 != .user }.map(\.rawValue)
+                return .failure(
+                    Problem(message: "unknown `by` '\(byText)'", fix: "Use one of \(names.joined(separator: ", "))."))
+            }
+            by = surface
+        }
         return .success(
             Change(
                 kind: kind, user: values["user"], mailbox: values["mailbox"], app: values["app"],
                 password: values["password"],
-                secret: values["secret"]))
+                secret: values["secret"], by: by))
     }
 }

@@ -182,8 +182,19 @@ extension ScenarioMapper {
         o.readOptional(f["app"], into: &change.app) { r.string($0, f.path("app")) }
         o.readOptional(f["password"], into: &change.password) { r.string($0, f.path("password")) }
         o.readOptional(f["secret"], into: &change.secret) { r.string($0, f.path("secret")) }
+        o.readOptional(f["by"], into: &change.by) {
+            r.choice($0, f.path("by"), PasswordChangeSurface.self, what: "password reset surface")
+        }
         guard o.ok else { return nil }
         var ok = true
+        if let by = change.by, let node = f["by"], kind != .resetPassword || by == .user {
+            let fix =
+                by == .user && kind == .resetPassword
+                ? "Use `kind: change_password` for a user changing their own password."
+                : "Remove `by`; only `reset_password` takes it."
+            r.report(f.path("by"), at: node.mark, "`by: \(by.rawValue)` does not apply to a `\(kind.rawValue)` change", fix)
+            ok = false
+        }
         for key in change.requiredKeys where f[key] == nil {
             r.report(
                 f.path(key), at: f.mark, "a `\(kind.rawValue)` change needs `\(key)`",

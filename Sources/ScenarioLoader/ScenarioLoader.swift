@@ -31,6 +31,7 @@ public enum ScenarioLoader {
         "lifetimes": ScenarioMapper.Keys.lifetimes, "exchange": ScenarioMapper.Keys.exchange,
         "browser": ScenarioMapper.Keys.browser, "fault": ScenarioMapper.Keys.fault, "step": ScenarioMapper.Keys.step,
         "expect": ScenarioMapper.Keys.expect, "tokenStep": ScenarioMapper.Keys.token, "mailStep": ScenarioMapper.Keys.mail,
+        "certificate": ScenarioMapper.Keys.certificate,
     ]
 
     /// Loads a scenario file. `.eml` paths are resolved against the file's directory.
@@ -149,6 +150,7 @@ public enum ScenarioLoader {
         // Phase 2: files and cross-field rules.
         var problems: [LocatedProblem] = []
         MessageFiles.resolve(&scenario, baseDirectory: baseDirectory, reader: reader, into: &problems)
+        CertificateFiles.resolve(&scenario, baseDirectory: baseDirectory, reader: reader, into: &problems)
         for problem in scenario.problems() {
             let mark = reader.mark(for: problem.path)
             problems.append(

@@ -12,12 +12,13 @@ enum ScenarioMapper {
         static let tenant = ["id", "name", "cloud", "domains"]
         static let app = [
             "name", "client_id", "tenant", "type", "secrets", "redirect_uris", "delegated_permissions",
-            "application_permissions", "admin_consent", "mailbox_access",
+            "application_permissions", "admin_consent", "mailbox_access", "certificates", "sign_in_frequency",
         ]
+        static let certificate = ["file"]
         static let secret = ["value", "expires"]
         static let user = [
             "upn", "display_name", "password", "mfa", "enabled", "blocked_by_conditional_access", "mailbox",
-            "full_access", "consented_apps",
+            "full_access", "consented_apps", "sign_in_frequency",
         ]
         static let mailbox = ["address", "type", "imap_enabled", "pop_enabled", "folders"]
         static let folder = ["name", "messages"]
@@ -42,7 +43,7 @@ enum ScenarioMapper {
         static let mail = ["cloud", "mailbox", "token", "tls", "auth", "refresh", "read_timeout", "commands"]
         static let command = ["send", "expect"]
         static let commandExpect = ["status", "line", "pattern", "exists", "bytes", "closed"]
-        static let change = ["kind", "user", "mailbox", "app", "password", "secret"]
+        static let change = ["kind", "user", "mailbox", "app", "password", "secret", "by"]
         static let deliver = ["mailbox", "folder"] + message
         static let repeatBlock = ["times", "every", "for", "steps"]
     }
@@ -186,6 +187,10 @@ enum ScenarioMapper {
         o.read(f["mailbox_access"], into: &app.mailboxAccess) {
             r.strings($0, f.path("mailbox_access"), example: "`[helpdesk@contoso.onmicrosoft.us]`")
         }
+        o.read(f["certificates"], into: &app.certificates) {
+            list($0, f.path("certificates"), example: "`- file: certs/handler.pem`", &r, certificate)
+        }
+        o.readOptional(f["sign_in_frequency"], into: &app.signInFrequency) { r.duration($0, f.path("sign_in_frequency")) }
         return o.ok ? app : nil
     }
 
@@ -197,6 +202,13 @@ enum ScenarioMapper {
         o.readOptional(f["expires"], into: &expires) { r.date($0, f.path("expires")) }
         guard o.ok, let value else { return nil }
         return ClientSecret(value: value, expires: expires)
+    }
+
+    /// An app certificate: its `file` for now; `CertificateFiles` reads it once the scenario has mapped.
+    static func certificate(_ node: Node, _ path: String, _ r: inout NodeReader) -> AppCertificate? {
+        guard let f = r.mapping(node, path, keys: Keys.certificate, what: "app certificate") else { return nil }
+        guard let file = r.required(f, "file").flatMap({ r.string($0, f.path("file")) }) else { return nil }
+        return AppCertificate(pem: "", file: file)
     }
 
     static func user(_ node: Node, _ path: String, _ r: inout NodeReader) -> User? {
@@ -217,6 +229,9 @@ enum ScenarioMapper {
         }
         o.read(f["consented_apps"], into: &user.consentedApps) {
             r.strings($0, f.path("consented_apps"), example: "`[11111111-2222-3333-4444-555555555555]`")
+        }
+        o.readOptional(f["sign_in_frequency"], into: &user.signInFrequency) {
+            r.duration($0, f.path("sign_in_frequency"))
         }
         guard o.ok, upn != nil, password != nil else { return nil }
         return user

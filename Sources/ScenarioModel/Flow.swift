@@ -220,8 +220,11 @@ public struct CommandExpectation: Sendable, Equatable, Codable {
 /// A live edit to the directory or Exchange, as an admin would make it during a support case.
 public struct Change: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        /// A new password for `user` (`password`).
+        /// An administrator (or the user, through self-service) resets `user`'s password to `password`;
+        /// `by` says where, which decides the refresh tokens that die (`PasswordChangeSurface`).
         case resetPassword = "reset_password"
+        /// `user` changes their own password to `password` (knowing the old one).
+        case changePassword = "change_password"
         /// `Set-CASMailbox -ImapEnabled $false` / `$true` on `mailbox`.
         case disableIMAP = "disable_imap"
         case enableIMAP = "enable_imap"
@@ -247,10 +250,12 @@ public struct Change: Sendable, Equatable, Codable {
     public var app: String?
     public var password: String?
     public var secret: String?
+    /// `reset_password` only: where the reset was made (default `entra_admin_center`).
+    public var by: PasswordChangeSurface?
 
     public init(
         kind: Kind, user: String? = nil, mailbox: String? = nil, app: String? = nil, password: String? = nil,
-        secret: String? = nil
+        secret: String? = nil, by: PasswordChangeSurface? = nil
     ) {
         self.kind = kind
         self.user = user
@@ -258,12 +263,22 @@ public struct Change: Sendable, Equatable, Codable {
         self.app = app
         self.password = password
         self.secret = secret
+        self.by = by
+    }
+
+    /// Where this change's password change happened, for the revocation rules; nil for other kinds.
+    public var passwordSurface: PasswordChangeSurface? {
+        switch kind {
+        case .resetPassword: by ?? .entraAdminCenter
+        case .changePassword: .user
+        default: nil
+        }
     }
 
     /// The keys each kind needs besides `kind`.
     public var requiredKeys: [String] {
         switch kind {
-        case .resetPassword: ["user", "password"]
+        case .resetPassword, .changePassword: ["user", "password"]
         case .disableIMAP, .enableIMAP, .disablePOP, .enablePOP: ["mailbox"]
         case .removeFullAccess: ["mailbox"]
         case .expireSecret, .withdrawConsent: ["app"]

@@ -24,10 +24,9 @@ public final class LiveScenario: Sendable {
     /// Applies `change` at virtual time `now` and says what it changed, or throws without changing
     /// anything when a field is missing or names nothing in the scenario.
     ///
-    /// - `reset_password`: the user's password is now `password` (password grant, sign-in page, basic auth).
-    ///   Nothing is revoked: which refresh tokens and sessions Microsoft ends on a password reset depends on
-    ///   who resets it and how (self-service, admin, "require sign-in again"); a scenario that needs that
-    ///   adds a `revoke_sessions` step.
+    /// - `reset_password`, `change_password`: the user's password is now `password` (password grant, sign-in
+    ///   page, basic auth). The refresh tokens and browser sessions Microsoft ends are identity state: the
+    ///   runtime's change applier revokes them by `PasswordRevocationRules`.
     /// - `disable_imap` … `enable_pop`: `Set-CASMailbox -ImapEnabled/-PopEnabled` on the mailbox (a user's
     ///   implicit mailbox becomes a declared one).
     /// - `remove_full_access`: the mailbox leaves the user's `full_access` and/or the app's `mailbox_access`.
@@ -94,6 +93,7 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownApp(String)
     case noSuchPermission(mailbox: String, principal: String)
     case publicClient(app: String)
+    case byNotAllowed(kind: Change.Kind)
 
     public var description: String {
         switch self {
@@ -104,6 +104,7 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownApp(let id): "no app has client id '\(id)'"
         case .noSuchPermission(let mailbox, let principal): "\(principal) has no FullAccess on \(mailbox) to remove"
         case .publicClient(let app): "app '\(app)' is a public client: it has no client secrets"
+        case .byNotAllowed(let kind): "change '\(kind.rawValue)' takes no `by`: only `reset_password` says where it was made"
         }
     }
 
@@ -119,6 +120,9 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSuchPermission:
             "Name a user whose `full_access`, or an app whose `mailbox_access`, lists the mailbox."
         case .publicClient: "Use a confidential app (`type: confidential`)."
+        case .byNotAllowed:
+            "Remove `by`, or use `reset_password` with `by`: "
+                + PasswordChangeSurface.allCases.filter { $0 != .user }.map(\.rawValue).joined(separator: ", ") + "."
         }
     }
 }
@@ -134,15 +138,17 @@ extension Scenario {
     }
 
     mutating func apply(_ change: Change, at now: Date) throws(ChangeError) -> AppliedChange {
+        if change.by != nil, change.kind != .resetPassword { throw .byNotAllowed(kind: change.kind) }
         for key in change.requiredKeys where Self.field(key, of: change) == nil {
             throw .missingField(kind: change.kind, field: key)
         }
         var targets: [String: String] = [:]
         switch change.kind {
-        case .resetPassword:
+        case .resetPassword, .changePassword:
             let i = try userIndex(change.user)
             users[i].password = change.password ?? ""
             targets = ["user": users[i].upn, "password": "(set)"]
+            if let surface = change.passwordSurface { targets["by"] = surface.rawValue }
         case .requireMFA:
             let i = try userIndex(change.user)
             users[i].mfa = true

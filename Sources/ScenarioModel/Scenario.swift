@@ -105,6 +105,20 @@ public struct ClientSecret: Sendable, Equatable, Codable {
     }
 }
 
+/// A certificate registered on an app (Certificates & secrets → Certificates): the public half only.
+/// A client proves it holds the private key with a signed client assertion.
+public struct AppCertificate: Sendable, Equatable, Codable {
+    /// The certificate in PEM form (`-----BEGIN CERTIFICATE-----`), as read from the scenario's file.
+    public var pem: String
+    /// Where it came from, for messages (`certs/handler.pem`).
+    public var file: String
+
+    public init(pem: String, file: String) {
+        self.pem = pem
+        self.file = file
+    }
+}
+
 public struct App: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case confidential
@@ -127,6 +141,11 @@ public struct App: Sendable, Equatable, Codable {
     public var adminConsent: Bool
     /// Mailboxes the app's service principal has FullAccess to (`Add-MailboxPermission`).
     public var mailboxAccess: [String]
+    /// Certificates the app accepts client assertions (`private_key_jwt`) signed by.
+    public var certificates: [AppCertificate]
+    /// A Conditional Access sign-in frequency that applies to this app: its refresh tokens die this long
+    /// after the user signed in (AADSTS70043); nil: none.
+    public var signInFrequency: Double?
 
     public init(
         name: String,
@@ -138,7 +157,9 @@ public struct App: Sendable, Equatable, Codable {
         delegatedPermissions: [String] = [],
         applicationPermissions: [String] = [],
         adminConsent: Bool = false,
-        mailboxAccess: [String] = []
+        mailboxAccess: [String] = [],
+        certificates: [AppCertificate] = [],
+        signInFrequency: Double? = nil
     ) {
         self.name = name
         self.clientID = clientID
@@ -150,6 +171,8 @@ public struct App: Sendable, Equatable, Codable {
         self.applicationPermissions = applicationPermissions
         self.adminConsent = adminConsent
         self.mailboxAccess = mailboxAccess
+        self.certificates = certificates
+        self.signInFrequency = signInFrequency
     }
 
     /// Permission names a scenario may grant, by kind.
@@ -179,6 +202,9 @@ public struct User: Sendable, Equatable, Codable {
     public var fullAccess: [String]
     /// Apps (by client id) this user consented to for themselves.
     public var consentedApps: [String]
+    /// A Conditional Access sign-in frequency that applies to this user: their refresh tokens die this
+    /// long after they signed in (AADSTS70043); nil: none.
+    public var signInFrequency: Double?
 
     public init(
         upn: String,
@@ -189,7 +215,8 @@ public struct User: Sendable, Equatable, Codable {
         blockedByConditionalAccess: Bool = false,
         hasMailbox: Bool = true,
         fullAccess: [String] = [],
-        consentedApps: [String] = []
+        consentedApps: [String] = [],
+        signInFrequency: Double? = nil
     ) {
         self.upn = upn
         self.displayName = displayName
@@ -200,6 +227,7 @@ public struct User: Sendable, Equatable, Codable {
         self.hasMailbox = hasMailbox
         self.fullAccess = fullAccess
         self.consentedApps = consentedApps
+        self.signInFrequency = signInFrequency
     }
 
     /// The domain part of the UPN, lower-cased.
@@ -266,7 +294,9 @@ public struct Lifetimes: Sendable, Equatable, Codable {
     public var accessToken: Double
     /// A refresh token unused for this long dies (AADSTS700082). Microsoft: 90 days.
     public var refreshTokenInactivity: Double
-    /// A refresh token dies this long after its first issue, however used; nil: until revoked.
+    /// A Conditional Access sign-in frequency for every user and app: a refresh token dies this long
+    /// after its first issue, however used (AADSTS70043); nil: until revoked. `users[].sign_in_frequency`
+    /// and `apps[].sign_in_frequency` set it for one user or app; the shortest that applies wins.
     public var refreshTokenMaxAge: Double?
     /// Authorization codes (Microsoft: about 10 min).
     public var authorizationCode: Double

@@ -157,6 +157,17 @@ extension Scenario {
             for (j, address) in app.mailboxAccess.enumerated() where !mailboxExists(address) {
                 add("apps[\(i)].mailbox_access[\(j)]", "mailbox '\(address)' does not exist", "Declare it under `mailboxes`, or give its user `mailbox: true`.")
             }
+            if app.kind != .confidential, !app.certificates.isEmpty {
+                add("apps[\(i)].certificates", "\(app.kind.rawValue) app '\(app.name)' has certificates", "Only confidential clients authenticate with a certificate: remove `certificates`, or write `type: confidential`.")
+            }
+            if let frequency = app.signInFrequency, frequency <= 0 {
+                add("apps[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero", "Write a positive duration such as 1h or 1d, or remove the key.")
+            }
+        }
+        for (i, user) in users.enumerated() {
+            if let frequency = user.signInFrequency, frequency <= 0 {
+                add("users[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero", "Write a positive duration such as 1h or 1d, or remove the key.")
+            }
         }
 
         // Browser session.
