@@ -8,34 +8,6 @@ import Synchronization
 // POP3 and the admin API. All state sits behind one Mutex; callers get values (snapshots), never
 // references into the store. Change notifications (for IMAP IDLE) are delivered outside the lock.
 
-/// One message as stored.
-public struct StoredMessage: Sendable, Equatable {
-    /// IMAP UID, unique and ascending within its folder for one UIDVALIDITY.
-    public var uid: UInt32
-    /// System flags (`\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft`) and keywords.
-    public var flags: Set<String>
-    /// IMAP INTERNALDATE: when the message reached the store, on the virtual clock.
-    public var internalDate: Date
-    /// RFC 5322 bytes with CRLF line ends.
-    public var raw: [UInt8]
-
-    public init(uid: UInt32, flags: Set<String>, internalDate: Date, raw: [UInt8]) {
-        self.uid = uid
-        self.flags = flags
-        self.internalDate = internalDate
-        self.raw = raw
-    }
-
-    /// RFC822.SIZE: octets of `raw`.
-    public var size: Int { raw.count }
-
-    /// True if the message carries `flag` (system flags compare case-insensitively, as RFC 3501 says).
-    public func hasFlag(_ flag: String) -> Bool {
-        let lower = flag.lowercased()
-        return flags.contains { $0.lowercased() == lower }
-    }
-}
-
 /// A folder as one moment saw it.
 public struct FolderSnapshot: Sendable, Equatable {
     /// The folder's name as the store spells it (`Inbox`, `Sent Items`, `Projects/2026`).
@@ -150,10 +122,23 @@ public final class MailStore: Sendable {
         var uidValidity: UInt32
         var uidNext: UInt32
         var subscribed: Bool
+        /// Messages kept in memory (appended, from files, and generated ones once changed), ascending UID.
         var messages: [StoredMessage]
+        /// Generated messages nothing has changed: made when read.
+        var virtual = VirtualMessages()
+
+        /// Every message, stored and virtual, in UID order.
+        var allMessages: [StoredMessage] { VirtualMessages.merge(messages, virtual.messages()) }
 
         var snapshot: FolderSnapshot {
-            FolderSnapshot(name: name, uidValidity: uidValidity, uidNext: uidNext, subscribed: subscribed, messages: messages)
+            FolderSnapshot(name: name, uidValidity: uidValidity, uidNext: uidNext, subscribed: subscribed, messages: allMessages)
+        }
+
+        /// Moves the virtual messages among `uids` into `messages` (as they are), so a change can edit them.
+        mutating func materialize(_ uids: Set<UInt32>) {
+            let taken = virtual.take(uids)
+            if taken.isEmpty { return }
+            messages = VirtualMessages.merge(messages, taken.sorted { $0.uid < $1.uid })
         }
     }
 
@@ -194,6 +179,7 @@ public final class MailStore: Sendable {
             var folders: [FolderState] = []
             for folder in mailbox.folders {
                 var messages: [StoredMessage] = []
+                var virtual = VirtualMessages()
                 var uid: UInt32 = 1
                 for source in folder.messages {
                     switch source {
@@ -208,17 +194,16 @@ public final class MailStore: Sendable {
                         guard size <= Limits.scenarioMaximumMessageSize else {
                             throw MailStoreError.messageTooLarge(size: size, limit: Limits.scenarioMaximumMessageSize)
                         }
-                        var generator = MessageGenerator(seed: seed, recipient: mailbox.address, approximateSize: size)
-                        for index in 0..<max(0, count) {
-                            // Older messages first, a seeded 1–120 minutes apart, ending at the scenario start.
-                            let (date, raw, seen) = generator.next(index: index, count: count, end: start)
-                            messages.append(StoredMessage(uid: uid, flags: seen ? ["\\Seen"] : [], internalDate: date, raw: raw))
-                            uid += 1
-                        }
+                        // Virtual: older messages first, about an hour apart, ending at the scenario start;
+                        // nothing is made or measured until a client looks.
+                        let recipe = MessageRecipe(seed: seed, recipient: mailbox.address, approximateSize: size, count: max(0, count), end: start)
+                        if count > 0 { virtual.runs.append(GeneratedRun(recipe: recipe, firstUID: uid)) }
+                        uid += UInt32(max(0, count))
                     }
                 }
                 folders.append(FolderState(
-                    name: folder.name, uidValidity: Self.makeUIDValidity(ids), uidNext: uid, subscribed: true, messages: messages))
+                    name: folder.name, uidValidity: Self.makeUIDValidity(ids), uidNext: uid, subscribed: true, messages: messages,
+                    virtual: virtual))
             }
             state.mailboxes[mailbox.address.lowercased()] = MailboxState(info: info, folders: folders)
         }
@@ -419,6 +404,7 @@ public final class MailStore: Sendable {
     ) throws(MailStoreError) -> [StoredMessage] {
         let wanted = Set(uids)
         return try mutateFolder(mailbox, folder) { f in
+            f.materialize(wanted)
             var changed: [StoredMessage] = []
             for i in f.messages.indices where wanted.contains(f.messages[i].uid) {
                 var m = f.messages[i]
@@ -457,6 +443,7 @@ public final class MailStore: Sendable {
     public func remove(mailbox: String, folder: String, uids: [UInt32]) throws(MailStoreError) -> [UInt32] {
         let wanted = Set(uids)
         return try mutateFolder(mailbox, folder) { f in
+            f.materialize(wanted)
             var removed: [UInt32] = []
             f.messages.removeAll { m in
                 let hit = wanted.contains(m.uid)
@@ -491,6 +478,7 @@ public final class MailStore: Sendable {
         let (result, calls): (CopyResult, [(Callback, FolderChange)]) = try mutate(mailbox) { box, state throws(MailStoreError) in
             guard let source = box.index(of: from) else { throw .folderNotFound(from) }
             guard let destination = box.index(of: to) else { throw .folderNotFound(to) }
+            box.folders[source].materialize(wanted)
             let picked = box.folders[source].messages.filter { wanted.contains($0.uid) }
             var result = CopyResult(destinationUIDValidity: box.folders[destination].uidValidity, sourceUIDs: [], destinationUIDs: [])
             for m in picked {
@@ -560,11 +548,12 @@ public final class MailStore: Sendable {
 
     private func mutate<T>(_ mailbox: String, _ body: (inout MailboxState, State) throws(MailStoreError) -> T) throws(MailStoreError) -> T {
         let result: Result<T, MailStoreError> = state.withLock { state in
-            guard var box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
+            // Taken out of the dictionary while edited, so the edit does not copy its folders' messages.
+            let key = mailbox.lowercased()
+            guard var box = state.mailboxes.removeValue(forKey: key) else { return .failure(.mailboxNotFound(mailbox)) }
+            defer { state.mailboxes[key] = box }
             do throws(MailStoreError) {
-                let value = try body(&box, state)
-                state.mailboxes[mailbox.lowercased()] = box
-                return .success(value)
+                return .success(try body(&box, state))
             } catch {
                 return .failure(error)
             }

@@ -10,16 +10,25 @@ import Synchronization
 public struct MaildropMessage: Sendable, Equatable {
     /// The Inbox UID (IMAP): with the UIDVALIDITY it makes the POP3 `UIDL` id, stable across sessions.
     public var uid: UInt32
-    /// The RFC 5322 bytes with CRLF line ends, exactly as RETR sends them (before byte-stuffing).
-    public var content: [UInt8]
+    /// The bytes, kept or generated on read.
+    public var body: MessageBody
 
     public init(uid: UInt32, content: [UInt8]) {
-        self.uid = uid
-        self.content = content
+        self.init(uid: uid, body: .stored(content))
     }
 
-    /// Size in octets as `STAT`/`LIST` report it (RFC 1939: CRLF counted, byte-stuffing not).
-    public var size: Int { content.count }
+    public init(uid: UInt32, body: MessageBody) {
+        self.uid = uid
+        self.body = body
+    }
+
+    /// The RFC 5322 bytes with CRLF line ends, exactly as RETR sends them (before byte-stuffing). A
+    /// generated message's are made on each read.
+    public var content: [UInt8] { body.bytes }
+
+    /// Size in octets as `STAT`/`LIST` report it (RFC 1939: CRLF counted, byte-stuffing not), known
+    /// without making the bytes.
+    public var size: Int { body.size }
 }
 
 /// The maildrop as it was when the POP3 session locked it. Messages arriving later are not shown to
@@ -105,7 +114,7 @@ extension MailStore: MaildropProviding {
             return .success(
                 MaildropSnapshot(
                     uidValidity: inbox.uidValidity,
-                    messages: inbox.messages.map { MaildropMessage(uid: $0.uid, content: $0.raw) }
+                    messages: inbox.messages.map { MaildropMessage(uid: $0.uid, body: $0.body) }
                 )
             )
         } catch {

@@ -4,144 +4,236 @@ import Foundation
 /// Makes realistic RFC 5322 messages from a seed: the same seed gives the same bytes on every run.
 /// About every third message is `multipart/alternative` (text and HTML); about every fifth is
 /// `multipart/mixed` with a small base64 attachment. No wall clock: dates end at a given instant.
-struct MessageGenerator {
-    var random: SplitMix64
+///
+/// One random stream runs through a folder's messages in order, so message i's bytes depend on how
+/// many values messages 0..<i drew. `GeneratedRun` measures that once (with `CountOutput`) and then
+/// produces any message alone (with `ByteOutput`), from the same code below.
+struct MessageRecipe: Sendable, Equatable {
     let seed: UInt64
-    let recipient: String
+    let recipient: [UInt8]
     let approximateSize: Int
+    let count: Int
+    /// The newest message is dated up to 50 minutes after `end - 1h`.
+    let end: Date
 
-    init(seed: UInt64, recipient: String, approximateSize: Int) {
-        self.random = SplitMix64(seed: seed)
+    init(seed: UInt64, recipient: String, approximateSize: Int, count: Int, end: Date) {
         self.seed = seed
-        self.recipient = recipient
+        self.recipient = Array(recipient.utf8)
         self.approximateSize = approximateSize
+        self.count = count
+        self.end = end
     }
 
-    static let firstNames = ["Alex", "Sam", "Priya", "Jordan", "Chen", "Maria", "Olu", "Fatima", "Lars", "Yuki", "Noah", "Ines"]
-    static let lastNames = ["Nguyen", "Smith", "Garcia", "Okafor", "Kowalski", "Tanaka", "Haddad", "Berg", "Silva", "Patel"]
-    static let domains = ["fabrikam.com", "example.org", "tailspintoys.com", "wingtiptoys.com", "adventure-works.com"]
-    static let subjects = [
+    /// Message `index`'s date (and IMAP INTERNALDATE): about (count - index) hours before `end`,
+    /// jittered by up to 50 seeded minutes, so dates ascend with the UID. Closed form: no draws.
+    func date(of index: Int) -> Date {
+        var jitter = SplitMix64(seed: seed &+ UInt64(index))
+        return end.addingTimeInterval(-Double(count - index) * 3600 + Double(jitter.next() % 3000))
+    }
+
+    /// Writes message `index` to `out`, drawing from `random` (which must stand at the message's first
+    /// draw, and is left at the next message's); returns whether the message starts out read.
+    func write<Out: GeneratedOutput>(index: Int, random: inout SeekableRandom, into out: inout Out) -> Bool {
+        typealias T = MessageText
+        func pick(_ items: [[UInt8]]) -> [UInt8] { items[Int(random.next() % UInt64(items.count))] }
+        let date = date(of: index)
+        let first = Int(random.next() % UInt64(T.firstNames.count))
+        let last = Int(random.next() % UInt64(T.lastNames.count))
+        let domain = pick(T.domains)
+        let number = Array(String(1000 + Int(random.next() % 9000)).utf8)
+        let subject = pick(T.subjects)
+        let messageID = T.hex(random.next())
+        let seen = random.next() % 3 == 0
+        let lower = T.lowerFirstNames[first] + [UInt8(ascii: ".")] + T.lowerLastNames[last]
+        let mailbox = lower + [UInt8(ascii: "@")] + domain + [UInt8(ascii: ">")]
+        out.append(T.returnPath)
+        out.append(mailbox)
+        out.append(T.crlf + T.from)
+        out.append(T.firstNames[first] + [UInt8(ascii: " ")] + T.lastNames[last] + Array(" <".utf8))
+        out.append(mailbox)
+        out.append(T.crlf + T.to)
+        out.append(recipient)
+        out.append(T.crlf + T.subject)
+        if let hole = subject.firstIndex(of: T.placeholder) {
+            out.append(Array(subject[..<hole]) + number + Array(subject[(hole + 2)...]))
+        } else {
+            out.append(subject)
+        }
+        out.append(T.crlf + T.date)
+        out.append(date: date)
+        out.append(T.crlf + T.messageID)
+        out.append(messageID + [UInt8(ascii: "@")] + domain + [UInt8(ascii: ">")])
+        out.append(T.crlf + T.mimeVersion)
+        let bodyTarget = max(64, approximateSize - 400)
+        if index % 5 == 4 {
+            let boundary = Array("mixed_".utf8) + T.hex(random.next())
+            out.append(T.contentTypeMixed + boundary + T.quoteCRLF + T.crlf)
+            out.append(T.mixedPreamble)
+            out.append(T.dashes + boundary + T.crlf + T.textPartHeaders)
+            _ = paragraphText(target: bodyTarget * 2 / 3, random: &random, into: &out)
+            out.append(T.crlf + T.dashes + boundary + T.crlf)
+            let name = Array("log-".utf8) + number + Array(".bin\"".utf8)
+            out.append(T.attachmentType + name + T.crlf + T.attachmentDisposition + name + T.crlf + T.base64Encoding)
+            out.append(base64AttachmentOf: max(16, bodyTarget / 4), from: &random)
+            out.append(T.crlf + T.dashes + boundary + T.dashes + T.crlf)
+        } else if index % 3 == 2 {
+            let boundary = Array("alt_".utf8) + T.hex(random.next())
+            out.append(T.contentTypeAlternative + boundary + T.quoteCRLF + T.crlf)
+            var text = Out()
+            let lines = paragraphText(target: bodyTarget / 2, random: &random, into: &text)
+            out.append(T.dashes + boundary + T.crlf + T.textPartHeaders)
+            out.append(text)
+            out.append(T.crlf + T.dashes + boundary + T.crlf + T.htmlPartHeaders + T.htmlOpen)
+            out.append(breakingLinesOf: text, lines: lines)
+            out.append(T.htmlClose + T.crlf + T.dashes + boundary + T.dashes + T.crlf)
+        } else {
+            out.append(T.plainHeaders + T.crlf)
+            _ = paragraphText(target: bodyTarget, random: &random, into: &out)
+        }
+        return seen
+    }
+
+    /// Text of about `target` bytes in lines of sentences, wrapped near 76 columns, each line ending in
+    /// CRLF; returns how many lines.
+    private func paragraphText<Out: GeneratedOutput>(target: Int, random: inout SeekableRandom, into out: inout Out)
+        -> Int
+    {
+        var line = Out()
+        var sentence = Out()
+        var total = 0
+        var lines = 0
+        while total < max(target, 40) {
+            sentence.removeAll()
+            Self.sentence(random: &random, into: &sentence)
+            if line.count + sentence.count + 1 > 76, line.count > 0 {
+                out.append(line)
+                out.append(MessageText.crlf)
+                lines += 1
+                total += line.count + 2
+                line.removeAll()
+            }
+            if line.count > 0 { line.append(UInt8(ascii: " ")) }
+            line.append(sentence)
+            if line.count > 76 {
+                out.append(prefixOf: line, count: 76)
+                out.append(MessageText.crlf)
+                lines += 1
+                total += 78
+                line.removeFirst(76)
+            }
+        }
+        if line.count > 0 {
+            out.append(line)
+            out.append(MessageText.crlf)
+            lines += 1
+        }
+        return lines
+    }
+
+    /// 6 to 15 words, the first capitalised, ending in a full stop.
+    private static func sentence<Out: GeneratedOutput>(random: inout SeekableRandom, into out: inout Out) {
+        let n = 6 + Int(random.next() % 10)
+        for i in 0..<n {
+            let word = MessageText.words[Int(random.next() % UInt64(MessageText.words.count))]
+            if i == 0 {
+                out.append(word[0] - 32)  // the words are lower-case ASCII
+                out.append(Array(word[1...]))
+            } else {
+                out.append(UInt8(ascii: " "))
+                out.append(word)
+            }
+        }
+        out.append(UInt8(ascii: "."))
+    }
+}
+
+/// The generator's vocabulary and fixed header text, as bytes.
+enum MessageText {
+    static func bytes(_ list: [String]) -> [[UInt8]] { list.map { Array($0.utf8) } }
+
+    static let firstNames = bytes([
+        "Alex", "Sam", "Priya", "Jordan", "Chen", "Maria", "Olu", "Fatima", "Lars", "Yuki", "Noah", "Ines",
+    ])
+    static let lowerFirstNames = firstNames.map { Array(String(decoding: $0, as: UTF8.self).lowercased().utf8) }
+    static let lastNames = bytes([
+        "Nguyen", "Smith", "Garcia", "Okafor", "Kowalski", "Tanaka", "Haddad", "Berg", "Silva", "Patel",
+    ])
+    static let lowerLastNames = lastNames.map { Array(String(decoding: $0, as: UTF8.self).lowercased().utf8) }
+    static let domains = bytes([
+        "fabrikam.com", "example.org", "tailspintoys.com", "wingtiptoys.com", "adventure-works.com",
+    ])
+    static let subjects = bytes([
         "Printer on floor 3 is offline", "Cannot connect to VPN", "Password reset request", "Invoice INV-%d attached",
-        "Re: Access to shared drive", "Laptop replacement", "Outlook keeps asking for password", "New starter: accounts needed",
+        "Re: Access to shared drive", "Laptop replacement", "Outlook keeps asking for password",
+        "New starter: accounts needed",
         "Build server is down", "Question about ticket #%d", "Meeting room display broken", "Licence renewal",
-    ]
-    static let words = [
+    ])
+    static let words = bytes([
         "the", "request", "please", "server", "account", "mailbox", "access", "after", "update", "error", "again",
         "today", "team", "could", "you", "check", "thanks", "since", "morning", "restart", "ticket", "users", "report",
         "network", "issue", "still", "seems", "working", "office", "attached", "screenshot", "shows", "message",
-    ]
+    ])
+    /// `%` of the `%d` in a subject.
+    static let placeholder = UInt8(ascii: "%")
 
-    mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+    static let crlf = Array("\r\n".utf8)
+    static let dashes = Array("--".utf8)
+    static let quoteCRLF = Array("\"\r\n".utf8)
+    static let lineBreakTag = Array("<br>".utf8)
+    static let returnPath = Array("Return-Path: <".utf8)
+    static let from = Array("From: ".utf8)
+    static let to = Array("To: ".utf8)
+    static let subject = Array("Subject: ".utf8)
+    static let date = Array("Date: ".utf8)
+    static let messageID = Array("Message-ID: <".utf8)
+    static let mimeVersion = Array("MIME-Version: 1.0\r\n".utf8)
+    static let contentTypeMixed = Array("Content-Type: multipart/mixed; boundary=\"".utf8)
+    static let contentTypeAlternative = Array("Content-Type: multipart/alternative; boundary=\"".utf8)
+    static let plainHeaders = Array(
+        "Content-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n".utf8)
+    static let mixedPreamble = Array("This is a multi-part message in MIME format.\r\n\r\n".utf8)
+    static let textPartHeaders = Array(
+        "Content-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n".utf8)
+    static let htmlPartHeaders = Array(
+        "Content-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n".utf8)
+    static let htmlOpen = Array("<html><body><p>".utf8)
+    static let htmlClose = Array("</p></body></html>\r\n".utf8)
+    static let attachmentType = Array("Content-Type: application/octet-stream; name=\"".utf8)
+    static let attachmentDisposition = Array("Content-Disposition: attachment; filename=\"".utf8)
+    static let base64Encoding = Array("Content-Transfer-Encoding: base64\r\n\r\n".utf8)
 
-    mutating func sentence() -> String {
-        let n = 6 + Int(random.next() % 10)
-        var parts: [String] = []
-        for _ in 0..<n { parts.append(pick(Self.words)) }
-        let s = parts.joined(separator: " ")
-        return s.prefix(1).uppercased() + s.dropFirst() + "."
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// 16 lower-case hex digits, zero-padded.
+    static func hex(_ value: UInt64) -> [UInt8] {
+        (0..<16).map { hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
+    }
+}
+
+/// Messages of one folder source in order, as the store made them before mail was virtual (and as a
+/// flow's `deliver` step still makes them): `next` produces message after message from one stream.
+struct MessageGenerator {
+    let seed: UInt64
+    let recipient: String
+    let approximateSize: Int
+    private var random: SeekableRandom
+
+    init(seed: UInt64, recipient: String, approximateSize: Int) {
+        self.seed = seed
+        self.recipient = recipient
+        self.approximateSize = approximateSize
+        self.random = SeekableRandom(seed: seed)
     }
 
-    /// Text of about `target` bytes, wrapped at 76 columns with CRLF. The words are ASCII, so UTF-8
-    /// counts are Character counts (and cost O(1) instead of a walk over the line).
-    mutating func paragraphText(target: Int) -> String {
-        var lines: [String] = []
-        var line = ""
-        var total = 0
-        while total < max(target, 40) {
-            let s = sentence()
-            if line.utf8.count + s.utf8.count + 1 > 76, !line.isEmpty {
-                lines.append(line)
-                total += line.utf8.count + 2
-                line = ""
-            }
-            line += line.isEmpty ? s : " " + s
-            if line.utf8.count > 76 {
-                lines.append(String(line.prefix(76)))
-                total += 78
-                line = String(line.dropFirst(76))
-            }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    /// `Thu, 01 Jan 2026 00:00:00 +0000`. Built from swift-foundation's ISO 8601 style plus the weekday:
-    /// a `DateFormatter` per message made start-up ICU-bound for scenarios with many generated messages.
-    static func rfc5322Date(_ date: Date) -> String {
-        let iso = Array(date.formatted(isoStyle).utf8)  // yyyy-MM-ddTHH:mm:ssZ
-        func text(_ range: Range<Int>) -> String { String(decoding: iso[range], as: UTF8.self) }
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let weekday = weekdays[((days % 7) + 7 + 4) % 7]  // 1970-01-01 was a Thursday
-        let month = months[(Int(text(5..<7)) ?? 1) - 1]
-        return "\(weekday), \(text(8..<10)) \(month) \(text(0..<4)) \(text(11..<19)) +0000"
-    }
-    static let isoStyle = Date.ISO8601FormatStyle()
-    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    static func hex(_ value: UInt64) -> String {
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - s.count)) + s
-    }
+    /// `Thu, 01 Jan 2026 00:00:00 +0000` (`Timestamps.rfc5322`).
+    static func rfc5322Date(_ date: Date) -> String { Timestamps.rfc5322(date) }
 
     /// Message `index` of `count`; returns its internal date, bytes and whether it is already read.
     mutating func next(index: Int, count: Int, end: Date) -> (Date, [UInt8], Bool) {
-        // Dates: message i is about (count - i) hours before `end`, jittered by up to 50 seeded minutes,
-        // so dates ascend with the UID.
-        var jitter = SplitMix64(seed: seed &+ UInt64(index))
-        let date = end.addingTimeInterval(-Double(count - index) * 3600 + Double(jitter.next() % 3000))
-        let first = pick(Self.firstNames)
-        let last = pick(Self.lastNames)
-        let domain = pick(Self.domains)
-        let number = 1000 + Int(random.next() % 9000)
-        let subject = pick(Self.subjects).replacingOccurrences(of: "%d", with: String(number))
-        let messageID = "<\(Self.hex(random.next()))@\(domain)>"
-        let seen = random.next() % 3 == 0
-        var headers = [
-            "Return-Path: <\(first.lowercased()).\(last.lowercased())@\(domain)>",
-            "From: \(first) \(last) <\(first.lowercased()).\(last.lowercased())@\(domain)>",
-            "To: \(recipient)",
-            "Subject: \(subject)",
-            "Date: \(Self.rfc5322Date(date))",
-            "Message-ID: \(messageID)",
-            "MIME-Version: 1.0",
-        ]
-        let bodyTarget = max(64, approximateSize - 400)
-        var body: String
-        if index % 5 == 4 {
-            let boundary = "mixed_\(Self.hex(random.next()))"
-            headers.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
-            let text = paragraphText(target: bodyTarget * 2 / 3)
-            var attachmentBytes: [UInt8] = []
-            for _ in 0..<max(16, bodyTarget / 4) { attachmentBytes.append(UInt8(truncatingIfNeeded: random.next())) }
-            let b64 = Data(attachmentBytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-            body = "This is a multi-part message in MIME format.\r\n\r\n"
-                + "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
-                + "--\(boundary)\r\nContent-Type: application/octet-stream; name=\"log-\(number).bin\"\r\n"
-                + "Content-Disposition: attachment; filename=\"log-\(number).bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + b64 + "\r\n--\(boundary)--\r\n"
-        } else if index % 3 == 2 {
-            let boundary = "alt_\(Self.hex(random.next()))"
-            headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
-            let text = paragraphText(target: bodyTarget / 2)
-            // "<br>" before each CRLF (paragraphText writes CR only as part of CRLF), byte by byte.
-            var htmlText = [UInt8]()
-            htmlText.reserveCapacity(text.utf8.count * 11 / 10)
-            for byte in text.utf8 {
-                if byte == 13 { htmlText += Array("<br>".utf8) }
-                htmlText.append(byte)
-            }
-            let html = "<html><body><p>" + String(decoding: htmlText, as: UTF8.self) + "</p></body></html>\r\n"
-            body = "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
-                + "--\(boundary)\r\nContent-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(html)\r\n"
-                + "--\(boundary)--\r\n"
-        } else {
-            headers.append("Content-Type: text/plain; charset=\"utf-8\"")
-            headers.append("Content-Transfer-Encoding: 7bit")
-            body = paragraphText(target: bodyTarget)
-        }
-        let raw = headers.joined(separator: "\r\n") + "\r\n\r\n" + body
-        return (date, Array(raw.utf8), seen)
+        let recipe = MessageRecipe(
+            seed: seed, recipient: recipient, approximateSize: approximateSize, count: count, end: end)
+        var out = ByteOutput(capacity: approximateSize + 256)
+        let seen = recipe.write(index: index, random: &random, into: &out)
+        return (recipe.date(of: index), out.bytes, seen)
     }
 }
