@@ -1,0 +1,60 @@
+import Foundation
+import MicrosoftClouds
+import ScenarioModel
+
+/// The token endpoint: resolves tenant and client, then hands the request to its grant.
+extension TokenIssuer {
+    // MARK: Token endpoint
+
+    /// One token request. `form` holds the body parameters; `basicAuth` the HTTP Basic client id and secret.
+    public func token(
+        form: [String: String], tenantSegment: String, basicAuth: (id: String, secret: String)? = nil,
+        version: TokenEndpointVersion = .v2
+    )
+        -> Result<TokenGrant, EntraError>
+    {
+        let tenant: TenantSelection
+        switch resolveTenant(tenantSegment, clientID: form["client_id"] ?? basicAuth?.id) {
+        case .success(let t): tenant = t
+        case .failure(let e): return .failure(e)
+        }
+        guard let grantType = form["grant_type"], !grantType.isEmpty else {
+            return .failure(EntraError(.missingParameter, ["parameter": "grant_type"]))
+        }
+        let clientID = form["client_id"] ?? basicAuth?.id
+        let app: App
+        switch resolveApp(clientID: clientID, tenant: tenant) {
+        case .success(let a): app = a
+        case .failure(let e): return .failure(e)
+        }
+        let secret = form["client_secret"] ?? basicAuth?.secret
+        // v1: `resource=` names the resource; the permissions are the app's (like `.default`).
+        var scopeParameter = form["scope"]
+        if version == .v1, let resource = form["resource"] {
+            scopeParameter = "\(resource)/.default" + (scopeParameter.map { " " + $0 } ?? "")
+        }
+        guard let grant = GrantType(parameter: grantType) else {
+            return .failure(EntraError(.unsupportedGrantType, ["grant_type": grantType]))
+        }
+        switch grant {
+        case .authorizationCode:
+            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            return redeemCode(form: form, app: app, tenant: tenant)
+        case .refreshToken:
+            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            return refresh(form: form, scope: scopeParameter, app: app, tenant: tenant)
+        case .clientCredentials:
+            if app.kind == .public { return .failure(EntraError(.missingClientSecret)) }
+            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            return clientCredentials(scope: scopeParameter, app: app, tenant: tenant)
+        case .password:
+            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            return password(form: form, scope: scopeParameter, app: app, tenant: tenant)
+        case .deviceCode:
+            if app.kind == .confidential, secret != nil, let e = authenticateClient(app, secret: secret) {
+                return .failure(e)
+            }
+            return pollDeviceCode(form: form, app: app)
+        }
+    }
+}
