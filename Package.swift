@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "MicrosoftClouds", swiftSettings: strict),
         .target(name: "Determinism", swiftSettings: strict),
         .target(name: "Journal", dependencies: ["Determinism", "ExomockLimits"], swiftSettings: strict),
-        .target(name: "ScenarioModel", dependencies: ["MicrosoftClouds", "Determinism"], swiftSettings: strict),
+        .target(name: "ScenarioModel", dependencies: ["MicrosoftClouds", "Determinism", "ExomockLimits"], swiftSettings: strict),
         .target(
             name: "ScenarioLoader",
             dependencies: [
@@ -148,7 +148,7 @@ let package = Package(
             name: "FlowRunner",
             dependencies: [
                 "ScenarioModel", "ScenarioLoader", "MicrosoftClouds", "Determinism", "MailClient", "MailStore", "Exomock",
-                nioCore, nioPosix, nioSSL, httpClient, crypto, logging,
+                "Journal", nioCore, nioPosix, nioSSL, httpClient, crypto, logging,
             ],
             swiftSettings: strict
         ),

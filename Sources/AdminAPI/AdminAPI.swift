@@ -80,8 +80,8 @@ public struct AdminAPI: Sendable {
             let after = clock.advance(by: seconds)
             journal.record(
                 cloud: nil,
-                service: "admin",
-                event: "clock.advanced",
+                service: .admin,
+                event: .clockAdvanced,
                 detail: ["by": advance.by, "from": Timestamps.rfc3339(before), "to": Timestamps.rfc3339(after)]
             )
             return AdminJSON.response(["now": Timestamps.rfc3339(after), "advanced_seconds": String(Int(seconds))])
@@ -123,7 +123,7 @@ final class ExportedCounts: Sendable {
                 counts[kind] = count
                 guard delta > 0 else { continue }
                 registry.makeCounter(
-                    descriptor: descriptor, labels: [("cloud", kind.cloud ?? ""), ("service", kind.service), ("event", kind.event)]
+                    descriptor: descriptor, labels: [("cloud", kind.cloud ?? ""), ("service", kind.service.rawValue), ("event", kind.event.rawValue)]
                 ).increment(by: Int64(delta))
             }
         }

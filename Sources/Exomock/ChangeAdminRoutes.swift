@@ -43,7 +43,7 @@ public struct ScenarioChanges: Sendable {
         var detail = applied.targets
         detail["kind"] = change.kind.rawValue
         detail["via"] = via
-        journal.record(cloud: nil, service: "admin", event: "directory.changed", detail: detail)
+        journal.record(cloud: nil, service: .admin, event: .directoryChanged, detail: detail)
         return applied
     }
 }

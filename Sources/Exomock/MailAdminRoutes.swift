@@ -41,7 +41,7 @@ enum MailAdminRoutes {
                 do {
                     let (_, uid) = try store.append(toMailbox: address, folder: folder, rawMessage: raw)
                     journal.record(
-                        cloud: nil, service: "admin", event: "mail.delivered",
+                        cloud: nil, service: .admin, event: .mailDelivered,
                         detail: ["mailbox": address, "folder": folder, "uid": String(uid), "size": String(raw.count)])
                     let answer = ["mailbox": address, "folder": folder, "uid": String(uid)]
                     return AdminJSON.response(answer, status: .created)

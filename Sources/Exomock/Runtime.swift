@@ -102,7 +102,7 @@ public enum ExomockServer {
                 let ports = try await built.readiness.waitForAll()
                 let running = try built.finish(httpPorts: ports)
                 if let path = options.readyFile { try running.ready.write(to: path) }
-                built.journal.record(cloud: nil, service: "scenario", event: "scenario.ready", detail: ["name": scenario.name])
+                built.journal.record(cloud: nil, service: .scenario, event: .scenarioReady, detail: ["name": scenario.name])
                 do {
                     let result = try await body(running)
                     await group.triggerGracefulShutdown()

@@ -45,10 +45,16 @@ public enum Limits {
     // MARK: Connections
     /// Open connections one listener accepts before it refuses new ones.
     public static let maximumConnectionsPerListener = 20_000
-    /// Concurrent IMAP sessions per mailbox (Exchange Online documents 20; UNCONFIRMED against 16).
+    /// Concurrent IMAP sessions per mailbox by default (Exchange Online documents 20; UNCONFIRMED against
+    /// 16); a scenario sets its own with `exchange.imap_sessions_per_mailbox`.
     public static let imapSessionsPerMailbox = 20
-    // POP3 has no sessions-per-mailbox number: RFC 1939's maildrop lock (`MaildropLocks`) lets one
-    // session per mailbox into TRANSACTION; a second login gets `-ERR` until the first ends.
+    /// Concurrent POP3 sessions per mailbox by default (documented: 20, like IMAP), with
+    /// `exchange.pop3_maildrop: shared`; `exclusive` is RFC 1939's one-session lock.
+    /// A scenario sets its own with `exchange.pop3_sessions_per_mailbox`.
+    public static let pop3SessionsPerMailbox = 20
+    /// Largest `imap_sessions_per_mailbox` / `pop3_sessions_per_mailbox` a scenario may set (one listener's
+    /// connections, `maximumConnectionsPerListener`).
+    public static let maximumSessionsPerMailbox = maximumConnectionsPerListener
 
     // MARK: HTTP
     /// Largest HTTP request body the token service and admin API read.

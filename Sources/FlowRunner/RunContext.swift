@@ -1,6 +1,7 @@
 import Determinism
 import Exomock
 import Foundation
+import Journal
 import MailClient
 import MicrosoftClouds
 import NIOSSL
@@ -126,9 +127,11 @@ final class RunContext {
 /// Which journal events a transcript shows, and how.
 enum JournalView {
     /// Events that are bookkeeping, not decisions.
-    static let hidden: Set<String> = ["discovery.served", "clock.advanced", "scenario.ready", "connection.opened", "connection.closed"]
+    static let hidden: Set<JournalEvent.Name> = [
+        .discoveryServed, .clockAdvanced, .scenarioReady, .connectionOpened, .connectionClosed,
+    ]
 
-    static func shows(_ event: String) -> Bool { !hidden.contains(event) }
+    static func shows(_ event: String) -> Bool { !hidden.contains { $0.rawValue == event } }
 
     /// Keys never shown (they vary by machine or carry no decision).
     static let skippedKeys: Set<String> = ["connection", "port", "remote", "peer", "client_address"]

@@ -30,15 +30,17 @@ public final class IMAPServer: MailProtocolServer {
     private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let shuttingDown = Atomic<Bool>(false)
 
+    /// - Parameter sessions: the per-mailbox session count to share with other IMAP servers of the same
+    ///   scenario (nil: a new one with `settings.imapSessionsPerMailbox`).
     public init(
         store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings,
-        sessionsPerMailbox: Int = Limits.imapSessionsPerMailbox, faults: MailFaults = .none
+        sessions: IMAPSessionCounter? = nil, faults: MailFaults = .none
     ) {
         self.faults = faults
         self.store = store
         self.authenticator = authenticator
         self.settings = settings
-        self.sessions = IMAPSessionCounter(limit: sessionsPerMailbox)
+        self.sessions = sessions ?? IMAPSessionCounter(limit: settings.imapSessionsPerMailbox)
     }
 
     public func configure(channel: any Channel, context: ConnectionContext) throws {
@@ -202,11 +204,11 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 if !session.expectsRawLine, let fault = faults.action(forCommand: Self.commandName(bytes)) {
                     switch fault {
                     case .disconnect:
-                        connection.record("fault.disconnect", ["command": Self.commandName(bytes)])
+                        connection.record(.faultDisconnect, ["command": Self.commandName(bytes)])
                         close(context)
                         return
                     case .latency(let seconds):
-                        connection.record("fault.latency", ["command": Self.commandName(bytes), "seconds": String(seconds)])
+                        connection.record(.faultLatency, ["command": Self.commandName(bytes), "seconds": String(seconds)])
                         delay(bytes, seconds: seconds, context)
                         return
                     }
@@ -301,11 +303,11 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let dropped = buffer?.readableBytes ?? 0
             buffer = nil
             framer.reset()
-            if dropped > 0 { connection.record("starttls.discarded", ["bytes": String(dropped)]) }
+            if dropped > 0 { connection.record(.tlsDiscarded, ["bytes": String(dropped)]) }
             do {
                 try connection.startTLS(on: context.channel)
             } catch {
-                connection.record("starttls.failed", ["error": "\(error)"])
+                connection.record(.tlsFailed, ["error": "\(error)"])
                 close(context)
             }
         case .close:
@@ -363,7 +365,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        connection.record("connection.error", ["error": "\(error)"])
+        connection.record(.connectionError, ["error": "\(error)"])
         close(context)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IMAPWire
+import Journal
 import ListenerSupport
 import MailAuthentication
 import MailStore
@@ -22,9 +23,9 @@ public enum IMAPAfter: Sendable, Equatable {
 
 /// A journal note the driver records (`context.record(event, detail)`).
 public struct IMAPJournalNote: Sendable, Equatable {
-    public var event: String
+    public var event: JournalEvent.Name
     public var detail: [String: String]
-    public init(_ event: String, _ detail: [String: String] = [:]) {
+    public init(_ event: JournalEvent.Name, _ detail: [String: String] = [:]) {
         self.event = event
         self.detail = detail
     }
@@ -157,7 +158,7 @@ public struct IMAPSession {
             state = .notAuthenticated
             let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
             if line == "*" {
-                return IMAPOutput([.bad(tag, IMAPTexts.authenticateCancelled)], notes: [IMAPJournalNote("auth.cancelled", ["mechanism": mechanism])])
+                return IMAPOutput([.bad(tag, IMAPTexts.authenticateCancelled)], notes: [IMAPJournalNote(.authCanceled, ["mechanism": mechanism])])
             }
             return authenticate(tag: tag, mechanism: mechanism, response: line)
         case .idling(let tag, let mailbox):
@@ -184,17 +185,17 @@ public struct IMAPSession {
     public mutating func framingRejected(tag: String, reason: IMAPFramingError) -> IMAPOutput {
         if case .awaitingSASL(let saslTag, let mechanism) = state {
             state = .notAuthenticated
-            return IMAPOutput([.bad(saslTag, reason.description)], notes: [IMAPJournalNote("auth.failed", [
+            return IMAPOutput([.bad(saslTag, reason.description)], notes: [IMAPJournalNote(.authFailed, [
                 "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": mechanism, "detail": reason.description,
             ])])
         }
-        return IMAPOutput([.bad(tag, reason.description)], notes: [IMAPJournalNote("command.rejected", ["reason": reason.description])])
+        return IMAPOutput([.bad(tag, reason.description)], notes: [IMAPJournalNote(.commandRejected, ["reason": reason.description])])
     }
 
     /// The framer cannot resynchronise: BYE and close.
     public mutating func framingFatal(tag: String, reason: IMAPFramingError) -> IMAPOutput {
         state = .loggedOut
-        return IMAPOutput([.bye(reason.description)], after: .close, notes: [IMAPJournalNote("connection.fatal", ["reason": reason.description])])
+        return IMAPOutput([.bye(reason.description)], after: .close, notes: [IMAPJournalNote(.connectionFatal, ["reason": reason.description])])
     }
 
     /// A synchronising literal was announced: `+ Ready for additional command text.`
@@ -210,7 +211,7 @@ public struct IMAPSession {
     public mutating func terminate(reason: String) -> IMAPOutput {
         guard state != .loggedOut else { return IMAPOutput() }
         state = .loggedOut
-        return IMAPOutput([.bye(IMAPTexts.connectionClosedBye)], after: .close, notes: [IMAPJournalNote("connection.bye", ["reason": reason])])
+        return IMAPOutput([.bye(IMAPTexts.connectionClosedBye)], after: .close, notes: [IMAPJournalNote(.connectionBye, ["reason": reason])])
     }
 
     /// The connection closed: release the session slot.
@@ -236,7 +237,7 @@ public struct IMAPSession {
             connectionClosed()
             return IMAPOutput(
                 [.bye(IMAPTexts.logoutBye), .ok(tag, IMAPTexts.completed("LOGOUT"))], after: .close,
-                notes: [IMAPJournalNote("logout", wasLoggedIn.map { ["mailbox": $0] } ?? [:])])
+                notes: [IMAPJournalNote(.logout, wasLoggedIn.map { ["mailbox": $0] } ?? [:])])
         case .id:
             return IMAPOutput([.id(IMAPTexts.idResponse.map { IDPair(key: $0.0, value: $0.1) }), .ok(tag, IMAPTexts.completed("ID"))])
         default: break
@@ -250,7 +251,7 @@ public struct IMAPSession {
             state = .loggedOut
             return IMAPOutput(
                 [.bad(tag, IMAPTexts.notConnected), .bye(IMAPTexts.notConnectedBye)], after: .close,
-                notes: [IMAPJournalNote("command.not_connected", ["command": command.name, "reason": reason.rawValue])])
+                notes: [IMAPJournalNote(.commandNotConnected, ["command": command.name, "reason": reason.rawValue])])
         case .authenticated(let mailbox), .selected(let mailbox):
             return executeAuthenticated(tag, command, mailbox: mailbox)
         case .awaitingSASL, .idling, .loggedOut:
@@ -263,13 +264,13 @@ public struct IMAPSession {
         case .startTLS:
             if tlsActive { return IMAPOutput([.bad(tag, IMAPTexts.invalidState)]) }
             tlsActive = true
-            return IMAPOutput([.ok(tag, IMAPTexts.beginTLS)], after: .startTLS, notes: [IMAPJournalNote("starttls")])
+            return IMAPOutput([.ok(tag, IMAPTexts.beginTLS)], after: .startTLS, notes: [IMAPJournalNote(.tlsStarted)])
         case .authenticate(let mechanism, let initial):
             guard tlsActive else {
-                return IMAPOutput([.bad(tag, IMAPTexts.invalidState)], notes: [IMAPJournalNote("auth.failed", ["reason": "tls_required", "detail": "AUTHENTICATE before STARTTLS"])])
+                return IMAPOutput([.bad(tag, IMAPTexts.invalidState)], notes: [IMAPJournalNote(.authFailed, ["reason": "tls_required", "detail": "AUTHENTICATE before STARTTLS"])])
             }
             guard mechanism == "XOAUTH2" || mechanism == "PLAIN" else {
-                return IMAPOutput([.no(tag, IMAPTexts.unsupportedMechanism)], notes: [IMAPJournalNote("auth.failed", ["reason": "unsupported_mechanism", "mechanism": mechanism])])
+                return IMAPOutput([.no(tag, IMAPTexts.unsupportedMechanism)], notes: [IMAPJournalNote(.authFailed, ["reason": "unsupported_mechanism", "mechanism": mechanism])])
             }
             guard let initial else {
                 state = .awaitingSASL(tag: tag, mechanism: mechanism)
@@ -278,7 +279,7 @@ public struct IMAPSession {
             return authenticate(tag: tag, mechanism: mechanism, response: initial)
         case .login(let user, let password):
             guard tlsActive else {
-                return IMAPOutput([.no(tag, IMAPTexts.loginFailed)], notes: [IMAPJournalNote("auth.failed", ["reason": "tls_required", "detail": "LOGIN before STARTTLS (LOGINDISABLED)"])])
+                return IMAPOutput([.no(tag, IMAPTexts.loginFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": "tls_required", "detail": "LOGIN before STARTTLS (LOGINDISABLED)"])])
             }
             let decision = authenticator.authenticateBasic(user: user, password: password, service: .imap)
             return decide(decision, tag: tag, command: "LOGIN", failedText: IMAPTexts.loginFailed, completedText: IMAPTexts.loginCompleted, user: user)
@@ -293,11 +294,11 @@ public struct IMAPSession {
             var b64 = response
             while b64.count % 4 != 0 { b64 += "=" }
             guard let data = Data(base64Encoded: b64) else {
-                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote("auth.failed", ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "invalid base64"])])
+                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "invalid base64"])])
             }
             let parts = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             guard parts.count == 3 else {
-                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote("auth.failed", ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "not authzid NUL user NUL password"])])
+                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "not authzid NUL user NUL password"])])
             }
             let decision = authenticator.authenticateBasic(user: parts[1], password: parts[2], service: .imap)
             return decide(decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed, completedText: IMAPTexts.authenticateCompleted, user: parts[1])
@@ -305,7 +306,7 @@ public struct IMAPSession {
         switch XOAUTH2Credentials.parse(base64: response) {
         case .failure(let error):
             let reason: MailAuthFailure = error == .missingBearer ? .missingBearer : .malformedSASL
-            return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote("auth.failed", ["reason": reason.rawValue, "mechanism": "XOAUTH2", "detail": error.rawValue])])
+            return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": reason.rawValue, "mechanism": "XOAUTH2", "detail": error.rawValue])])
         case .success(let credentials):
             let decision = authenticator.authenticate(credentials, service: .imap)
             return decide(decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed, completedText: IMAPTexts.authenticateCompleted, user: credentials.user)
@@ -317,21 +318,21 @@ public struct IMAPSession {
         case .granted(let grant):
             guard counter.acquire(grant.mailbox) else {
                 state = .authenticatedNotConnected(reason: .tooManySessions)
-                return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote("auth.not_connected", [
+                return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authNotConnected, [
                     "reason": MailAuthFailure.tooManySessions.rawValue, "mailbox": grant.mailbox, "principal": grant.principal,
-                    "detail": "more than \(counter.limit) IMAP sessions on the mailbox (Limits.imapSessionsPerMailbox)",
+                    "detail": "more than \(counter.limit) IMAP sessions on the mailbox (exchange.imap_sessions_per_mailbox)",
                 ])])
             }
             countedMailbox = grant.mailbox
             state = .authenticated(mailbox: grant.mailbox)
-            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote("auth.succeeded", [
+            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authSucceeded, [
                 "mailbox": grant.mailbox, "principal": grant.principal, "app_only": grant.appOnly ? "true" : "false", "command": command,
             ])])
         case .rejected(let failure, let detail):
-            return IMAPOutput([.no(tag, failedText)], notes: [IMAPJournalNote("auth.failed", ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
+            return IMAPOutput([.no(tag, failedText)], notes: [IMAPJournalNote(.authFailed, ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
         case .authenticatedNotConnected(let failure, let detail):
             state = .authenticatedNotConnected(reason: failure)
-            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote("auth.not_connected", ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
+            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authNotConnected, ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
         }
     }
 

@@ -15,12 +15,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var time: String
     /// Cloud name (`gcc-high`), or nil for events of the whole scenario.
     public var cloud: String?
-    /// `token`, `imap`, `pop3`, `admin`, `scenario`.
-    public var service: String
+    /// `token`, `imap`, `pop3`, `admin`, `scenario` (`JournalNames.swift`).
+    public var service: Service
     /// Connection or request id (`imap-3`, `token-12`), seeded and stable across runs.
     public var connection: String?
-    /// What happened, a short dotted name: `auth.failed`, `token.issued`, `clock.advanced`.
-    public var event: String
+    /// What happened, a short dotted name: `auth.failed`, `token.issued`, `clock.advanced` (`JournalNames.swift`).
+    public var event: Name
     /// Details, all strings: `reason`, `code`, `user`, `mailbox`, `command` ...
     public var detail: [String: String]
 
@@ -28,9 +28,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         seq: Int = 0,
         time: String = "",
         cloud: String?,
-        service: String,
+        service: Service,
         connection: String?,
-        event: String,
+        event: Name,
         detail: [String: String] = [:]
     ) {
         self.seq = seq
@@ -94,9 +94,9 @@ public final class Journal: Sendable {
     @discardableResult
     public func record(
         cloud: String?,
-        service: String,
+        service: JournalEvent.Service,
         connection: String? = nil,
-        event: String,
+        event: JournalEvent.Name,
         detail: [String: String] = [:]
     ) -> JournalEvent {
         let time = Timestamps.rfc3339(clock.now())
@@ -113,7 +113,7 @@ public final class Journal: Sendable {
             state.nextSeq += 1
             var kind = EventKind(cloud: cloud, service: service, event: event)
             if state.counts[kind] == nil, state.counts.count >= Limits.journalCountedKinds {
-                kind.event = "other"
+                kind.event = .other
             }
             state.counts[kind, default: 0] += 1
             if state.events.count < capacity {
@@ -147,10 +147,10 @@ public final class Journal: Sendable {
     /// What a count in `eventCounts()` is of.
     public struct EventKind: Hashable, Sendable {
         public var cloud: String?
-        public var service: String
-        public var event: String
+        public var service: JournalEvent.Service
+        public var event: JournalEvent.Name
 
-        public init(cloud: String?, service: String, event: String) {
+        public init(cloud: String?, service: JournalEvent.Service, event: JournalEvent.Name) {
             self.cloud = cloud
             self.service = service
             self.event = event
@@ -178,9 +178,8 @@ public final class Journal: Sendable {
 extension JournalEvent {
     /// Events that are a decision a user debugging a client wants to see on the console: a token refused or
     /// throttled, a login refused or "authenticated but not connected", a connection refused, an injected fault.
-    public static let decisionEvents: Set<String> = [
-        "token.rejected", "token.throttled", "discovery.rejected",
-        "auth.failed", "auth.not_connected", "connection.refused",
+    public static let decisionEvents: Set<Name> = [
+        .tokenRejected, .tokenThrottled, .discoveryRejected, .authFailed, .authNotConnected, .connectionRefused,
     ]
 
     /// Whether this event is a decision (`decisionEvents`, or any `fault.*`).
@@ -211,33 +210,48 @@ extension JournalEvent {
         var rest = redactedDetail
         let headline: String
         switch event {
-        case "token.rejected", "discovery.rejected":
+        case .tokenRejected, .discoveryRejected:
             let code = rest.removeValue(forKey: "code").map { "AADSTS\($0)" } ?? "no AADSTS code"
             let error = rest.removeValue(forKey: "error").map { " \($0)" } ?? ""
             let rule = rest.removeValue(forKey: "rule").map { " (rule \($0))" } ?? ""
-            let what = event == "token.rejected" ? "token refused" : "discovery refused"
+            let what = event == .tokenRejected ? "token refused" : "discovery refused"
             headline = "\(what): \(code)\(error)\(rule)"
-        case "token.throttled":
+        case .tokenThrottled:
             rest["code"] = nil
             let after = rest.removeValue(forKey: "retry_after").map { ", Retry-After \($0) s" } ?? ""
             let rule = rest.removeValue(forKey: "rule").map { " (rule \($0))" } ?? ""
             headline = "token throttled: HTTP 429\(after)\(rule)"
-        case "auth.failed", "auth.not_connected":
+        case .authFailed, .authNotConnected:
             let reason = rest.removeValue(forKey: "reason") ?? "no reason recorded"
             let why = rest.removeValue(forKey: "detail").map { " (\($0))" } ?? ""
-            let what = event == "auth.failed" ? "login refused" : "authenticated but not connected"
+            let what = event == .authFailed ? "login refused" : "authenticated but not connected"
             headline = "\(what): \(reason)\(why)"
-        case "connection.refused":
+        case .connectionRefused:
             headline = "connection refused: \(rest.removeValue(forKey: "reason") ?? "no reason recorded")"
         case let name where name.hasPrefix("fault."):
-            headline = "fault injected: \(name.dropFirst("fault.".count))"
+            headline = "fault injected: \(name.rawValue.dropFirst("fault.".count))"
         default:
-            headline = event
+            headline = event.rawValue
         }
-        let place = [cloud, service, connection].compactMap { $0 }.joined(separator: " ")
+        let place = [cloud, service.rawValue, connection].compactMap { $0 }.joined(separator: " ")
         let fields = rest.sorted { $0.key < $1.key }.map { key, value in
             value.contains(" ") || value.isEmpty ? "\(key)=\"\(value)\"" : "\(key)=\(value)"
         }
         return ([place + ":", headline] + fields).joined(separator: " ")
+    }
+}
+
+// MARK: Transition
+
+extension Journal {
+    /// Records an event named by a string. Only for the token service until its split into route collections
+    /// (issue 12) lands; every other service records typed names. Remove once nothing calls it.
+    @discardableResult
+    public func record(
+        cloud: String?, service: String, connection: String? = nil, event: String, detail: [String: String] = [:]
+    ) -> JournalEvent {
+        record(
+            cloud: cloud, service: JournalEvent.Service(service), connection: connection, event: JournalEvent.Name(event),
+            detail: detail)
     }
 }

@@ -46,14 +46,22 @@ public struct ConnectionContext: Sendable {
     }
 
     /// Records a journal event for this connection.
-    public func record(_ event: String, _ detail: [String: String] = [:]) {
+    public func record(_ event: JournalEvent.Name, _ detail: [String: String] = [:]) {
         journal.record(
             cloud: cloud.name.rawValue,
-            service: service.rawValue,
+            service: JournalEvent.Service(service),
             connection: connectionID,
             event: event,
             detail: detail
         )
+    }
+
+    /// Records an event named by a string. Transitional, for a protocol still moving to
+    /// `JournalEvent.Name` (SMTP); remove once nothing calls it.
+    public func record(_ event: String, _ detail: [String: String] = [:]) {
+        journal.record(
+            cloud: cloud.name.rawValue, service: JournalEvent.Service(service).rawValue, connection: connectionID,
+            event: event, detail: detail)
     }
 
     /// Puts TLS at the front of the pipeline: the STARTTLS/STLS upgrade. Call it on the channel's
@@ -178,12 +186,12 @@ public final class MailListener: Sendable {
                     let now = open.count.wrappingAdd(1, ordering: .relaxed).newValue
                     channel.closeFuture.whenComplete { _ in open.count.wrappingSubtract(1, ordering: .relaxed) }
                     if now > maximumConnections {
-                        context.record("connection.refused", ["reason": "listener limit \(maximumConnections) reached"])
+                        context.record(.connectionRefused, ["reason": "listener limit \(maximumConnections) reached"])
                         channel.close(promise: nil)
                         return
                     }
-                    context.record("connection.opened", ["tls": tlsMode.rawValue])
-                    channel.closeFuture.whenComplete { _ in context.record("connection.closed") }
+                    context.record(.connectionOpened, ["tls": tlsMode.rawValue])
+                    channel.closeFuture.whenComplete { _ in context.record(.connectionClosed) }
                     if tlsMode == .implicit {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
@@ -200,5 +208,16 @@ public final class MailListener: Sendable {
     /// event loop group's shutdown.
     public func close() async {
         try? await channel.close()
+    }
+}
+
+extension JournalEvent.Service {
+    /// The journal's name for a mail protocol's events.
+    public init(_ service: MailService) {
+        switch service {
+        case .imap: self = .imap
+        case .pop3: self = .pop3
+        case .smtp: self = .smtp
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
-// The POP3 view of a mailbox (RFC 1939 "maildrop"): the Inbox, locked for one POP3 session at a time,
-// with deletions applied only when the session enters the UPDATE state.
+// The POP3 view of a mailbox (RFC 1939 "maildrop"): the Inbox, held by POP3 sessions (one at a time, or
+// up to a number at once: `MaildropSharing`), with deletions applied only when a session enters UPDATE.
 //
 // POP3 talks to the store only through `MaildropProviding`, so the POP3 server can be tested against a
 // small in-memory store and run against `MailStore` once `MailStore` conforms (see the end of this file).
@@ -49,66 +49,98 @@ public struct MaildropSnapshot: Sendable, Equatable {
     public func uniqueID(of message: MaildropMessage) -> String { "\(uidValidity)-\(message.uid)" }
 }
 
+/// How many POP3 sessions may hold one maildrop at once.
+public enum MaildropSharing: Sendable, Equatable {
+    /// RFC 1939's exclusive lock: one session.
+    case exclusive
+    /// Up to `limit` sessions, each with its own snapshot (Exchange Online documents 20 POP connections).
+    case shared(limit: Int)
+}
+
 /// Why a maildrop could not be opened.
 public enum MaildropOpenFailure: Error, Sendable, Equatable {
-    /// Another POP3 session holds the maildrop lock.
+    /// Another POP3 session holds the exclusive maildrop lock.
     case locked(holder: String)
+    /// The maildrop is shared and already has `limit` sessions.
+    case tooManySessions(limit: Int)
     /// The store has no such mailbox (or no Inbox in it).
     case mailboxNotFound(String)
 }
 
 /// What the POP3 server needs from the mail store.
 public protocol MaildropProviding: Sendable {
-    /// Locks the mailbox's Inbox for the POP3 session `session` and returns its snapshot, or fails if
-    /// another session holds the lock.
-    func openMaildrop(_ mailbox: String, session: String) -> Result<MaildropSnapshot, MaildropOpenFailure>
+    /// Takes a hold on the mailbox's Inbox for the POP3 session `session` and returns its snapshot, or fails
+    /// when `sharing` allows no further session.
+    func openMaildrop(
+        _ mailbox: String, session: String, sharing: MaildropSharing
+    ) -> Result<MaildropSnapshot, MaildropOpenFailure>
     /// UPDATE state: expunges the messages with these Inbox UIDs (IMAP sees them gone afterwards).
     /// Returns how many were removed (a UID already gone, e.g. expunged by IMAP meanwhile, is skipped).
     @discardableResult
     func expungeMaildrop(_ mailbox: String, session: String, uids: [UInt32]) -> Int
-    /// Releases the lock (QUIT, dropped connection, idle timeout). A no-op if `session` is not the holder.
+    /// Releases the hold (QUIT, dropped connection, idle timeout). A no-op if `session` is not a holder.
     func closeMaildrop(_ mailbox: String, session: String)
 }
 
-/// The POP3 maildrop locks of one store: at most one POP3 session per mailbox, as Exchange Online
-/// refuses a second POP3 session on the same mailbox. Keys are mailbox addresses, case-insensitive.
+extension MaildropProviding {
+    /// Opens the maildrop with RFC 1939's exclusive lock.
+    public func openMaildrop(_ mailbox: String, session: String) -> Result<MaildropSnapshot, MaildropOpenFailure> {
+        openMaildrop(mailbox, session: session, sharing: .exclusive)
+    }
+}
+
+/// The POP3 sessions holding each maildrop of one store, oldest first. Keys are mailbox addresses,
+/// case-insensitive.
 public final class MaildropLocks: Sendable {
-    private let holders = Mutex<[String: String]>([:])
+    private let holders = Mutex<[String: [String]]>([:])
 
     public init() {}
 
-    /// Takes the lock for `session`. Returns nil on success, or the id of the session holding it.
-    public func acquire(_ mailbox: String, session: String) -> String? {
+    /// Takes a hold for `session` as `sharing` allows. Returns nil on success, or why not.
+    public func acquire(_ mailbox: String, session: String, sharing: MaildropSharing = .exclusive) -> MaildropOpenFailure? {
         holders.withLock { holders in
             let key = mailbox.lowercased()
-            if let holder = holders[key], holder != session { return holder }
-            holders[key] = session
+            let current = holders[key] ?? []
+            if current.contains(session) { return nil }
+            switch sharing {
+            case .exclusive:
+                if let holder = current.first { return .locked(holder: holder) }
+            case .shared(let limit):
+                if current.count >= limit { return .tooManySessions(limit: limit) }
+            }
+            holders[key] = current + [session]
             return nil
         }
     }
 
-    /// Releases the lock if `session` holds it.
+    /// Releases `session`'s hold, if it has one.
     public func release(_ mailbox: String, session: String) {
         holders.withLock { holders in
             let key = mailbox.lowercased()
-            if holders[key] == session { holders[key] = nil }
+            let rest = (holders[key] ?? []).filter { $0 != session }
+            holders[key] = rest.isEmpty ? nil : rest
         }
     }
 
-    /// The session holding the mailbox's lock, if any.
-    public func holder(of mailbox: String) -> String? {
-        holders.withLock { $0[mailbox.lowercased()] }
+    /// The oldest session holding the mailbox, if any.
+    public func holder(of mailbox: String) -> String? { holders(of: mailbox).first }
+
+    /// Every session holding the mailbox, oldest first.
+    public func holders(of mailbox: String) -> [String] {
+        holders.withLock { $0[mailbox.lowercased()] ?? [] }
     }
 }
 
 // MARK: The store's POP3 view
 
 extension MailStore: MaildropProviding {
-    /// Takes the mailbox's maildrop lock, then snapshots its Inbox (in that order, so a previous
-    /// holder's UPDATE is complete before the snapshot is taken).
-    public func openMaildrop(_ mailbox: String, session: String) -> Result<MaildropSnapshot, MaildropOpenFailure> {
+    /// Takes a hold on the mailbox's maildrop, then snapshots its Inbox (in that order, so a previous
+    /// exclusive holder's UPDATE is complete before the snapshot is taken).
+    public func openMaildrop(
+        _ mailbox: String, session: String, sharing: MaildropSharing
+    ) -> Result<MaildropSnapshot, MaildropOpenFailure> {
         guard self.mailbox(mailbox) != nil else { return .failure(.mailboxNotFound(mailbox)) }
-        if let holder = maildropLocks.acquire(mailbox, session: session) { return .failure(.locked(holder: holder)) }
+        if let refused = maildropLocks.acquire(mailbox, session: session, sharing: sharing) { return .failure(refused) }
         do {
             let inbox = try snapshot(mailbox: mailbox, folder: "Inbox")
             return .success(
@@ -123,11 +155,11 @@ extension MailStore: MaildropProviding {
         }
     }
 
-    /// POP3 UPDATE: removes the UIDs from the Inbox (IMAP sessions see them expunged). Only the lock
-    /// holder may do this.
+    /// POP3 UPDATE: removes the UIDs from the Inbox (IMAP sessions see them expunged). Only a holder may
+    /// do this; a UID another session removed meanwhile is skipped.
     @discardableResult
     public func expungeMaildrop(_ mailbox: String, session: String, uids: [UInt32]) -> Int {
-        guard maildropLocks.holder(of: mailbox) == session else { return 0 }
+        guard maildropLocks.holders(of: mailbox).contains(session) else { return 0 }
         return (try? remove(mailbox: mailbox, folder: "Inbox", uids: uids).count) ?? 0
     }
 

@@ -33,7 +33,6 @@ public final class POP3Server: MailProtocolServer {
     let authenticator: any MailAuthenticating
     let settings: ExchangeSettings
     let idleCheckInterval: TimeAmount
-    let acceptsXOAUTH2InitialResponse: Bool
     /// The scenario's `faults:` for POP3 in this cloud (latency, disconnect), applied per command.
     let faults: MailFaults
     private let open = Mutex<OpenConnections>(OpenConnections())
@@ -46,15 +45,14 @@ public final class POP3Server: MailProtocolServer {
     /// - Parameters:
     ///   - store: the cloud's mail store (POP3's maildrop is each mailbox's Inbox).
     ///   - authenticator: the same token checks IMAP uses.
-    ///   - settings: greeting server name, basic auth, idle timeout.
+    ///   - settings: greeting server name, basic auth, idle timeout, sessions per maildrop, the one-line
+    ///     `AUTH XOAUTH2` answer.
     ///   - idleCheckInterval: how often (real time) idle sessions are looked for.
-    ///   - acceptsXOAUTH2InitialResponse: see `POP3Session.Configuration`.
     public init(
         store: any MaildropProviding,
         authenticator: any MailAuthenticating,
         settings: ExchangeSettings,
         idleCheckInterval: TimeAmount = .seconds(1),
-        acceptsXOAUTH2InitialResponse: Bool = true,
         faults: MailFaults = .none
     ) {
         self.faults = faults
@@ -62,7 +60,14 @@ public final class POP3Server: MailProtocolServer {
         self.authenticator = authenticator
         self.settings = settings
         self.idleCheckInterval = idleCheckInterval
-        self.acceptsXOAUTH2InitialResponse = acceptsXOAUTH2InitialResponse
+    }
+
+    /// How many sessions may hold one maildrop (`exchange.pop3_maildrop`, `pop3_sessions_per_mailbox`).
+    var sharing: MaildropSharing {
+        switch settings.pop3Maildrop {
+        case .exclusive: .exclusive
+        case .shared: .shared(limit: settings.pop3SessionsPerMailbox)
+        }
     }
 
     public func configure(channel: any Channel, context: ConnectionContext) throws {
@@ -70,7 +75,7 @@ public final class POP3Server: MailProtocolServer {
             serverName: settings.serverName,
             basicAuth: settings.basicAuth,
             offersSTLS: context.tlsMode == .starttls,
-            acceptsXOAUTH2InitialResponse: acceptsXOAUTH2InitialResponse
+            xoauth2InitialResponse: settings.pop3XOAUTH2InitialResponse
         )
         let handler = POP3ConnectionHandler(
             server: self,
@@ -204,11 +209,11 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 switch fault {
                 case .disconnect:
                     // Close without a reply; `finish` drops the session (no UPDATE).
-                    connection.record("fault.disconnect", ["command": Self.commandName(bytes)])
+                    connection.record(.faultDisconnect, ["command": Self.commandName(bytes)])
                     context.close(promise: nil)
                     return
                 case .latency(let seconds):
-                    connection.record("fault.latency", ["command": Self.commandName(bytes), "seconds": String(seconds)])
+                    connection.record(.faultLatency, ["command": Self.commandName(bytes), "seconds": String(seconds)])
                     delaying = true
                     let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
                     let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -267,7 +272,7 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // TLS failures, resets: one client never disturbs the others. Close; no UPDATE.
-        connection.record("connection.error", ["error": String(describing: error)])
+        connection.record(.connectionError, ["error": String(describing: error)])
         context.close(promise: nil)
     }
 
@@ -303,7 +308,7 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                     pendingStart = 0
                     framer.reset()
                 } catch {
-                    connection.record("tls.failed", ["error": String(describing: error)])
+                    connection.record(.tlsFailed, ["error": String(describing: error)])
                     finished = true
                     context.close(promise: nil)
                 }
@@ -314,7 +319,7 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 let decision = server.authenticator.authenticateBasic(user: user, password: password, service: .pop3)
                 perform(session.authenticated(decision), context: context)
             case .openMaildrop(let mailbox):
-                let result = server.store.openMaildrop(mailbox, session: connection.connectionID)
+                let result = server.store.openMaildrop(mailbox, session: connection.connectionID, sharing: server.sharing)
                 perform(session.maildropOpened(result), context: context)
             case .expunge(let mailbox, let uids):
                 server.store.expungeMaildrop(mailbox, session: connection.connectionID, uids: uids)

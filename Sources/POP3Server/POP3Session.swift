@@ -1,8 +1,10 @@
 import ExomockLimits
 import Foundation
+import Journal
 import MailAuthentication
 import MailStore
 import POP3Wire
+import ScenarioModel
 
 /// One POP3 connection's protocol state (RFC 1939 AUTHORIZATION → TRANSACTION → UPDATE), as a value.
 ///
@@ -18,16 +20,18 @@ public struct POP3Session: Sendable {
         public var basicAuth: Bool
         /// The listener is plain text and offers STLS (port 110 style).
         public var offersSTLS: Bool
-        /// Accept `AUTH XOAUTH2 <initial response>` on one line (RFC 5034). Exchange Online's behaviour
-        /// is UNCONFIRMED (one report of `-ERR Protocol error`); Jakarta Mail always sends this form, so
-        /// exomock accepts it by default. False answers `-ERR Protocol error.`.
-        public var acceptsXOAUTH2InitialResponse: Bool
+        /// The answer to `AUTH XOAUTH2 <initial response>` on one line (RFC 5034): Exchange Online's is
+        /// UNCONFIRMED (one report of `-ERR Protocol error`, the scenario default); `accept` takes it like
+        /// the two-line form (`exchange.pop3_xoauth2_initial_response`).
+        public var xoauth2InitialResponse: ExchangeSettings.POP3InitialResponse
 
-        public init(serverName: String, basicAuth: Bool, offersSTLS: Bool, acceptsXOAUTH2InitialResponse: Bool = true) {
+        public init(
+            serverName: String, basicAuth: Bool, offersSTLS: Bool, xoauth2InitialResponse: ExchangeSettings.POP3InitialResponse
+        ) {
             self.serverName = serverName
             self.basicAuth = basicAuth
             self.offersSTLS = offersSTLS
-            self.acceptsXOAUTH2InitialResponse = acceptsXOAUTH2InitialResponse
+            self.xoauth2InitialResponse = xoauth2InitialResponse
         }
     }
 
@@ -59,7 +63,7 @@ public struct POP3Session: Sendable {
     public enum Effect: Sendable, Equatable {
         case send(POP3Response)
         /// A journal event (`auth.failed` with `reason`, ...).
-        case record(String, [String: String])
+        case record(JournalEvent.Name, [String: String])
         /// The `+OK` for STLS has been sent: put TLS in front and discard buffered plaintext.
         case startTLS
         case authenticateXOAUTH2(XOAUTH2Credentials)
@@ -105,15 +109,15 @@ public struct POP3Session: Sendable {
     public mutating func received(_ frame: POP3Frame) -> [Effect] {
         switch frame {
         case .lineTooLong(let length):
-            var effects: [Effect] = [.record("command.too_long", ["length": String(length)])]
+            var effects: [Effect] = [.record(.commandTooLong, ["length": String(length)])]
             if case .awaitingSASL = state { state = .authorization(user: nil) }
             effects.append(.send(.err(POP3Texts.lineTooLong(limit: Limits.pop3MaximumLineLength))))
             return effects
         case .authenticateLineTooLong(let length):
-            var effects: [Effect] = [.record("command.too_long", ["length": String(length), "sasl": "true"])]
+            var effects: [Effect] = [.record(.commandTooLong, ["length": String(length), "sasl": "true"])]
             if case .awaitingSASL(let mechanism) = state {
                 state = .authorization(user: nil)
-                effects = [.record("auth.failed", [
+                effects = [.record(.authFailed, [
                     "reason": MailAuthFailure.malformedSASL.rawValue, "method": mechanism.rawValue,
                     "detail": "SASL response of \(length) bytes is over Limits.pop3MaximumAuthenticateLineLength",
                 ])]
@@ -126,7 +130,7 @@ public struct POP3Session: Sendable {
             }
             switch POP3CommandParser.parse(bytes) {
             case .failure(let error):
-                return [.record("command.invalid", ["problem": error.explanation]), .send(.err(POP3Texts.protocolError))]
+                return [.record(.commandInvalid, ["problem": error.explanation]), .send(.err(POP3Texts.protocolError))]
             case .success(let command):
                 return received(command)
             }
@@ -161,7 +165,7 @@ public struct POP3Session: Sendable {
         case .stls:
             guard configuration.offersSTLS, !tlsActive else { return [.send(.err(POP3Texts.invalidState))] }
             tlsActive = true
-            return [.send(.ok(POP3Texts.beginTLS)), .startTLS, .record("tls.started", [:])]
+            return [.send(.ok(POP3Texts.beginTLS)), .startTLS, .record(.tlsStarted, [:])]
         case .user(let name):
             state = .authorization(user: name)
             return [.send(.ok(""))]
@@ -170,7 +174,7 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             guard configuration.basicAuth else {
                 return [
-                    .record("auth.failed", ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "USER", "user": user]),
+                    .record(.authFailed, ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "USER", "user": user]),
                     .send(.err(POP3Texts.logonFailure)),
                 ]
             }
@@ -180,14 +184,17 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             guard let name = mechanism else { return [.send(.err(POP3Texts.protocolError))] }
             guard let mechanism = Mechanism(rawValue: name) else {
-                return [.record("auth.failed", ["reason": "unknown_mechanism", "method": name]), .send(.err(POP3Texts.unknownMechanism))]
+                return [.record(.authFailed, ["reason": "unknown_mechanism", "method": name]), .send(.err(POP3Texts.unknownMechanism))]
             }
             guard let initialResponse else {
                 state = .awaitingSASL(mechanism)
                 return [.send(.challenge(""))]
             }
-            if mechanism == .xoauth2, !configuration.acceptsXOAUTH2InitialResponse {
-                return [.send(.err(POP3Texts.protocolError))]
+            if mechanism == .xoauth2, configuration.xoauth2InitialResponse == .protocolError {
+                return [
+                    .record(.commandInvalid, ["problem": "one-line AUTH XOAUTH2 with an initial response (exchange.pop3_xoauth2_initial_response)"]),
+                    .send(.err(POP3Texts.protocolError)),
+                ]
             }
             // RFC 5034: "=" is an empty initial response.
             return saslResponse(.response(initialResponse == "=" ? "" : initialResponse), mechanism: mechanism)
@@ -200,7 +207,7 @@ public struct POP3Session: Sendable {
         switch response {
         case .cancel:
             state = .authorization(user: nil)
-            return [.record("auth.canceled", ["method": mechanism.rawValue]), .send(.err(POP3Texts.authenticationCanceled))]
+            return [.record(.authCanceled, ["method": mechanism.rawValue]), .send(.err(POP3Texts.authenticationCanceled))]
         case .response(let text):
             switch mechanism {
             case .xoauth2:
@@ -212,7 +219,7 @@ public struct POP3Session: Sendable {
                     state = .authorization(user: nil)
                     let reason: MailAuthFailure = error == .missingBearer ? .missingBearer : .malformedSASL
                     return [
-                        .record("auth.failed", ["reason": reason.rawValue, "method": "XOAUTH2", "detail": error.rawValue]),
+                        .record(.authFailed, ["reason": reason.rawValue, "method": "XOAUTH2", "detail": error.rawValue]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
@@ -220,14 +227,14 @@ public struct POP3Session: Sendable {
                 guard let (user, password) = Self.parsePlain(text) else {
                     state = .authorization(user: nil)
                     return [
-                        .record("auth.failed", ["reason": MailAuthFailure.malformedSASL.rawValue, "method": "PLAIN"]),
+                        .record(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "method": "PLAIN"]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
                 guard configuration.basicAuth else {
                     state = .authorization(user: nil)
                     return [
-                        .record("auth.failed", ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "PLAIN", "user": user]),
+                        .record(.authFailed, ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "PLAIN", "user": user]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
@@ -256,7 +263,7 @@ public struct POP3Session: Sendable {
         case .rejected(let reason, let detail):
             state = .authorization(user: nil)
             return [
-                .record("auth.failed", ["reason": reason.rawValue, "method": method, "detail": detail]),
+                .record(.authFailed, ["reason": reason.rawValue, "method": method, "detail": detail]),
                 .send(.err(failureLine)),
             ]
         case .authenticatedNotConnected(let reason, let detail):
@@ -265,7 +272,7 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             return [
                 .record(
-                    "auth.failed",
+                    .authFailed,
                     ["reason": reason.rawValue, "method": method, "detail": detail, "note": "authenticated_not_connected"]
                 ),
                 .send(.err(failureLine)),
@@ -282,7 +289,7 @@ public struct POP3Session: Sendable {
             state = .transaction(Transaction(mailbox: grant.mailbox, snapshot: snapshot, deleted: []))
             return [
                 .record(
-                    "auth.succeeded",
+                    .authSucceeded,
                     ["method": method, "mailbox": grant.mailbox, "principal": grant.principal, "messages": String(snapshot.messages.count)]
                 ),
                 .send(.ok(POP3Texts.authenticated)),
@@ -290,13 +297,22 @@ public struct POP3Session: Sendable {
         case .failure(.locked(let holder)):
             state = .authorization(user: nil)
             return [
-                .record("auth.failed", ["reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox, "detail": "maildrop locked by \(holder)"]),
+                .record(.authFailed, ["reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox, "detail": "maildrop locked by \(holder)"]),
                 .send(.err(POP3Texts.maildropLocked)),
+            ]
+        case .failure(.tooManySessions(let limit)):
+            state = .authorization(user: nil)
+            return [
+                .record(.authFailed, [
+                    "reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox,
+                    "detail": "more than \(limit) POP3 sessions on the mailbox (exchange.pop3_sessions_per_mailbox)",
+                ]),
+                .send(.err(POP3Texts.authenticationFailure)),
             ]
         case .failure(.mailboxNotFound(let mailbox)):
             state = .authorization(user: nil)
             return [
-                .record("auth.failed", ["reason": MailAuthFailure.mailboxNotFound.rawValue, "method": method, "mailbox": mailbox]),
+                .record(.authFailed, ["reason": MailAuthFailure.mailboxNotFound.rawValue, "method": method, "mailbox": mailbox]),
                 .send(.err(POP3Texts.authenticationFailure)),
             ]
         }
@@ -368,7 +384,7 @@ public struct POP3Session: Sendable {
                 effects.append(.expunge(mailbox: t.mailbox, uids: uids))
             }
             effects += [
-                .record("pop3.update", ["mailbox": t.mailbox, "deleted": String(uids.count)]),
+                .record(.pop3Update, ["mailbox": t.mailbox, "deleted": String(uids.count)]),
                 .releaseMaildrop(mailbox: t.mailbox),
                 .send(.ok(POP3Texts.signingOff)),
                 .close,
@@ -387,7 +403,7 @@ public struct POP3Session: Sendable {
         defer { state = .closed }
         if case .transaction(let t) = state {
             return [
-                .record("pop3.dropped", ["mailbox": t.mailbox, "discarded_deletions": String(t.deleted.count)]),
+                .record(.pop3Dropped, ["mailbox": t.mailbox, "discarded_deletions": String(t.deleted.count)]),
                 .releaseMaildrop(mailbox: t.mailbox),
             ]
         }
@@ -401,7 +417,7 @@ public struct POP3Session: Sendable {
     /// The idle timer fired: RFC 1939 autologout, which closes without entering UPDATE.
     public mutating func idleTimedOut(after seconds: Double) -> [Effect] {
         guard state != .closed else { return [] }
-        let timeout: [Effect] = [.record("session.idle_timeout", ["seconds": String(format: "%g", seconds)])]
+        let timeout: [Effect] = [.record(.sessionIdleTimeout, ["seconds": String(format: "%g", seconds)])]
         return timeout + connectionDropped() + [.close]
     }
 }

@@ -28,7 +28,10 @@ enum ScenarioMapper {
             "access_token", "refresh_token_inactivity", "refresh_token_max_age", "authorization_code", "device_code",
             "id_token",
         ]
-        static let exchange = ["basic_auth", "idle_timeout", "server_name"]
+        static let exchange = [
+            "basic_auth", "idle_timeout", "server_name", "imap_sessions_per_mailbox", "pop3_maildrop",
+            "pop3_sessions_per_mailbox", "pop3_xoauth2_initial_response",
+        ]
         static let browser = ["signed_in"]
         static let fault = ["service", "kind", "cloud", "match", "after", "count", "seconds", "code"]
         static let stepActions = [
@@ -378,5 +381,26 @@ enum ScenarioMapper {
         o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
         guard o.ok, service != nil, kind != nil else { return nil }
         return fault
+        o.read(f["imap_sessions_per_mailbox"], into: &e.imapSessionsPerMailbox) {
+            r.int($0, f.path("imap_sessions_per_mailbox"), minimum: 1, maximum: Limits.maximumSessionsPerMailbox)
+        }
+        o.read(f["pop3_maildrop"], into: &e.pop3Maildrop) {
+            r.choice($0, f.path("pop3_maildrop"), ExchangeSettings.POP3Maildrop.self, what: "POP3 maildrop mode")
+        }
+        o.read(f["pop3_sessions_per_mailbox"], into: &e.pop3SessionsPerMailbox) {
+            r.int($0, f.path("pop3_sessions_per_mailbox"), minimum: 1, maximum: Limits.maximumSessionsPerMailbox)
+        }
+        o.read(f["pop3_xoauth2_initial_response"], into: &e.pop3XOAUTH2InitialResponse) {
+            r.choice(
+                $0, f.path("pop3_xoauth2_initial_response"), ExchangeSettings.POP3InitialResponse.self,
+                what: "answer to a one-line AUTH XOAUTH2")
+        }
+        if e.pop3Maildrop == .exclusive, let node = f["pop3_sessions_per_mailbox"], e.pop3SessionsPerMailbox != 1 {
+            r.report(
+                f.path("pop3_sessions_per_mailbox"), at: node.mark,
+                "applies only to `pop3_maildrop: shared`; an exclusive maildrop holds one session",
+                "Remove pop3_sessions_per_mailbox, or set `pop3_maildrop: shared`.")
+            return nil
+        }
     }
 }

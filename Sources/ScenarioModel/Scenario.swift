@@ -1,3 +1,4 @@
+import ExomockLimits
 import Foundation
 import MicrosoftClouds
 
@@ -332,7 +333,25 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
     /// Server name whose UTF-16LE base64 is shown in greetings (`MN2PR01CA0007`).
     public var serverName: String
 
-    public init(basicAuth: Bool = false, idleTimeout: Double = 1800, serverName: String = "MN2PR01CA0007") {
+    /// `shared`: up to `pop3SessionsPerMailbox` sessions at once; `exclusive`: RFC 1939's lock, one session.
+    public enum POP3Maildrop: String, Sendable, Equatable, Codable, CaseIterable {
+        case shared
+        case exclusive
+    }
+
+    /// `protocolError`: `-ERR Protocol error.` (reported for Exchange Online, one source: UNCONFIRMED);
+    /// `accept`: the initial response is taken.
+    public enum POP3InitialResponse: String, Sendable, Equatable, Codable, CaseIterable {
+        case protocolError = "protocol_error"
+        case accept
+    }
+
+    public init(
+        basicAuth: Bool = false, idleTimeout: Double = 1800, serverName: String = "MN2PR01CA0007",
+        imapSessionsPerMailbox: Int = Limits.imapSessionsPerMailbox, pop3Maildrop: POP3Maildrop = .shared,
+        pop3SessionsPerMailbox: Int = Limits.pop3SessionsPerMailbox,
+        pop3XOAUTH2InitialResponse: POP3InitialResponse = .protocolError
+    ) {
         self.basicAuth = basicAuth
         self.idleTimeout = idleTimeout
         self.serverName = serverName
@@ -351,11 +370,23 @@ public struct Fault: Sendable, Equatable, Codable {
         case latency
         /// Close the connection without a reply.
         case disconnect
+    /// IMAP sessions one mailbox may have at once (Microsoft: 20; another source says 16: UNCONFIRMED).
+    public var imapSessionsPerMailbox: Int
+    /// How POP3 sessions share a maildrop.
+    public var pop3Maildrop: POP3Maildrop
+    /// POP3 sessions one mailbox may have at once with a `shared` maildrop (Microsoft: 20).
+    public var pop3SessionsPerMailbox: Int
+    /// The answer to a one-line POP3 `AUTH XOAUTH2 <initial response>`.
+    public var pop3XOAUTH2InitialResponse: POP3InitialResponse
         /// Token service: answer with the AADSTS error `code`.
         case aadsts
     }
     public var service: Service
     public var kind: Kind
+        self.imapSessionsPerMailbox = imapSessionsPerMailbox
+        self.pop3Maildrop = pop3Maildrop
+        self.pop3SessionsPerMailbox = pop3SessionsPerMailbox
+        self.pop3XOAUTH2InitialResponse = pop3XOAUTH2InitialResponse
     /// Only this cloud (nil: every cloud in the scenario).
     public var cloud: CloudName?
     /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3 command name.

@@ -1,7 +1,7 @@
 import Determinism
 import ExomockLimits
 import Foundation
-import Journal
+@testable import Journal
 import Testing
 
 @Suite struct DeterminismTests {
@@ -40,7 +40,7 @@ import Testing
     func journal() {
         let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_767_225_600))
         let journal = Journal(clock: clock, capacity: 3)
-        for i in 0..<5 { journal.record(cloud: "gcc-high", service: "imap", connection: "imap-1", event: "e\(i)") }
+        for i in 0..<5 { journal.record(cloud: "gcc-high", service: .imap, connection: "imap-1", event: JournalEvent.Name("e\(i)")) }
         #expect(journal.events().map(\.seq) == [3, 4, 5])
         #expect(journal.droppedCount == 2)
         #expect(journal.events().first?.time == "2026-01-01T00:00:00Z")
@@ -50,24 +50,24 @@ import Testing
     @Test("the journal counts every event by kind, dropped ones too, and bounds the kinds")
     func journalCounts() {
         let journal = Journal(clock: VirtualClock(start: VirtualClock.defaultStart), capacity: 2)
-        for _ in 0..<5 { journal.record(cloud: "dod", service: "pop3", event: "auth.succeeded") }
-        journal.record(cloud: nil, service: "admin", event: "clock.advanced")
+        for _ in 0..<5 { journal.record(cloud: "dod", service: .pop3, event: .authSucceeded) }
+        journal.record(cloud: nil, service: .admin, event: .clockAdvanced)
         let counts = journal.eventCounts()
-        #expect(counts[Journal.EventKind(cloud: "dod", service: "pop3", event: "auth.succeeded")] == 5)
-        #expect(counts[Journal.EventKind(cloud: nil, service: "admin", event: "clock.advanced")] == 1)
+        #expect(counts[Journal.EventKind(cloud: "dod", service: .pop3, event: .authSucceeded)] == 5)
+        #expect(counts[Journal.EventKind(cloud: nil, service: .admin, event: .clockAdvanced)] == 1)
         #expect(journal.recordedCount == 6 && journal.events().count == 2)
 
-        for i in 0..<(Limits.journalCountedKinds + 10) { journal.record(cloud: nil, service: "x", event: "e\(i)") }
+        for i in 0..<(Limits.journalCountedKinds + 10) { journal.record(cloud: nil, service: JournalEvent.Service("x"), event: JournalEvent.Name("e\(i)")) }
         let bounded = journal.eventCounts()
         #expect(bounded.count == Limits.journalCountedKinds + 1, "the kinds stop at the limit, plus `other`")
-        #expect(bounded[Journal.EventKind(cloud: nil, service: "x", event: "other")] == 12)
+        #expect(bounded[Journal.EventKind(cloud: nil, service: JournalEvent.Service("x"), event: .other)] == 12)
     }
 
     @Test("a full journal keeps the newest events in order however often it wraps")
     func journalWraps() {
         let journal = Journal(clock: VirtualClock(start: VirtualClock.defaultStart), capacity: 4)
         for total in 1...23 {
-            journal.record(cloud: nil, service: "imap", event: "e\(total)")
+            journal.record(cloud: nil, service: .imap, event: JournalEvent.Name("e\(total)"))
             let expected = Array(max(1, total - 3)...total)
             #expect(journal.events().map(\.seq) == expected)
             #expect(journal.events(after: total - 2).map(\.seq) == expected.filter { $0 > total - 2 })

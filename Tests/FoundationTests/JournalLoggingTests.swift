@@ -1,6 +1,6 @@
 import Determinism
 import Foundation
-import Journal
+@testable import Journal
 import Synchronization
 import Testing
 
@@ -19,16 +19,16 @@ struct JournalLoggingTests {
     @Test("the observer sees every event once it is recorded, stamped; nil removes it")
     func observerSeesEvents() {
         let journal = Self.journal()
-        journal.record(cloud: nil, service: "scenario", event: "before")
+        journal.record(cloud: nil, service: .scenario, event: JournalEvent.Name("before"))
         let seen = Seen()
         journal.setObserver(seen.observer())
-        let first = journal.record(cloud: "gcc-high", service: "token", connection: "token-1", event: "token.issued")
+        let first = journal.record(cloud: "gcc-high", service: .token, connection: "token-1", event: .tokenIssued)
         journal.record(
-            cloud: "gcc-high", service: "imap", connection: "imap-1", event: "auth.failed", detail: ["reason": "x"]
+            cloud: "gcc-high", service: .imap, connection: "imap-1", event: .authFailed, detail: ["reason": "x"]
         )
         journal.setObserver(nil)
-        journal.record(cloud: nil, service: "admin", event: "after")
-        #expect(seen.all.map(\.event) == ["token.issued", "auth.failed"])
+        journal.record(cloud: nil, service: .admin, event: JournalEvent.Name("after"))
+        #expect(seen.all.map(\.event) == [.tokenIssued, .authFailed])
         #expect(seen.all.first == first)
         #expect(seen.all.map(\.seq) == [2, 3])
         #expect(seen.all.allSatisfy { !$0.time.isEmpty })
@@ -40,25 +40,25 @@ struct JournalLoggingTests {
         let counts = Mutex<[Int]>([])
         journal.setObserver { event in
             counts.withLock { $0.append(journal.recordedCount) }
-            if event.event == "auth.failed" { journal.record(cloud: nil, service: "test", event: "observed") }
+            if event.event == .authFailed { journal.record(cloud: nil, service: .admin, event: JournalEvent.Name("observed")) }
         }
-        journal.record(cloud: "gcc-high", service: "imap", event: "auth.failed")
-        #expect(journal.events().map(\.event) == ["auth.failed", "observed"])
+        journal.record(cloud: "gcc-high", service: .imap, event: .authFailed)
+        #expect(journal.events().map(\.event.rawValue) == ["auth.failed", "observed"])
         #expect(counts.withLock { $0 } == [1, 2])
     }
 
     @Test("decisions: refused and throttled tokens, refused logins, not connected, refused connections, faults")
     func decisionKinds() {
-        func event(_ name: String) -> JournalEvent {
-            JournalEvent(cloud: "gcc-high", service: "imap", connection: nil, event: name)
+        func event(_ name: JournalEvent.Name) -> JournalEvent {
+            JournalEvent(cloud: "gcc-high", service: .imap, connection: nil, event: name)
         }
-        for name in [
-            "token.rejected", "token.throttled", "discovery.rejected", "auth.failed", "auth.not_connected",
-            "connection.refused", "fault.disconnect", "fault.latency",
+        for name: JournalEvent.Name in [
+            .tokenRejected, .tokenThrottled, .discoveryRejected, .authFailed, .authNotConnected,
+            .connectionRefused, .faultDisconnect, .faultLatency,
         ] {
             #expect(event(name).isDecision, "\(name)")
         }
-        for name in ["token.issued", "auth.succeeded", "connection.opened", "clock.advanced", "scenario.ready"] {
+        for name: JournalEvent.Name in [.tokenIssued, .authSucceeded, .connectionOpened, .clockAdvanced, .scenarioReady] {
             #expect(!event(name).isDecision, "\(name)")
         }
     }
@@ -66,7 +66,7 @@ struct JournalLoggingTests {
     @Test("a refused token's console line: cloud, connection, AADSTS code, error, rule, the rest of the detail")
     func tokenRejectedLine() {
         let event = JournalEvent(
-            cloud: "gcc-high", service: "token", connection: "token-3", event: "token.rejected",
+            cloud: "gcc-high", service: .token, connection: "token-3", event: .tokenRejected,
             detail: [
                 "code": "700082", "error": "invalid_grant", "rule": "refreshTokenInactive", "grant": "refresh_token",
                 "client": "0c4e8a2f", "tenant": "contoso.onmicrosoft.us",
@@ -78,7 +78,7 @@ struct JournalLoggingTests {
                 + "client=0c4e8a2f grant=refresh_token tenant=contoso.onmicrosoft.us"
         )
         let throttled = JournalEvent(
-            cloud: "worldwide", service: "token", connection: "token-9", event: "token.throttled",
+            cloud: "worldwide", service: .token, connection: "token-9", event: .tokenThrottled,
             detail: ["code": "429", "retry_after": "30", "rule": "throttled"]
         )
         #expect(
@@ -90,7 +90,7 @@ struct JournalLoggingTests {
     @Test("a refused or not-connected login's console line names its reason; values with spaces are quoted")
     func loginLines() {
         let failed = JournalEvent(
-            cloud: "gcc-high", service: "imap", connection: "imap-2", event: "auth.failed",
+            cloud: "gcc-high", service: .imap, connection: "imap-2", event: .authFailed,
             detail: ["reason": "token_expired", "detail": "token rejected: expired", "user": "helpdesk@contoso"]
         )
         #expect(
@@ -98,7 +98,7 @@ struct JournalLoggingTests {
                 == "gcc-high imap imap-2: login refused: token_expired (token rejected: expired) user=helpdesk@contoso"
         )
         let notConnected = JournalEvent(
-            cloud: "gcc-high", service: "imap", connection: "imap-4", event: "auth.not_connected",
+            cloud: "gcc-high", service: .imap, connection: "imap-4", event: .authNotConnected,
             detail: ["reason": "no_mailbox_access", "command": "AUTHENTICATE", "note": "two words"]
         )
         #expect(
@@ -106,7 +106,7 @@ struct JournalLoggingTests {
                 == "gcc-high imap imap-4: authenticated but not connected: no_mailbox_access command=AUTHENTICATE "
                 + #"note="two words""#
         )
-        let fault = JournalEvent(cloud: "china", service: "pop3", connection: "pop3-1", event: "fault.disconnect",
+        let fault = JournalEvent(cloud: "china", service: .pop3, connection: "pop3-1", event: .faultDisconnect,
                                  detail: ["command": "RETR"])
         #expect(fault.consoleSummary == "china pop3 pop3-1: fault injected: disconnect command=RETR")
     }
@@ -114,7 +114,7 @@ struct JournalLoggingTests {
     @Test("secrets never reach the console line, whatever a service records")
     func secretsRedacted() {
         let event = JournalEvent(
-            cloud: "gcc-high", service: "token", connection: "token-1", event: "token.rejected",
+            cloud: "gcc-high", service: .token, connection: "token-1", event: .tokenRejected,
             detail: [
                 "code": "7000215", "client_secret": "s3cret", "password": "hunter2", "refresh_token": "0.AAA",
                 "Authorization": "Bearer eyJ", "user": "a@b",

@@ -77,7 +77,7 @@ final class EmbeddedIMAP {
         #expect(try c.send("c APPEND INBOX {13}\r\n") == "+ Ready for additional command text.\r\n")
         let appended = try c.send("Subject: hi\r\n\r\n")
         #expect(appended.hasPrefix("c OK [APPENDUID "))
-        #expect(c.events.contains { $0.event == "auth.succeeded" && $0.detail["mailbox"] == imapMailbox })
+        #expect(c.events.contains { $0.event == .authSucceeded && $0.detail["mailbox"] == imapMailbox })
     }
 
     @Test func startTLSDiscardsPipelinedPlaintext() throws {
@@ -87,8 +87,8 @@ final class EmbeddedIMAP {
         #expect(out == "a OK Begin TLS negotiation now.\r\n")
         // TLS is now first in the pipeline; the pipelined LOGIN was never processed.
         #expect((try? c.channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)) != nil)
-        #expect(c.events.contains { $0.event == "starttls.discarded" && $0.detail["bytes"] == "13" })
-        #expect(!c.events.contains { $0.event == "auth.failed" })
+        #expect(c.events.contains { $0.event == .tlsDiscarded && $0.detail["bytes"] == "13" })
+        #expect(!c.events.contains { $0.event == .authFailed })
     }
 
     @Test func authFailureIsJournalledWithReason() throws {
@@ -96,9 +96,9 @@ final class EmbeddedIMAP {
         _ = try c.output()
         let xo = XOAUTH2Credentials(user: imapMailbox, token: "expired-token").initialResponse
         #expect(try c.send("a AUTHENTICATE XOAUTH2 \(xo)\r\n") == "a NO AUTHENTICATE failed.\r\n")
-        let event = try #require(c.events.first { $0.event == "auth.failed" })
+        let event = try #require(c.events.first { $0.event == .authFailed })
         #expect(event.detail["reason"] == "token_expired")
-        #expect(event.connection == "imap-1" && event.service == "imap" && event.cloud == "gcc-high")
+        #expect(event.connection == "imap-1" && event.service == .imap && event.cloud == "gcc-high")
     }
 
     @Test func limitsCrossedOnTheWire() throws {
@@ -135,7 +135,7 @@ final class EmbeddedIMAP {
         c.clock.advance(by: 1801)
         #expect(try c.send("b NOOP\r\n") == "* BYE Connection is closed. 13\r\n")
         #expect(!c.channel.isActive)
-        #expect(c.events.contains { $0.event == "connection.bye" })
+        #expect(c.events.contains { $0.event == .connectionBye })
     }
 
     @Test func autoLogoutOnRealIdleTimer() throws {

@@ -30,11 +30,11 @@ final class LiveIMAP: Sendable {
         self.server = server
     }
 
-    static func start(generated: Int = 0) async throws -> LiveIMAP {
+    static func start(generated: Int = 0, settings: ExchangeSettings = ExchangeSettings()) async throws -> LiveIMAP {
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let journal = Journal(clock: clock)
         let store = try makeIMAPStore(clock: clock, generated: generated)
-        let server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: ExchangeSettings())
+        let server = IMAPServer(store: store, authenticator: TestAuthenticator(), settings: settings)
         let listeners = try await LiveListeners.bind(server: server, journal: journal, clock: clock)
         return LiveIMAP(listeners: listeners, store: store, journal: journal, server: server)
     }

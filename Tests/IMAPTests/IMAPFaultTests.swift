@@ -46,7 +46,7 @@ import Testing
         // The second SELECT (across connections) is hit: no reply, closed, journaled, slot released.
         #expect(try first.send("c SELECT INBOX\r\nd NOOP\r\n") == "")
         #expect(!first.channel.isActive)
-        #expect(first.events.contains { $0.event == "fault.disconnect" && $0.detail["command"] == "SELECT" })
+        #expect(first.events.contains { $0.event == .faultDisconnect && $0.detail["command"] == "SELECT" })
         #expect(server.sessions.count(imapMailbox) == 0)
         // count: 1 — the next SELECT goes through.
         let second = try EmbeddedIMAP(server: server)
@@ -60,7 +60,7 @@ import Testing
         let c = try EmbeddedIMAP(server: server)
         _ = try c.output()
         #expect(try c.send("a NOOP\r\nb ID NIL\r\n") == "")
-        #expect(c.events.contains { $0.event == "fault.latency" && $0.detail["seconds"] == "2.0" })
+        #expect(c.events.contains { $0.event == .faultLatency && $0.detail["seconds"] == "2.0" })
         c.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1999))
         #expect(try c.output() == "")
         #expect(try c.send("c NOOP\r\n") == "", "input during the delay waits too")

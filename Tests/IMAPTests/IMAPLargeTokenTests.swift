@@ -80,7 +80,7 @@ import Testing
             out += try d.output()
         }
         #expect(out == "a OK AUTHENTICATE completed.\r\n")
-        #expect(d.events.contains { $0.event == "auth.succeeded" && $0.detail["mailbox"] == imapMailbox })
+        #expect(d.events.contains { $0.event == .authSucceeded && $0.detail["mailbox"] == imapMailbox })
     }
 
     @Test func authenticateLineOverTheLimitGetsBADAndTheConnectionGoesOn() throws {
@@ -106,7 +106,7 @@ import Testing
         #expect(try c.send("b AUTHENTICATE XOAUTH2\r\n") == "+ \r\n")
         let over = String(repeating: "Q", count: limit - 1) + "\r\n"
         #expect(try c.send(over).hasPrefix("b BAD Command Error. The AUTHENTICATE line is longer than \(limit) bytes"))
-        #expect(c.events.contains { $0.event == "auth.failed" && $0.detail["reason"] == "malformed_sasl" })
+        #expect(c.events.contains { $0.event == .authFailed && $0.detail["reason"] == "malformed_sasl" })
         // Back to not authenticated, connection usable.
         #expect(try c.send("c NOOP\r\n") == "c OK NOOP completed.\r\n")
         #expect(try c.send("d SELECT INBOX\r\n") == "d BAD Command received in Invalid state.\r\n")
@@ -134,7 +134,7 @@ import Testing
         // A pipelined command after the failing one is never answered.
         #expect(try c.send("c SELECT INBOX\r\nd NOOP\r\n") == "c BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
         #expect(!c.channel.isActive)
-        #expect(c.events.contains { $0.event == "command.not_connected" && $0.detail["reason"] == "no_mailbox_access" })
+        #expect(c.events.contains { $0.event == .commandNotConnected && $0.detail["reason"] == "no_mailbox_access" })
         #expect(c.server.sessions.count(imapMailbox) == 0)
     }
 }
@@ -148,7 +148,7 @@ import Testing
         var sessions: [SessionHarness] = []
         for _ in 0..<Limits.imapSessionsPerMailbox {
             var h = try SessionHarness(store: store, counter: counter)
-            #expect(h.login().notes.first?.event == "auth.succeeded")
+            #expect(h.login().notes.first?.event == .authSucceeded)
             sessions.append(h)
         }
         var extra = try SessionHarness(store: store, counter: counter)
@@ -158,6 +158,6 @@ import Testing
         #expect(counter.count(imapMailbox) == Limits.imapSessionsPerMailbox)
         _ = sessions[0].send("z LOGOUT")
         var again = try SessionHarness(store: store, counter: counter)
-        #expect(again.login().notes.first?.event == "auth.succeeded")
+        #expect(again.login().notes.first?.event == .authSucceeded)
     }
 }

@@ -70,7 +70,7 @@ struct SessionHarness {
         var h = try SessionHarness()
         let out = h.login(token)
         #expect(out.wire == "a0 NO AUTHENTICATE failed.\r\n")
-        #expect(out.notes.first?.event == "auth.failed")
+        #expect(out.notes.first?.event == .authFailed)
         #expect(out.notes.first?.detail["reason"] == reason)
         #expect(h.session.state == .notAuthenticated)
     }
@@ -79,7 +79,7 @@ struct SessionHarness {
         var h = try SessionHarness()
         let out = h.login("no-access-token")
         #expect(out.wire == "a0 OK AUTHENTICATE completed.\r\n")
-        #expect(out.notes.first?.event == "auth.not_connected" && out.notes.first?.detail["reason"] == "no_mailbox_access")
+        #expect(out.notes.first?.event == .authNotConnected && out.notes.first?.detail["reason"] == "no_mailbox_access")
         #expect(h.wire("e NOOP") == "e OK NOOP completed.\r\n")
         #expect(h.wire("f CAPABILITY").hasSuffix("f OK CAPABILITY completed.\r\n"))
         for cmd in ["a SELECT INBOX", "b EXAMINE INBOX", "c LIST \"\" *", "d NAMESPACE", "g IDLE", "h STATUS INBOX (MESSAGES)"] {
@@ -88,7 +88,7 @@ struct SessionHarness {
             let out = fresh.send(cmd)
             #expect(out.wire == String(cmd.prefix(1)) + " BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
             #expect(out.after == .close)
-            #expect(out.notes.first?.event == "command.not_connected")
+            #expect(out.notes.first?.event == .commandNotConnected)
             #expect(fresh.session.state == .loggedOut)
             #expect(fresh.send("z NOOP").responses.isEmpty, "nothing is answered after the BYE")
         }

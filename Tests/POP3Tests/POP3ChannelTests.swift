@@ -43,7 +43,7 @@ final class EmbeddedPOP3 {
         return text
     }
 
-    func events(_ name: String) -> [[String: String]] {
+    func events(_ name: JournalEvent.Name) -> [[String: String]] {
         journal.events().filter { $0.event == name }.map(\.detail)
     }
 }
@@ -60,7 +60,7 @@ final class EmbeddedPOP3 {
         tls = try made.serverContext()
     }
 
-    func server(_ store: InMemoryMaildrops, settings: ExchangeSettings = ExchangeSettings()) -> POP3Server {
+    func server(_ store: InMemoryMaildrops, settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept)) -> POP3Server {
         POP3Server(store: store, authenticator: FakeAuthenticator(), settings: settings)
     }
 
@@ -77,23 +77,23 @@ final class EmbeddedPOP3 {
         #expect(try pop.send("QUIT\r\n") == "+OK Microsoft Exchange Server POP3 server signing off.\r\n")
         #expect(store.uids(testMailbox) == [2, 3])
         #expect(!pop.channel.isActive)
-        #expect(pop.events("auth.succeeded").first?["mailbox"] == testMailbox)
+        #expect(pop.events(.authSucceeded).first?["mailbox"] == testMailbox)
         #expect(store.locks.holder(of: testMailbox) == nil)
     }
 
     @Test func dropBeforeQuitKeepsEveryMessageAndReleasesTheLock() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let srv = server(store)
+        let srv = server(store, settings: ExchangeSettings(pop3Maildrop: .exclusive, pop3XOAUTH2InitialResponse: .accept))
         let first = try EmbeddedPOP3(server: srv, clock: clock, id: "pop3-1", tls: tls)
         _ = try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\nDELE 2\r\n")
         #expect(store.locks.holder(of: testMailbox) == "pop3-1")
         let second = try EmbeddedPOP3(server: srv, clock: clock, id: "pop3-2", tls: tls)
         _ = try second.output()
         #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
-        #expect(second.events("auth.failed").first?["reason"] == "too_many_sessions")
+        #expect(second.events(.authFailed).first?["reason"] == "too_many_sessions")
         _ = try? first.channel.close().wait()
         #expect(store.uids(testMailbox) == [1, 2, 3])
-        #expect(first.events("pop3.dropped").first?["discarded_deletions"] == "2")
+        #expect(first.events(.pop3Dropped).first?["discarded_deletions"] == "2")
         #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n").hasPrefix("+OK User successfully authenticated.\r\n+OK 3 "))
     }
 
@@ -104,7 +104,7 @@ final class EmbeddedPOP3 {
         #expect(try pop.send("CAPA\r\n") == "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\nUSER\r\nSTLS\r\n.\r\n")
         #expect(try pop.send("STLS\r\nAUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n") == "+OK Begin TLS negotiation.\r\n")
         #expect(throws: Never.self) { try pop.channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) }
-        #expect(pop.events("auth.succeeded").isEmpty)
+        #expect(pop.events(.authSucceeded).isEmpty)
         #expect(store.locks.holder(of: testMailbox) == nil)
     }
 
@@ -128,7 +128,7 @@ final class EmbeddedPOP3 {
         let long = "NOOP " + String(repeating: "x", count: 16 * 1024) + "\r\n"
         #expect(try pop.send(long) == "-ERR Protocol error. Command line too long (limit 16384 bytes).\r\n")
         #expect(try pop.send("NOOP\r\n") == "+OK\r\n")
-        #expect(pop.events("command.too_long").count == 1)
+        #expect(pop.events(.commandTooLong).count == 1)
     }
 
     @Test func failureLinesAndJournalReasons() throws {
@@ -140,12 +140,12 @@ final class EmbeddedPOP3 {
         #expect(try pop.send("AUTH XOAUTH2\r\n\(xoauth2("wrong-aud-token"))\r\n") == "+ \r\n" + failure)
         #expect(try pop.send("AUTH XOAUTH2 \(xoauth2("no-access-token"))\r\n") == failure)
         #expect(try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n") == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
-        #expect(pop.events("auth.failed").map { $0["reason"] ?? "" } == ["token_expired", "wrong_audience", "no_mailbox_access", "basic_auth_disabled"])
+        #expect(pop.events(.authFailed).map { $0["reason"] ?? "" } == ["token_expired", "wrong_audience", "no_mailbox_access", "basic_auth_disabled"])
     }
 
     @Test func basicAuthWorksWhenTheScenarioTurnsItOn() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(basicAuth: true)), clock: clock, id: "pop3-1", tls: tls)
+        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept)), clock: clock, id: "pop3-1", tls: tls)
         _ = try pop.output()
         #expect(try pop.send("USER \(testMailbox)\r\nPASS wrong\r\n") == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
         #expect(try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n") == "+OK\r\n+OK User successfully authenticated.\r\n")
@@ -153,7 +153,7 @@ final class EmbeddedPOP3 {
 
     @Test func idleTimeoutFollowsTheVirtualClock() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(idleTimeout: 600)), clock: clock, id: "pop3-1", tls: tls)
+        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(idleTimeout: 600, pop3XOAUTH2InitialResponse: .accept)), clock: clock, id: "pop3-1", tls: tls)
         _ = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\n")
         // Real time passes, virtual time does not: the session stays.
         pop.channel.embeddedEventLoop.advanceTime(by: .seconds(3600))
@@ -164,7 +164,7 @@ final class EmbeddedPOP3 {
         clock.advance(by: 1)
         pop.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         #expect(!pop.channel.isActive)
-        #expect(pop.events("session.idle_timeout").count == 1)
+        #expect(pop.events(.sessionIdleTimeout).count == 1)
         #expect(store.uids(testMailbox) == [1, 2, 3])
         #expect(store.locks.holder(of: testMailbox) == nil)
     }

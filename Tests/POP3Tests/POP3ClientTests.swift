@@ -1,5 +1,6 @@
 import ExomockTestSupport
 import Foundation
+import ScenarioModel
 import Testing
 
 /// Real clients against real listeners on 127.0.0.1 (port 0). Each external process has a timeout;
@@ -68,12 +69,13 @@ import Testing
             let basic = steps(try await poplib(live, token: "Passw0rd!", "userpass,quit"))
             #expect(basic["userpass"] as? String == "ERROR -ERR Logon failure: unknown user name or bad password.")
             try await live.waitUntilIdle()
-            #expect(live.events("auth.failed").map { $0["reason"] ?? "" } == ["token_expired", "wrong_audience", "basic_auth_disabled"])
+            #expect(live.events(.authFailed).map { $0["reason"] ?? "" } == ["token_expired", "wrong_audience", "basic_auth_disabled"])
         }
     }
 
     @Test func poplibDropBeforeQuitLosesDeletionsAndSecondSessionIsRefused() async throws {
-        try await withLive(timeout: 120) { live in
+        let exclusive = ExchangeSettings(pop3Maildrop: .exclusive, pop3XOAUTH2InitialResponse: .accept)
+        try await withLive(timeout: 120, settings: exclusive) { live in
             let s = steps(try await poplib(live, "auth1,dele1,dele2,second,drop"))
             #expect(s["second"] as? String == "ERROR -ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.")
             try await live.waitUntilIdle()

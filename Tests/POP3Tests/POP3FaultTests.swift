@@ -24,7 +24,7 @@ import Testing
 
     func server(_ store: InMemoryMaildrops, _ faults: [Fault]) -> POP3Server {
         POP3Server(
-            store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(),
+            store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
             faults: MailFaults(faults: faults, service: .pop3, cloud: .gccHigh))
     }
 
@@ -38,7 +38,7 @@ import Testing
         #expect(try pop.send("DELE 1\r\n").hasPrefix("+OK"))
         #expect(try pop.send("QUIT\r\nNOOP\r\n") == "")
         #expect(!pop.channel.isActive)
-        #expect(pop.events("fault.disconnect").first?["command"] == "QUIT")
+        #expect(pop.events(.faultDisconnect).first?["command"] == "QUIT")
         #expect(store.uids(testMailbox) == before, "no UPDATE state: DELE is undone")
         // count: 1 — the next QUIT applies its deletion; the maildrop lock was released.
         let again = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-f2", tls: tls)
@@ -57,7 +57,7 @@ import Testing
         _ = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")
         #expect(try pop.send("STAT\r\n").hasPrefix("+OK 3 "), "after: 1 — the first STAT is not delayed")
         #expect(try pop.send("STAT\r\nNOOP\r\n") == "")
-        #expect(pop.events("fault.latency").first?["command"] == "STAT")
+        #expect(pop.events(.faultLatency).first?["command"] == "STAT")
         pop.channel.embeddedEventLoop.advanceTime(by: .milliseconds(499))
         #expect(try pop.output() == "")
         pop.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))

@@ -16,7 +16,7 @@ import Testing
         let tls = try made.serverContext()
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(basicAuth: true))
+        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept))
         var random = SplitMix64(seed: 2026)
         let lines = Int(ProcessInfo.processInfo.environment["EXOMOCK_FUZZ_LINES"] ?? "") ?? 3000
         let keywords = ["USER", "PASS", "AUTH", "AUTH XOAUTH2", "AUTH PLAIN", "CAPA", "STLS", "STAT", "LIST", "UIDL",

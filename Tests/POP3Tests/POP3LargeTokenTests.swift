@@ -77,7 +77,7 @@ import Testing
         let response = XOAUTH2Credentials(user: testMailbox, token: token).initialResponse
         #expect(response.utf8.count > Limits.pop3MaximumLineLength, "the point of the test: the line is over the ordinary limit")
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: tokens.authenticator, settings: ExchangeSettings())
+        let server = POP3Server(store: store, authenticator: tokens.authenticator, settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
 
         let one = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-big-1", tls: tls)
         _ = try one.output()
@@ -103,7 +103,7 @@ import Testing
     @Test func authLinesOverTheLimitGetErrAndTheConnectionGoesOn() throws {
         let limit = Limits.pop3MaximumAuthenticateLineLength
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings())
+        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
         let pop = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-over", tls: tls)
         _ = try pop.output()
         let tooLong = "-ERR Protocol error. AUTH line too long (limit \(limit) bytes); the access token is too large.\r\n"
@@ -114,7 +114,7 @@ import Testing
         // The continuation form.
         #expect(try pop.send("AUTH XOAUTH2\r\n") == "+ \r\n")
         #expect(try pop.send(String(repeating: "Q", count: limit - 1) + "\r\n") == tooLong)
-        #expect(pop.events("auth.failed").contains { $0["reason"] == "malformed_sasl" })
+        #expect(pop.events(.authFailed).contains { $0["reason"] == "malformed_sasl" })
         // Still in AUTHORIZATION and usable.
         #expect(try pop.send("STAT\r\n").hasPrefix("-ERR"))
         #expect(try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")

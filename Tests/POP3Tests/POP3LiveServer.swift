@@ -31,7 +31,7 @@ final class LivePOP3: Sendable {
 
     static func start(
         messages: [String] = sampleMessages,
-        settings: ExchangeSettings = ExchangeSettings()
+        settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept)
     ) async throws -> LivePOP3 {
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let journal = Journal(clock: clock)
@@ -52,7 +52,7 @@ final class LivePOP3: Sendable {
         }
     }
 
-    func events(_ name: String) -> [[String: String]] {
+    func events(_ name: JournalEvent.Name) -> [[String: String]] {
         journal.events().filter { $0.event == name }.map(\.detail)
     }
 }
@@ -60,7 +60,7 @@ final class LivePOP3: Sendable {
 /// Starts a live server, runs `body` within `timeout` seconds, and always stops the server.
 func withLive(
     timeout: Double,
-    settings: ExchangeSettings = ExchangeSettings(),
+    settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
     _ body: @escaping @Sendable (LivePOP3) async throws -> Void
 ) async throws {
     let live = try await LivePOP3.start(settings: settings)

@@ -36,8 +36,9 @@ import Testing
         self.uidValidity = validity
     }
 
-    func connect(_ id: String) throws -> EmbeddedPOP3 {
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings())
+    func connect(_ id: String, maildrop: ExchangeSettings.POP3Maildrop = .exclusive) throws -> EmbeddedPOP3 {
+        let settings = ExchangeSettings(pop3Maildrop: maildrop, pop3XOAUTH2InitialResponse: .accept)
+        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: settings)
         let pop = try EmbeddedPOP3(server: server, clock: clock, id: id, tls: tls)
         _ = try pop.output()
         return pop
@@ -79,5 +80,20 @@ import Testing
         #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
         _ = try first.send("QUIT\r\n")
         #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")
+    }
+
+    @Test func sharedMaildropSessionsEachApplyTheirDeletionsAtQuit() throws {
+        let first = try connect("pop3-1", maildrop: .shared)
+        let second = try connect("pop3-2", maildrop: .shared)
+        #expect(try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\nDELE 2\r\n").hasPrefix("+OK User successfully authenticated.\r\n"))
+        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 2\r\nDELE 3\r\n").hasPrefix("+OK User successfully authenticated.\r\n"))
+        #expect(store.maildropLocks.holders(of: testMailbox) == ["pop3-1", "pop3-2"])
+        _ = try first.send("QUIT\r\n")
+        #expect(try store.snapshot(mailbox: testMailbox, folder: "INBOX").messages.map(\.uid) == [uids[2]])
+        // The second session still numbers the Inbox as it was at its login; message 2 is gone and skipped.
+        #expect(try second.send("STAT\r\n").hasPrefix("+OK 1 "))
+        _ = try second.send("QUIT\r\n")
+        #expect(try store.snapshot(mailbox: testMailbox, folder: "INBOX").messages.isEmpty)
+        #expect(store.maildropLocks.holders(of: testMailbox).isEmpty)
     }
 }

@@ -14,7 +14,7 @@ import Testing
 
     func session(basicAuth: Bool = false, stls: Bool = false) -> POP3Session {
         POP3Session(
-            configuration: .init(serverName: "MN2PR01CA0007", basicAuth: basicAuth, offersSTLS: stls),
+            configuration: .init(serverName: "MN2PR01CA0007", basicAuth: basicAuth, offersSTLS: stls, xoauth2InitialResponse: .accept),
             tlsActive: !stls
         )
     }
@@ -43,7 +43,7 @@ import Testing
         #expect(implicit.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))])
         var plain = session(stls: true)
         #expect(plain.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER", "STLS"]))])
-        #expect(plain.received(line("STLS")) == [.send(.ok("Begin TLS negotiation.")), .startTLS, .record("tls.started", [:])])
+        #expect(plain.received(line("STLS")) == [.send(.ok("Begin TLS negotiation.")), .startTLS, .record(.tlsStarted, [:])])
         #expect(plain.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))])
         #expect(sends(plain.received(line("STLS"))) == ["-ERR Command is not valid in this state."])
         #expect(sends(implicit.received(line("STLS"))) == ["-ERR Command is not valid in this state."])
@@ -68,7 +68,7 @@ import Testing
             _ = s.received(line("AUTH XOAUTH2 \(xoauth2("t"))"))
             let effects = s.authenticated(decision)
             #expect(sends(effects) == ["-ERR Authentication failure: unknown user name or bad password."])
-            let reasons = effects.compactMap { if case .record("auth.failed", let d) = $0 { d["reason"] } else { nil } }
+            let reasons = effects.compactMap { if case .record(.authFailed, let d) = $0 { d["reason"] } else { nil } }
             switch decision {
             case .rejected(let r, _), .authenticatedNotConnected(let r, _): #expect(reasons == [r.rawValue])
             case .granted: Issue.record("unexpected")
@@ -81,7 +81,7 @@ import Testing
         var s = session()
         let effects = s.received(line("AUTH XOAUTH2 !!!notbase64"))
         #expect(sends(effects) == ["-ERR Authentication failure: unknown user name or bad password."])
-        #expect(effects.contains(.record("auth.failed", ["reason": "malformed_sasl", "method": "XOAUTH2", "detail": "invalid base64"])))
+        #expect(effects.contains(.record(.authFailed, ["reason": "malformed_sasl", "method": "XOAUTH2", "detail": "invalid base64"])))
         #expect(sends(s.received(line("AUTH XOAUTH2"))) == ["+ "])
         #expect(sends(s.received(line("*"))) == ["-ERR Authentication canceled."])
         #expect(sends(s.received(line("AUTH CRAM-MD5"))) == ["-ERR Unrecognized authentication type."])
@@ -92,7 +92,7 @@ import Testing
         #expect(sends(s.received(line("USER \(testMailbox)"))) == ["+OK"])
         let effects = s.received(line("PASS secret"))
         #expect(sends(effects) == ["-ERR Logon failure: unknown user name or bad password."])
-        #expect(effects.contains(.record("auth.failed", ["reason": "basic_auth_disabled", "method": "USER", "user": testMailbox])))
+        #expect(effects.contains(.record(.authFailed, ["reason": "basic_auth_disabled", "method": "USER", "user": testMailbox])))
         let plain = s.received(line("AUTH PLAIN AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAc2VjcmV0"))
         #expect(sends(plain) == ["-ERR Authentication failure: unknown user name or bad password."])
         #expect(sends(s.received(line("PASS x"))) == ["-ERR Command is not valid in this state."])
@@ -153,7 +153,7 @@ import Testing
         #expect(s.received(line("DELE 3")).isEmpty == false)
         #expect(s.received(line("QUIT")) == [
             .expunge(mailbox: testMailbox, uids: [7, 9]),
-            .record("pop3.update", ["mailbox": testMailbox, "deleted": "2"]),
+            .record(.pop3Update, ["mailbox": testMailbox, "deleted": "2"]),
             .releaseMaildrop(mailbox: testMailbox),
             .send(.ok("Microsoft Exchange Server POP3 server signing off.")),
             .close,
@@ -165,7 +165,7 @@ import Testing
         var s = loggedIn()
         _ = s.received(line("DELE 1"))
         #expect(s.connectionDropped() == [
-            .record("pop3.dropped", ["mailbox": testMailbox, "discarded_deletions": "1"]),
+            .record(.pop3Dropped, ["mailbox": testMailbox, "discarded_deletions": "1"]),
             .releaseMaildrop(mailbox: testMailbox),
         ])
         var t = loggedIn()
@@ -189,7 +189,7 @@ import Testing
 
     @Test func oneLineInitialResponseCanBeRefusedLikeTheSingleReport() {
         var s = POP3Session(
-            configuration: .init(serverName: "X", basicAuth: false, offersSTLS: false, acceptsXOAUTH2InitialResponse: false),
+            configuration: .init(serverName: "X", basicAuth: false, offersSTLS: false, xoauth2InitialResponse: .protocolError),
             tlsActive: true
         )
         #expect(sends(s.received(line("AUTH XOAUTH2 \(xoauth2("good"))"))) == ["-ERR Protocol error."])

@@ -49,14 +49,14 @@ final class InMemoryMaildrops: MaildropProviding {
         }
     }
 
-    func openMaildrop(_ mailbox: String, session: String) -> Result<MaildropSnapshot, MaildropOpenFailure> {
+    func openMaildrop(_ mailbox: String, session: String, sharing: MaildropSharing) -> Result<MaildropSnapshot, MaildropOpenFailure> {
         guard let inbox = inboxes.withLock({ $0[mailbox.lowercased()] }) else { return .failure(.mailboxNotFound(mailbox)) }
-        if let holder = locks.acquire(mailbox, session: session) { return .failure(.locked(holder: holder)) }
+        if let refused = locks.acquire(mailbox, session: session, sharing: sharing) { return .failure(refused) }
         return .success(MaildropSnapshot(uidValidity: inbox.uidValidity, messages: inbox.messages))
     }
 
     func expungeMaildrop(_ mailbox: String, session: String, uids: [UInt32]) -> Int {
-        guard locks.holder(of: mailbox) == session else { return 0 }
+        guard locks.holders(of: mailbox).contains(session) else { return 0 }
         return inboxes.withLock { inboxes in
             guard var inbox = inboxes[mailbox.lowercased()] else { return 0 }
             let before = inbox.messages.count

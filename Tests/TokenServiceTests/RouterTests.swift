@@ -63,7 +63,7 @@ struct RouterTests {
             }
         }
         let event = try #require(h.journal.events().last)
-        #expect(event.event == "token.rejected")
+        #expect(event.event == .tokenRejected)
         #expect(event.detail["code"] == "90002")
         #expect(event.connection == "token-1")
     }
@@ -98,7 +98,7 @@ struct RouterTests {
                 #expect(try verifier.verify(token).get().roles == ["IMAP.AccessAsApp"])
             }
         }
-        #expect(h.journal.events().last?.event == "token.issued")
+        #expect(h.journal.events().last?.event == .tokenIssued)
         #expect(h.journal.events().last?.detail["roles"] == "IMAP.AccessAsApp")
     }
 
@@ -239,7 +239,7 @@ struct RouterTests {
             }
         }
         #expect(h.state.ssoSessions.isEmpty)
-        #expect(h.journal.events().contains { $0.event == "sso.cleared" })
+        #expect(h.journal.events().contains { $0.event == .ssoCleared })
     }
 
     @Test func throttleFaultIs429WithRetryAfter() async throws {
@@ -256,7 +256,7 @@ struct RouterTests {
                 #expect(response.status == .ok)
             }
         }
-        #expect(h.journal.events().map(\.event) == ["token.throttled", "token.issued"])
+        #expect(h.journal.events().map(\.event) == [.tokenThrottled, .tokenIssued])
     }
 
     @Test func aadstsFaultAnswersWithItsCode() async throws {
