@@ -59,6 +59,20 @@ public enum Timestamps {
         return fractional.date(from: text)
     }
 
+    /// `Thu, 01 Jan 2026 00:00:00 +0000`. Built from swift-foundation's ISO 8601 style plus the weekday:
+    /// a `DateFormatter` per message made start-up ICU-bound for scenarios with many generated messages.
+    public static func rfc5322(_ date: Date) -> String {
+        let iso = Array(date.formatted(rfc3339Style).utf8)  // yyyy-MM-ddTHH:mm:ssZ
+        func text(_ range: Range<Int>) -> String { String(decoding: iso[range], as: UTF8.self) }
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let weekday = weekdays[((days % 7) + 7 + 4) % 7]  // 1970-01-01 was a Thursday
+        let month = months[(Int(text(5..<7)) ?? 1) - 1]
+        return "\(weekday), \(text(8..<10)) \(month) \(text(0..<4)) \(text(11..<19)) +0000"
+    }
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
     /// Microsoft's error-body timestamp: `2016-01-09 02:02:12Z`.
     public static func microsoftErrorTimestamp(_ date: Date) -> String { date.formatted(microsoftStyle) }
     static let microsoftStyle = Date.ISO8601FormatStyle(dateTimeSeparator: .space)

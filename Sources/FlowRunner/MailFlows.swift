@@ -5,15 +5,32 @@ import MailClient
 import MicrosoftClouds
 import ScenarioModel
 
-/// IMAP and POP3 sessions as a mail handler runs them: connect, TLS, XOAUTH2, the step's commands
+/// The mail protocols a flow step speaks.
+enum MailService: String {
+    case imap, pop3, smtp
+
+    /// Connects the protocol's client and reads its greeting (SMTP: and the first `EHLO`).
+    func connect(to endpoint: MailEndpoint, timeout: Double) async throws -> (any MailProtocolClient, CommandOutcome) {
+        switch self {
+        case .imap: try await IMAPClient.connect(to: endpoint, timeout: timeout, recording: true)
+        case .pop3: try await POP3Client.connect(to: endpoint, timeout: timeout, recording: true)
+        case .smtp: try await SMTPClient.connect(to: endpoint, timeout: timeout, recording: true)
+        }
+    }
+}
+
+/// IMAP, POP3 and SMTP sessions as a mail handler runs them: connect, TLS, XOAUTH2, the step's commands
 /// (each checked against its own `expect`), goodbye.
 extension RunContext {
-    func runMail(_ m: MailStep, imap: Bool, stepName: String) async throws -> Observation {
-        let service = imap ? "imap" : "pop3"
+    func runMail(_ m: MailStep, service: MailService, commands: [MailCommand], stepName: String) async throws -> Observation {
         let cloud = m.cloud ?? homeCloud(ofAddress: m.mailbox) ?? scenario.clouds[0]
         let endpoints = try cloudEndpoints(cloud)
-        guard let listener = endpoints.listeners.first(where: { $0.service == service && $0.tls == m.tls.rawValue }) else {
-            throw RunError.setup("cloud '\(cloud.rawValue)' has no \(service) listener with \(m.tls.rawValue) TLS")
+        guard
+            let listener = endpoints.listeners.first(where: {
+                $0.service == service.rawValue && $0.tls == m.tls.rawValue
+            })
+        else {
+            throw RunError.setup("cloud '\(cloud.rawValue)' has no \(service.rawValue) listener with \(m.tls.rawValue) TLS")
         }
         var token: String?
         if m.auth == .xoauth2, let name = m.token {
@@ -29,31 +46,31 @@ extension RunContext {
             }
             token = saved[name]?.accessToken
         }
+        let host = service == .smtp ? Cloud.named(cloud).smtpHost : endpoints.outlookHost
         let endpoint = MailEndpoint(
             host: listener.host, port: listener.port, security: m.tls == .implicit ? .implicit : .starttls,
-            serverName: endpoints.outlookHost, tls: mailTLS)
+            serverName: host, tls: mailTLS)
         let timeout = m.readTimeout ?? Limits.clientDefaultTimeoutSeconds
-        add(.note, "connect \(service) \(endpoints.outlookHost) (\(m.tls == .implicit ? "TLS" : "STARTTLS"))")
+        add(.note, "connect \(service.rawValue) \(host) (\(m.tls == .implicit ? "TLS" : "STARTTLS"))")
         let session: any MailProtocolClient
         let greeting: CommandOutcome
         do {
-            (session, greeting) =
-                imap
-                ? try await IMAPClient.connect(to: endpoint, timeout: timeout, recording: true)
-                : try await POP3Client.connect(to: endpoint, timeout: timeout, recording: true)
+            (session, greeting) = try await service.connect(to: endpoint, timeout: timeout)
         } catch {
             add(.note, "connection failed: \(error)")
             return Observation(success: false, closed: true, summary: "the connection failed (\(error))")
         }
         var observation = try await converse(
-            session, greeting: greeting, m, token: token, stepName: stepName, service: service)
+            session, greeting: greeting, m, commands: commands, token: token, stepName: stepName, service: service.rawValue)
         flushWire(session)
         observation.lines = session.wire.filter { $0.direction == .server }.map(\.text)
         return observation
     }
 
     func converse(
-        _ session: any MailProtocolClient, greeting: CommandOutcome, _ m: MailStep, token: String?, stepName: String, service: String) async throws -> Observation {
+        _ session: any MailProtocolClient, greeting: CommandOutcome, _ m: MailStep, commands: [MailCommand], token: String?,
+        stepName: String, service: String
+    ) async throws -> Observation {
         var observation = Observation(success: true, summary: "")
         func ended(_ outcome: CommandOutcome, doing: String) -> Observation? {
             switch outcome.ending {
@@ -83,8 +100,16 @@ extension RunContext {
                 return await finish(session, Observation(success: false, summary: "authentication refused: \(outcome.lines.last ?? "")"))
             }
         }
-        for command in m.commands {
+        for command in commands {
             var outcome = try await session.command(command.text, display: nil)
+            if let data = command.data, outcome.ending == .completed, outcome.status == "354",
+                let smtp = session as? SMTPClient
+            {
+                let verdict = try await smtp.sendMessageData(data)
+                outcome.lines += verdict.lines
+                outcome.status = verdict.status
+                outcome.ending = verdict.ending
+            }
             if command.expect?.closed == true, outcome.ending == .completed {
                 await session.readUntilClosed(&outcome)
             }

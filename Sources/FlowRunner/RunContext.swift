@@ -41,6 +41,8 @@ final class RunContext {
     var journalCursor = 0
     var transcript = Transcript()
     var stepLabel = ""
+    /// Messages `smtp` steps have sent so far (numbers their `Message-ID`s).
+    var sentMessages = 0
     /// Protocol lines of the current step, for a failure's context.
     var recentLines: [String] = []
 

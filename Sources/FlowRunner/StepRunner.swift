@@ -22,9 +22,12 @@ extension RunContext {
         case .token(let t):
             observation = try await runToken(t)
         case .imap(let m):
-            observation = try await runMail(m, imap: true, stepName: name)
+            observation = try await runMail(m, service: .imap, commands: m.commands, stepName: name)
         case .pop3(let m):
-            observation = try await runMail(m, imap: false, stepName: name)
+            observation = try await runMail(m, service: .pop3, commands: m.commands, stepName: name)
+        case .smtp(let s):
+            observation = try await runMail(
+                s.session, service: .smtp, commands: s.commands(text: renderMessage(s)), stepName: name)
         case .advanceClock(let seconds):
             try await advance(seconds: seconds, reason: "")
             observation = nil
@@ -38,7 +41,7 @@ extension RunContext {
         case .change(let change):
             var body = ["kind": change.kind.rawValue]
             for (key, value) in [("user", change.user), ("mailbox", change.mailbox), ("app", change.app),
-                ("password", change.password), ("secret", change.secret)] {
+                ("password", change.password), ("secret", change.secret), ("by", change.by?.rawValue)] {
                 if let value { body[key] = value }
             }
             var shownBody = body

@@ -36,7 +36,7 @@ public struct CommandOutcome: Sendable {
     public var sent: String?
     /// Every line the server sent in answer, the completion line last.
     public var lines: [String]
-    /// `OK`/`NO`/`BAD` (IMAP) or `+OK`/`-ERR` (POP3); nil when it did not complete.
+    /// `OK`/`NO`/`BAD` (IMAP), `+OK`/`-ERR` (POP3) or the reply code (SMTP `250`); nil when it did not complete.
     public var status: String?
     /// Bytes of message data in the answer (IMAP literals, POP3 multi-line bodies).
     public var dataBytes: Int
@@ -50,7 +50,11 @@ public struct CommandOutcome: Sendable {
         self.ending = ending
     }
 
-    public var succeeded: Bool { ending == .completed && (status == "OK" || status == "+OK") }
+    /// IMAP `OK`, POP3 `+OK`, or an SMTP reply code of class 2 or 3 (`250`, `334`, `354`).
+    public var succeeded: Bool {
+        guard ending == .completed, let status else { return false }
+        return status == "OK" || status == "+OK" || status.hasPrefix("2") || status.hasPrefix("3")
+    }
 }
 
 /// What IMAP and POP3 client sessions share: the connection, the read timeout, the wire log.

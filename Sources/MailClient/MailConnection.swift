@@ -97,6 +97,16 @@ public final class MailConnection: Sendable {
         try await channel.writeAndFlush(buffer)
     }
 
+    /// Sends each line with CRLF, in one write (a message body after SMTP `DATA`).
+    public func send(lines: [String]) async throws {
+        var buffer = channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.utf8.count + 2 })
+        for line in lines {
+            buffer.writeString(line)
+            buffer.writeStaticString("\r\n")
+        }
+        try await channel.writeAndFlush(buffer)
+    }
+
     /// Puts TLS under the connection (after the server said yes to STARTTLS or STLS). The handshake
     /// runs with the next read.
     public func startTLS() async throws {

@@ -39,6 +39,7 @@ extension ScenarioMapper {
         case "advance": action = r.duration(actionNode, actionPath).map { .advanceClock(seconds: $0) }
         case "imap": action = mail(actionNode, actionPath, &r).map { .imap($0) }
         case "pop3": action = mail(actionNode, actionPath, &r).map { .pop3($0) }
+        case "smtp": action = smtp(actionNode, actionPath, &r).map { .smtp($0) }
         case "change": action = change(actionNode, actionPath, &r).map { .change($0) }
         case "deliver": action = deliver(actionNode, actionPath, &r).map { .deliver($0) }
         case "wait": action = r.duration(actionNode, actionPath).map { .wait(seconds: $0) }
@@ -104,10 +105,39 @@ extension ScenarioMapper {
         return step
     }
 
+    /// An `smtp` step: a mail session (STARTTLS unless `tls:` says otherwise) and an optional message,
+    /// given by `to` with `subject` and `body` (`from` defaults to the mailbox).
+    static func smtp(_ node: Node, _ path: String, _ r: inout NodeReader) -> SMTPStep? {
+        guard let f = r.mapping(node, path, keys: Keys.smtp, what: "smtp step"),
+            let session = mailFields(f, path, &r, defaultTLS: .starttls)
+        else { return nil }
+        var step = SMTPStep(session: session)
+        let messageKeys = ["from", "to", "subject", "body"].filter { f[$0] != nil }
+        guard !messageKeys.isEmpty else { return step }
+        var message = OutgoingMessage(to: [], subject: "", body: "")
+        var o = OptionalFields()
+        let to = r.required(f, "to").flatMap {
+            r.strings($0, f.path("to"), example: "`[customer@fabrikam.com]`")
+        }
+        o.readOptional(f["from"], into: &message.from) { r.string($0, f.path("from")) }
+        o.read(f["subject"], into: &message.subject) { r.string($0, f.path("subject")) }
+        o.read(f["body"], into: &message.body) { r.string($0, f.path("body")) }
+        guard o.ok, let to else { return nil }
+        message.to = to
+        step.message = message
+        return step
+    }
+
     static func mail(_ node: Node, _ path: String, _ r: inout NodeReader) -> MailStep? {
         guard let f = r.mapping(node, path, keys: Keys.mail, what: "mail step") else { return nil }
+        return mailFields(f, path, &r, defaultTLS: .implicit)
+    }
+
+    static func mailFields(
+        _ f: Fields, _ path: String, _ r: inout NodeReader, defaultTLS: MailStep.TLS
+    ) -> MailStep? {
         let mailbox = r.required(f, "mailbox").flatMap { r.string($0, f.path("mailbox")) }
-        var step = MailStep(mailbox: mailbox ?? "")
+        var step = MailStep(mailbox: mailbox ?? "", tls: defaultTLS)
         var o = OptionalFields()
         o.readOptional(f["token"], into: &step.token) { r.string($0, f.path("token")) }
         o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
@@ -137,10 +167,12 @@ extension ScenarioMapper {
         guard let f = r.mapping(node, path, keys: Keys.command, what: "command") else { return nil }
         let text = r.required(f, "send").flatMap { r.string($0, f.path("send")) }
         var expect: CommandExpectation?
+        var data: String?
         var o = OptionalFields()
         o.readOptional(f["expect"], into: &expect) { commandExpectation($0, f.path("expect"), &r) }
+        o.readOptional(f["data"], into: &data) { r.string($0, f.path("data")) }
         guard o.ok, let text else { return nil }
-        return MailCommand(text, expect: expect, location: location(f.mark))
+        return MailCommand(text, expect: expect, location: location(f.mark), data: data)
     }
 
     static func commandExpectation(_ node: Node, _ path: String, _ r: inout NodeReader) -> CommandExpectation? {
@@ -161,10 +193,11 @@ extension ScenarioMapper {
 
     static func statusWord(_ node: Node, _ path: String, _ r: inout NodeReader) -> String? {
         guard let text = r.string(node, path) else { return nil }
+        if let code = Int(text), (200...599).contains(code), text.utf8.count == 3 { return text }
         guard let word = statusWords.first(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) else {
             r.report(
                 path, at: node.mark, "unknown status '\(NodeReader.clip(text))'",
-                "Use OK, NO or BAD for IMAP, +OK or -ERR for POP3 (quote +OK and -ERR)."
+                "Use OK, NO or BAD for IMAP, +OK or -ERR for POP3 (quote +OK and -ERR), a reply code such as 250 or 535 for SMTP."
             )
             return nil
         }

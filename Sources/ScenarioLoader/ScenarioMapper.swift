@@ -35,7 +35,7 @@ enum ScenarioMapper {
         static let browser = ["signed_in"]
         static let fault = ["service", "kind", "cloud", "match", "after", "count", "seconds", "code"]
         static let stepActions = [
-            "token", "advance", "imap", "pop3", "revoke_sessions", "change", "deliver", "wait", "repeat",
+            "token", "advance", "imap", "pop3", "smtp", "revoke_sessions", "change", "deliver", "wait", "repeat",
         ]
         static let step = ["name", "expect"] + stepActions
         static let expect = ["success", "error", "error_code", "status", "line", "pattern", "timeout", "closed"]
@@ -44,7 +44,8 @@ enum ScenarioMapper {
             "login_hint", "domain_hint", "pkce", "consent",
         ]
         static let mail = ["cloud", "mailbox", "token", "tls", "auth", "refresh", "read_timeout", "commands"]
-        static let command = ["send", "expect"]
+        static let smtp = mail + ["from", "to", "subject", "body"]
+        static let command = ["send", "expect", "data"]
         static let commandExpect = ["status", "line", "pattern", "exists", "bytes", "closed"]
         static let change = ["kind", "user", "mailbox", "app", "password", "secret", "by"]
         static let deliver = ["mailbox", "folder"] + message

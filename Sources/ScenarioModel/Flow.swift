@@ -23,6 +23,8 @@ public struct FlowStep: Sendable, Equatable, Codable {
         case imap(MailStep)
         /// Connect to POP3, authenticate with XOAUTH2 and run commands.
         case pop3(MailStep)
+        /// Connect to SMTP submission, STARTTLS, authenticate with XOAUTH2, run commands and send a message.
+        case smtp(SMTPStep)
         /// Revoke every refresh token of a user (admin "revoke sessions").
         case revokeSessions(user: String)
         /// A live edit a support case needs (password reset, IMAP disabled, consent withdrawn…).
@@ -47,6 +49,15 @@ public struct FlowStep: Sendable, Equatable, Codable {
         self.location = location
     }
 
+    /// The mail session of an `imap`, `pop3` or `smtp` step.
+    public var mailSession: MailStep? {
+        switch action {
+        case .imap(let m), .pop3(let m): m
+        case .smtp(let s): s.session
+        default: nil
+        }
+    }
+
     /// The action's key in the file (`token`, `imap`, …).
     public var actionKey: String {
         switch action {
@@ -54,6 +65,7 @@ public struct FlowStep: Sendable, Equatable, Codable {
         case .advanceClock: "advance"
         case .imap: "imap"
         case .pop3: "pop3"
+        case .smtp: "smtp"
         case .revokeSessions: "revoke_sessions"
         case .change: "change"
         case .deliver: "deliver"
@@ -175,17 +187,57 @@ public struct MailStep: Sendable, Equatable, Codable {
     }
 }
 
+/// An SMTP submission session (a help desk sending its reply): the session as for IMAP and POP3 (STARTTLS
+/// by default, as Exchange's port 587 asks), then the session's own commands, then the message if any.
+public struct SMTPStep: Sendable, Equatable, Codable {
+    public var session: MailStep
+    public var message: OutgoingMessage?
+
+    public init(session: MailStep, message: OutgoingMessage? = nil) {
+        self.session = session
+        self.message = message
+    }
+
+    /// The commands the session sends: its own, then `MAIL FROM`, one `RCPT TO` per recipient and `DATA`
+    /// carrying `text` (the message as the flow runner renders it).
+    public func commands(text: String) -> [MailCommand] {
+        guard let message else { return session.commands }
+        let from = message.from ?? session.mailbox
+        return session.commands + [MailCommand("MAIL FROM:<\(from)>")] + message.to.map { MailCommand("RCPT TO:<\($0)>") }
+            + [MailCommand("DATA", data: text)]
+    }
+}
+
+/// A plain-text message an `smtp` step sends; the runner adds `Date` (virtual time) and `Message-ID`.
+public struct OutgoingMessage: Sendable, Equatable, Codable {
+    /// `MAIL FROM` and the `From:` header (default: the step's mailbox).
+    public var from: String?
+    public var to: [String]
+    public var subject: String
+    public var body: String
+
+    public init(from: String? = nil, to: [String], subject: String, body: String) {
+        self.from = from
+        self.to = to
+        self.subject = subject
+        self.body = body
+    }
+}
+
 /// One command of a mail session, with what its answer must be.
 public struct MailCommand: Sendable, Equatable, Codable {
     /// The command as written on the wire, without the IMAP tag (`SELECT INBOX`, `RETR 1`).
     public var text: String
     public var expect: CommandExpectation?
     public var location: SourceLocation?
+    /// Data sent after a positive intermediate answer (SMTP `DATA`'s `354`): the message, dot-stuffed.
+    public var data: String?
 
-    public init(_ text: String, expect: CommandExpectation? = nil, location: SourceLocation? = nil) {
+    public init(_ text: String, expect: CommandExpectation? = nil, location: SourceLocation? = nil, data: String? = nil) {
         self.text = text
         self.expect = expect
         self.location = location
+        self.data = data
     }
 }
 

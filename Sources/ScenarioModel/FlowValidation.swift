@@ -44,8 +44,20 @@ extension Scenario {
                     }
                 }
                 if let name = t.saveAs { saved.insert(name) }
-            case .imap(let m), .pop3(let m):
+            case .imap, .pop3, .smtp:
+                guard let m = step.mailSession else { break }
                 let kind = step.actionKey
+                if case .smtp(let smtp) = step.action {
+                    if m.tls == .implicit {
+                        add(
+                            "\(here).smtp.tls", "Exchange Online's SMTP submission is STARTTLS on port 587, not implicit TLS",
+                            "Remove `tls:` (STARTTLS is the default for smtp steps)."
+                        )
+                    }
+                    if let message = smtp.message, message.to.isEmpty {
+                        add("\(here).smtp.to", "a message needs at least one recipient", "Add `to: [customer@fabrikam.com]`.")
+                    }
+                }
                 if !mailboxExists(m.mailbox), !expectsFailure {
                     add(
                         "\(here).\(kind).mailbox", "mailbox '\(m.mailbox)' does not exist",

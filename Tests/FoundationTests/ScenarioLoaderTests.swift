@@ -94,7 +94,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             "F:17:7: flow[0].change.password: a `reset_password` change needs `password`. Add `password:` to this change.",
         ]),
         ("unknown-command-status", [
-            "F:21:28: flow[0].imap.commands[1].expect.status: unknown status 'DENIED'. Use OK, NO or BAD for IMAP, +OK or -ERR for POP3 (quote +OK and -ERR).",
+            "F:21:28: flow[0].imap.commands[1].expect.status: unknown status 'DENIED'. Use OK, NO or BAD for IMAP, +OK or -ERR for POP3 (quote +OK and -ERR), a reply code such as 250 or 535 for SMTP.",
         ]),
         ("bad-pattern", [
             "F:20:16: flow[0].expect.pattern: '^-ERR [AUTH' is not a regular expression. Escape special characters with a backslash (`\\[`, `\\(`, `\\.`), or use `line:` for an exact line.",
@@ -419,7 +419,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             """
         #expect(lines(yaml) == [
             "t.yaml:8:13: mailboxes[0].folders[0].messages[0]: a message source needs `file` or `generate`. Write `- file: messages/ticket.eml` or `- generate: {count: 5, size: 2KiB, seed: 1}`.",
-            "t.yaml:10:5: flow[0]: a flow step needs an action. Add exactly one of: token, advance, imap, pop3, revoke_sessions, change, deliver, wait, repeat.",
+            "t.yaml:10:5: flow[0]: a flow step needs an action. Add exactly one of: token, advance, imap, pop3, smtp, revoke_sessions, change, deliver, wait, repeat.",
         ])
     }
 
@@ -576,6 +576,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             "commandExpect", "command expectation",
             "[{pop3: {mailbox: a@b.c, auth: none, commands: [{send: STAT, expect: {zzz: 1}}]}}]"
         ),
+        ("smtpStep", "smtp step", "[{smtp: {mailbox: a@b.c, auth: none, zzz: 1}}]"),
         ("change", "change", "[{change: {kind: sign_out, zzz: 1}}]"),
         ("deliver", "delivery", "[{deliver: {mailbox: a@b.c, generate: {count: 1}, zzz: 1}}]"),
         ("repeat", "repeat block", "[{repeat: {times: 2, steps: [{advance: 1m}], zzz: 1}}]"),
