@@ -77,6 +77,9 @@ public enum Limits {
     public static let scenarioMaximumFileSize = 4 * 1024 * 1024
     /// Most messages a scenario may generate for one folder.
     public static let scenarioMaximumGeneratedMessages = 1_000_000
+    /// Most users or shared mailboxes the `scale` entries of one scenario generate, all entries together.
+    /// (Generated mail is virtual: a mailbox costs a few hundred bytes until a client opens it.)
+    public static let scenarioMaximumScaleCount = 1_000_000
     /// Largest generated or loaded message, in bytes.
     public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
     /// Most YAML nodes the loader walks in one scenario, aliases (`*name`) counted each time they

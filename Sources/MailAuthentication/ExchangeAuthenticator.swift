@@ -78,7 +78,7 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         let principal: String
         if appOnly {
             principal = claims.appid
-            let granted = scenario.app(clientID: claims.appid)?.mailboxAccess.contains { $0.lowercased() == mailbox.address.lowercased() } ?? false
+            let granted = snapshot.hasFullAccess(claims.appid, on: mailbox.address)
             guard granted else {
                 return .authenticatedNotConnected(.noMailboxAccess, detail: "service principal of \(claims.appid) has no FullAccess on \(mailbox.address)")
             }
@@ -86,7 +86,7 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             let upn = claims.upn ?? claims.uniqueName ?? ""
             principal = upn
             let own = upn.lowercased() == mailbox.address.lowercased()
-            let fullAccess = scenario.user(upn)?.fullAccess.contains { $0.lowercased() == mailbox.address.lowercased() } ?? false
+            let fullAccess = snapshot.hasFullAccess(upn, on: mailbox.address)
             guard own || fullAccess else {
                 return .authenticatedNotConnected(.noMailboxAccess, detail: "\(upn) has no FullAccess on \(mailbox.address)")
             }

@@ -18,13 +18,13 @@ public enum ScenarioLoader {
     /// `docs/scenario.schema.json` lists exactly these).
     public static let topLevelKeys = [
         "version", "name", "description", "seed", "clock", "clouds", "tenants", "apps", "users", "mailboxes",
-        "lifetimes", "exchange", "browser", "faults", "flow",
+        "lifetimes", "exchange", "browser", "faults", "flow", "scale",
     ]
 
     /// The keys of every block, by the name `docs/scenario.schema.json` gives the block under
     /// `$defs` (the top level is ""). A test checks schema and loader agree.
     public static let keysByBlock: [String: [String]] = [
-        "": topLevelKeys, "clock": ScenarioMapper.Keys.clock, "tenant": ScenarioMapper.Keys.tenant,
+        "": topLevelKeys, "scale": ScaleMapper.keys, "clock": ScenarioMapper.Keys.clock, "tenant": ScenarioMapper.Keys.tenant,
         "app": ScenarioMapper.Keys.app, "secret": ScenarioMapper.Keys.secret, "user": ScenarioMapper.Keys.user,
         "mailbox": ScenarioMapper.Keys.mailbox, "folder": ScenarioMapper.Keys.folder,
         "message": ScenarioMapper.Keys.message, "generate": ScenarioMapper.Keys.generate,

@@ -91,6 +91,11 @@ enum ScenarioMapper {
         if let node = f["mailboxes"] {
             mailboxes = check(list(node, "mailboxes", example: "`- address: ...`", &r, mailbox)) ?? []
         }
+        var scale: [ScaleBlock] = []
+        if let node = f["scale"] {
+            let declared = ScaleMapper.Declared(tenants: tenants, apps: apps, users: users, mailboxes: mailboxes)
+            scale = check(ScaleMapper.scale(node, "scale", &r, declared: declared)) ?? []
+        }
         var lifetimes = Lifetimes()
         if let node = f["lifetimes"] { lifetimes = check(self.lifetimes(node, "lifetimes", &r)) ?? lifetimes }
         var exchange = ExchangeSettings()
@@ -103,11 +108,13 @@ enum ScenarioMapper {
         if let node = f["flow"] { flow = check(list(node, "flow", example: "`- token: {...}`", &r, step)) ?? [] }
 
         guard ok, let name else { return nil }
-        return Scenario(
+        var scenario = Scenario(
             version: version, name: name, description: description, seed: seed, clock: clock, clouds: clouds,
             tenants: tenants, apps: apps, users: users, mailboxes: mailboxes, lifetimes: lifetimes, exchange: exchange,
             browserSignedIn: signedIn, faults: faults, flow: flow
         )
+        scenario.expand(scale)
+        return scenario
     }
 
     /// A list whose every element reads; nil if the list or any element does not.
@@ -375,13 +382,6 @@ enum ScenarioMapper {
         var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
         var o = OptionalFields()
         o.readOptional(f["cloud"], into: &fault.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
-        o.readOptional(f["match"], into: &fault.match) { r.string($0, f.path("match")) }
-        o.read(f["after"], into: &fault.after) { r.int($0, f.path("after")) }
-        o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
-        o.readOptional(f["seconds"], into: &fault.seconds) { r.duration($0, f.path("seconds")) }
-        o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
-        guard o.ok, service != nil, kind != nil else { return nil }
-        return fault
         o.read(f["imap_sessions_per_mailbox"], into: &e.imapSessionsPerMailbox) {
             r.int($0, f.path("imap_sessions_per_mailbox"), minimum: 1, maximum: Limits.maximumSessionsPerMailbox)
         }
@@ -403,5 +403,12 @@ enum ScenarioMapper {
                 "Remove pop3_sessions_per_mailbox, or set `pop3_maildrop: shared`.")
             return nil
         }
+        o.readOptional(f["match"], into: &fault.match) { r.string($0, f.path("match")) }
+        o.read(f["after"], into: &fault.after) { r.int($0, f.path("after")) }
+        o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
+        o.readOptional(f["seconds"], into: &fault.seconds) { r.duration($0, f.path("seconds")) }
+        o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
+        guard o.ok, service != nil, kind != nil else { return nil }
+        return fault
     }
 }

@@ -52,10 +52,14 @@ public final class LiveScenario: Sendable {
 }
 
 /// The live scenario and what is derived from it once per change rather than on every login: every
-/// mailbox (declared, or a user's own) by lower-cased address.
+/// mailbox (declared, or a user's own) by lower-cased address, and every FullAccess grant, so a login
+/// costs O(1) however many mailboxes the scenario generates (`scale:`).
 public struct LiveSnapshot: Sendable {
     public let scenario: Scenario
     private let mailboxes: [String: Mailbox]
+    /// `principal + "\n" + address`, lower-cased, for each user's `full_access` and app's `mailbox_access`
+    /// (of the first user or app with that UPN or client id, as `scenario.user`/`scenario.app` find).
+    private let grants: Set<String>
 
     init(_ scenario: Scenario) {
         self.scenario = scenario
@@ -65,10 +69,30 @@ public struct LiveSnapshot: Sendable {
         }
         for mailbox in scenario.mailboxes { index[mailbox.address.lowercased()] = mailbox }
         self.mailboxes = index
+        var grants = Set<String>()
+        var seen = Set<String>()
+        for user in scenario.users where seen.insert(user.upn.lowercased()).inserted {
+            for address in user.fullAccess { grants.insert(Self.grantKey(user.upn, address)) }
+        }
+        seen = []
+        for app in scenario.apps where seen.insert(app.clientID.lowercased()).inserted {
+            for address in app.mailboxAccess { grants.insert(Self.grantKey(app.clientID, address)) }
+        }
+        self.grants = grants
+    }
+
+    static func grantKey(_ principal: String, _ address: String) -> String {
+        principal.lowercased() + "\n" + address.lowercased()
     }
 
     /// The same answer as `scenario.mailbox(address:)`, from the index.
     public func mailbox(address: String) -> Mailbox? { mailboxes[address.lowercased()] }
+
+    /// Whether the user (by UPN) or app (by client id) has FullAccess on the mailbox: the same answer as
+    /// looking in `scenario.user(principal)?.fullAccess` or `scenario.app(clientID:)?.mailboxAccess`.
+    public func hasFullAccess(_ principal: String, on address: String) -> Bool {
+        grants.contains(Self.grantKey(principal, address))
+    }
 }
 
 /// What a change did, for answers and the journal: its kind and the canonical names of its targets.

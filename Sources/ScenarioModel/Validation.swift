@@ -95,8 +95,9 @@ extension Scenario {
         func mailboxExists(_ address: String) -> Bool {
             mailboxIndex[address.lowercased()] != nil || mailboxOwners.contains(address.lowercased())
         }
+        let upns = Set(users.map { $0.upn.lowercased() })
         for (i, mailbox) in mailboxes.enumerated() where mailbox.kind == .user {
-            if !users.contains(where: { $0.upn.lowercased() == mailbox.address.lowercased() }) {
+            if !upns.contains(mailbox.address.lowercased()) {
                 add("mailboxes[\(i)].type", "user mailbox '\(mailbox.address)' has no user with that UPN", "Add the user under `users`, or write `type: shared`.")
             }
         }
@@ -231,7 +232,8 @@ extension Scenario {
     /// Every mailbox, declared or implied by a user's `mailbox: true`, with default folders added.
     public var allMailboxes: [Mailbox] {
         var result = mailboxes
-        for user in users where user.hasMailbox && !result.contains(where: { $0.address.lowercased() == user.upn.lowercased() }) {
+        var declared = Set(mailboxes.map { $0.address.lowercased() })
+        for user in users where user.hasMailbox && declared.insert(user.upn.lowercased()).inserted {
             result.append(Mailbox(address: user.upn, kind: .user))
         }
         return result.map { mailbox in
