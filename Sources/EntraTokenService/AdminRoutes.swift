@@ -24,7 +24,7 @@ extension TokenService {
         group.delete("sso") { _, _ in
             self.state.clearSSO()
             self.journal.record(
-                cloud: self.cloud.name.rawValue, service: "token", event: "sso.cleared", detail: ["via": "admin"])
+                cloud: self.cloud.name.rawValue, service: .token, event: .ssoCleared, detail: ["via": "admin"])
             return Self.adminJSON(.ok, ["users": .array([])])
         }
         group.get("sso") { _, _ in
@@ -68,7 +68,7 @@ extension TokenService {
         }
         state.revokeSessions(upn: upn, at: issuer.clock.now())
         journal.record(
-            cloud: cloud.name.rawValue, service: "token", event: "sessions.revoked",
+            cloud: cloud.name.rawValue, service: .token, event: .sessionsRevoked,
             detail: ["user": upn, "via": "admin"])
         return Self.adminJSON(.ok, ["revoked": .string(upn)])
     }
@@ -85,7 +85,7 @@ extension TokenService {
         }
         state.setSSO(users)
         journal.record(
-            cloud: cloud.name.rawValue, service: "token", event: "sso.set",
+            cloud: cloud.name.rawValue, service: .token, event: .ssoSet,
             detail: ["users": users.joined(separator: " "), "via": "admin"])
         return Self.adminJSON(.ok, ["users": .array(users.map(CanonicalJSON.string))])
     }
@@ -101,8 +101,8 @@ extension TokenService {
             return Self.adminJSON(.badRequest, ["error": .string(problem)])
         }
         journal.record(
-            cloud: cloud.name.rawValue, service: "token",
-            event: approve ? "devicecode.approved" : "devicecode.declined",
+            cloud: cloud.name.rawValue, service: .token,
+            event: approve ? .deviceCodeApproved : .deviceCodeDeclined,
             detail: ["user_code": userCode, "user": p["user"] ?? "", "via": "admin"])
         return Self.adminJSON(.ok, [approve ? "approved" : "declined": .string(userCode)])
     }

@@ -78,7 +78,7 @@ extension TokenService {
 
     func errorPage(_ error: EntraError, connection: String, requestID: String) -> Response {
         record(
-            connection, "authorize.error_page",
+            connection, .authorizeErrorPage,
             [
                 "endpoint": "authorize", "code": String(error.code), "error": error.error,
                 "rule": error.entry.rule.rawValue,
@@ -95,18 +95,18 @@ extension TokenService {
             return errorPage(e, connection: connection, requestID: requestID)
         case .signIn(let context, let hint, let problem):
             record(
-                connection, "authorize.page", ["page": "signin", "client": context.clientID, "problem": problem ?? ""])
+                connection, .authorizePage, ["page": "signin", "client": context.clientID, "problem": problem ?? ""])
             return html(
                 .ok, Pages.signIn(action: action, context: context, loginHint: hint, problem: problem),
                 requestID: requestID)
         case .pickAccount(let context, let accounts):
             record(
-                connection, "authorize.page",
+                connection, .authorizePage,
                 ["page": "pick_account", "client": context.clientID, "accounts": accounts.joined(separator: " ")])
             return html(
                 .ok, Pages.pickAccount(action: action, context: context, accounts: accounts), requestID: requestID)
         case .consent(let context, let pendingID, let upn):
-            record(connection, "authorize.page", ["page": "consent", "client": context.clientID, "user": upn])
+            record(connection, .authorizePage, ["page": "consent", "client": context.clientID, "user": upn])
             return html(
                 .ok, Pages.consent(action: action, context: context, pendingID: pendingID, upn: upn),
                 requestID: requestID)
@@ -117,7 +117,7 @@ extension TokenService {
                 fields.append(("code", code))
                 if let s = r.state { fields.append(("state", s)) }
                 fields.append(("session_state", sessionState))
-                record(connection, "authorize.code", ["endpoint": "authorize", "redirect_uri": r.redirectURI])
+                record(connection, .authorizeCode, ["endpoint": "authorize", "redirect_uri": r.redirectURI])
             case .error(let e):
                 let correlation = ids.guid("correlation")
                 let stamp = Timestamps.microsoftErrorTimestamp(issuer.clock.now())
@@ -130,7 +130,7 @@ extension TokenService {
                 fields.append(("error_uri", "https://\(cloud.authorityHost)/error?code=\(e.code)"))
                 if let s = r.state { fields.append(("state", s)) }
                 record(
-                    connection, "authorize.error",
+                    connection, .authorizeError,
                     [
                         "endpoint": "authorize", "code": String(e.code), "error": e.entry.authorizeError ?? e.error,
                         "rule": e.entry.rule.rawValue,
@@ -153,7 +153,7 @@ extension TokenService {
         let requestID = ids.guid("trace")
         let signedOut = state.ssoSessions
         state.clearSSO()
-        record(connection, "sso.cleared", ["endpoint": "logout", "users": signedOut.joined(separator: " ")])
+        record(connection, .ssoCleared, ["endpoint": "logout", "users": signedOut.joined(separator: " ")])
         if case .success(let p) = queryParameters(request), let target = p["post_logout_redirect_uri"], !target.isEmpty
         {
             var h = Self.headers(contentType: "text/html; charset=utf-8", requestID: requestID)

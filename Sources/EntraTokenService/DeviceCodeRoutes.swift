@@ -38,7 +38,7 @@ extension TokenService {
         switch issuer.startDeviceCode(form: form, tenantSegment: tenant) {
         case .failure(let e): return errorResponse(e, connection: connection, requestID: requestID, detail: detail)
         case .success(let body):
-            record(connection, "devicecode.issued", detail)
+            record(connection, .deviceCodeIssued, detail)
             return json(.ok, body, requestID: requestID)
         }
     }
@@ -62,7 +62,7 @@ extension TokenService {
             userCode: userCode, upn: decline ? nil : (form["loginfmt"] ?? ""), password: form["passwd"] ?? "")
         record(
             connection,
-            problem == nil ? (decline ? "devicecode.declined" : "devicecode.approved") : "devicecode.refused",
+            problem == nil ? (decline ? .deviceCodeDeclined : .deviceCodeApproved) : .deviceCodeRefused,
             ["endpoint": "deviceauth", "user_code": userCode, "user": form["loginfmt"] ?? "", "via": "page"])
         return html(
             .ok, Pages.deviceLogin(action: request.uri.path, problem: problem, done: problem == nil),

@@ -40,7 +40,7 @@ extension TokenService {
                 body = .object(fields)
             }
             record(
-                connection, "discovery.rejected",
+                connection, .discoveryRejected,
                 ["endpoint": "openid-configuration", "tenant": segment, "code": String(e.code)])
             return json(HTTPResponse.Status(code: e.status), body, requestID: requestID)
         case .success(.tenant(let t)): tid = t.id
@@ -95,7 +95,7 @@ extension TokenService {
         f.add("msgraph_host", cloud.graphHost)
         f.add("rbac_url", "https://pas.windows.net")
         record(
-            connection, "discovery.served",
+            connection, .discoveryServed,
             ["endpoint": v2 ? "openid-configuration" : "openid-configuration.v1", "tenant": segment])
         return json(.ok, f.json, requestID: requestID, noStore: false)
     }
@@ -128,7 +128,7 @@ extension TokenService {
             let e = EntraError(.unknownInstance)
             return errorResponse(
                 e, connection: connection, requestID: requestID,
-                detail: ["endpoint": "instance", "host": endpointHost], event: "discovery.rejected")
+                detail: ["endpoint": "instance", "host": endpointHost], event: .discoveryRejected)
         }
         var seen = Set<String>()
         var metadata: [CanonicalJSON] = []
@@ -148,7 +148,7 @@ extension TokenService {
         f.add("tenant_discovery_endpoint", "\(baseURL(request))/{tenant}/v2.0/.well-known/openid-configuration")
         f.add("api-version", p["api-version"] ?? "1.1")
         f.add("metadata", json: .array(metadata))
-        record(connection, "discovery.served", ["endpoint": "instance", "host": endpointHost])
+        record(connection, .discoveryServed, ["endpoint": "instance", "host": endpointHost])
         var response = json(.ok, f.json, requestID: requestID, noStore: false)
         response.headers[.cacheControl] = "max-age=86400, private"
         return response

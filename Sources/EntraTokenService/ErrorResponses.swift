@@ -3,6 +3,7 @@ import EntraTokens
 import ExomockLimits
 import Foundation
 import Hummingbird
+import Journal
 import MicrosoftClouds
 import ScenarioModel
 
@@ -11,7 +12,7 @@ extension TokenService {
     /// Microsoft's JSON error response.
     func errorResponse(
         _ error: EntraError, connection: String, requestID: String, detail: [String: String],
-        event: String = "token.rejected"
+        event: JournalEvent.Name = .tokenRejected
     ) -> Response {
         let trace = requestID
         let correlation = ids.guid("correlation")
@@ -29,7 +30,7 @@ extension TokenService {
         d["code"] = "429"
         d["retry_after"] = String(retryAfter)
         d["rule"] = AADSTSRule.throttled.rawValue
-        record(connection, "token.throttled", d)
+        record(connection, .tokenThrottled, d)
         var h = Self.headers(contentType: "text/plain", requestID: requestID, noStore: false)
         h[.retryAfter] = String(retryAfter)
         return Response(status: .tooManyRequests, headers: h, body: Self.body("Too Many Requests"))
@@ -47,7 +48,7 @@ extension TokenService {
             d["fault"] = "aadsts"
             return errorResponse(e, connection: connection, requestID: requestID, detail: d)
         case .latency(let seconds):
-            record(connection, "fault.latency", ["seconds": String(seconds)])
+            record(connection, .faultLatency, ["seconds": String(seconds)])
             try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             return nil
         case .disconnect:
@@ -55,7 +56,7 @@ extension TokenService {
             // without it, as in router tests, sends this empty 502 instead).
             var d = detail
             d["fault"] = "disconnect"
-            record(connection, "fault.disconnect", d)
+            record(connection, .faultDisconnect, d)
             var h = Self.headers(contentType: "text/plain", requestID: requestID)
             h[disconnectFaultMarker] = "1"
             return Response(status: .badGateway, headers: h, body: Self.body(""))

@@ -51,7 +51,7 @@ extension TokenService {
             detail["uti"] = g.claims.uti
             if let scp = g.scope { detail["scope"] = scp }
             if !g.claims.roles.isEmpty { detail["roles"] = g.claims.roles.joined(separator: " ") }
-            record(connection, "token.issued", detail)
+            record(connection, .tokenIssued, detail)
             return json(.ok, g.json(version), requestID: requestID)
         }
     }

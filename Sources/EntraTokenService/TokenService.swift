@@ -69,9 +69,9 @@ public final class TokenService: Sendable {
 
     func connection() -> String { "token-\(state.nextRequestNumber())" }
 
-    func record(_ connection: String, _ event: String, _ detail: [String: String]) {
+    func record(_ connection: String, _ event: JournalEvent.Name, _ detail: [String: String]) {
         journal.record(
-            cloud: cloud.name.rawValue, service: "token", connection: connection, event: event, detail: detail)
+            cloud: cloud.name.rawValue, service: .token, connection: connection, event: event, detail: detail)
     }
 
     func baseURL(_ request: Request) -> String {

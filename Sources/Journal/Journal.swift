@@ -244,14 +244,11 @@ extension JournalEvent {
 // MARK: Transition
 
 extension Journal {
-    /// Records an event named by a string. Only for the token service until its split into route collections
-    /// (issue 12) lands; every other service records typed names. Remove once nothing calls it.
-    @discardableResult
-    public func record(
-        cloud: String?, service: String, connection: String? = nil, event: String, detail: [String: String] = [:]
-    ) -> JournalEvent {
-        record(
-            cloud: cloud, service: JournalEvent.Service(service), connection: connection, event: JournalEvent.Name(event),
-            detail: detail)
+    /// Records an event named by a string: only for `ConnectionContext.record(_: String, _:)`, which SMTP uses
+    /// until it records `JournalEvent.Name`s. Remove with it.
+    package func recordUntyped(
+        cloud: String?, service: JournalEvent.Service, connection: String?, event: String, detail: [String: String]
+    ) {
+        record(cloud: cloud, service: service, connection: connection, event: JournalEvent.Name(event), detail: detail)
     }
 }

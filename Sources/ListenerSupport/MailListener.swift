@@ -59,8 +59,8 @@ public struct ConnectionContext: Sendable {
     /// Records an event named by a string. Transitional, for a protocol still moving to
     /// `JournalEvent.Name` (SMTP); remove once nothing calls it.
     public func record(_ event: String, _ detail: [String: String] = [:]) {
-        journal.record(
-            cloud: cloud.name.rawValue, service: JournalEvent.Service(service).rawValue, connection: connectionID,
+        journal.recordUntyped(
+            cloud: cloud.name.rawValue, service: JournalEvent.Service(service), connection: connectionID,
             event: event, detail: detail)
     }
 
