@@ -86,6 +86,7 @@ let package = Package(
         ),
         .target(name: "IMAPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         .target(name: "POP3Wire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
+        .target(name: "SMTPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         // The client side: IMAP and POP3 sessions over TLS or STARTTLS, as a mail handler speaks them.
         .target(
             name: "MailClient", dependencies: ["ExomockLimits", "Determinism", nioCore, nioPosix, nioSSL], swiftSettings: strict
@@ -117,6 +118,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SMTPServer",
+            dependencies: [
+                "SMTPWire", "MailStore", "MailAuthentication", "ListenerSupport", "ScenarioModel", "MicrosoftClouds",
+                "ExomockLimits", nioCore,
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EntraTokenService",
             dependencies: [
                 "EntraTokens", "ScenarioModel", "Journal", "Determinism", "MicrosoftClouds", "ExomockLimits",
@@ -138,7 +147,7 @@ let package = Package(
             dependencies: [
                 "MicrosoftClouds", "Determinism", "Journal", "ScenarioModel", "ScenarioLoader", "ExomockLimits",
                 "TestAuthority", "ListenerSupport", "AdminAPI", "EntraTokens", "EntraTokenService",
-                "MailStore", "MailAuthentication", "IMAPServer", "POP3Server",
+                "MailStore", "MailAuthentication", "IMAPServer", "POP3Server", "SMTPServer",
                 nioCore, nioPosix, nioSSL, hummingbird, hummingbirdTLS, lifecycle, logging,
             ],
             swiftSettings: strict
@@ -207,6 +216,15 @@ let package = Package(
                 "POP3Wire", "POP3Server", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
                 "ScenarioLoader", "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock",
                 "ExomockTestSupport", "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SMTPTests",
+            dependencies: [
+                "SMTPWire", "SMTPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
+                "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock", "ExomockTestSupport",
+                "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
             swiftSettings: strict
         ),

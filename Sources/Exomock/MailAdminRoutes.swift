@@ -8,6 +8,13 @@ import MailStore
 /// Admin routes for mail: deliver a message to a mailbox's Inbox, or to `?folder=NAME` (IDLE sessions on
 /// that folder hear about it).
 enum MailAdminRoutes {
+    /// `GET /outbox`: mail submitted over SMTP to addresses outside the scenario, oldest first.
+    static func outboxContributor(outbox: Outbox) -> AdminAPI.RouteContributor {
+        { router in
+            router.get("/outbox") { _, _ in AdminJSON.response(outbox.messages) }
+        }
+    }
+
     static func contributor(store: MailStore, journal: Journal) -> AdminAPI.RouteContributor {
         { router in
             router.post("/mailboxes/:address/messages") { request, context in

@@ -48,6 +48,8 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
         public var listeners: [Listener]
         /// `/etc/hosts` lines that send the real host names here (hosts mode only).
         public var hostsLines: [String]?
+        /// The real SMTP submission host (`smtp.office365.us`).
+        public var smtpHost: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case name
@@ -57,11 +59,12 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
             case scopeResource = "scope_resource"
             case listeners
             case hostsLines = "hosts_lines"
+            case smtpHost = "smtp_host"
         }
     }
 
     public struct Listener: Codable, Sendable, Equatable {
-        /// `imap` or `pop3`.
+        /// `imap`, `pop3` or `smtp`.
         public var service: String
         /// `implicit` or `starttls`.
         public var tls: String
@@ -104,7 +107,8 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
             lines.append("    token service  \(cloud.authorityURL)   (stands in for https://\(cloud.authorityHost))")
             for listener in cloud.listeners {
                 let label = "\(listener.service) \(listener.tls == "implicit" ? "TLS" : "STARTTLS")".padding(toLength: 14, withPad: " ", startingAt: 0)
-                lines.append("    \(label) \(listener.host):\(listener.port)   (stands in for \(cloud.outlookHost))")
+                let real = listener.service == MailService.smtp.rawValue ? (cloud.smtpHost ?? cloud.outlookHost) : cloud.outlookHost
+                lines.append("    \(label) \(listener.host):\(listener.port)   (stands in for \(real))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

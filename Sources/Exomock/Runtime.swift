@@ -18,6 +18,7 @@ import NIOSSL
 import POP3Server
 import Prometheus
 import ScenarioModel
+import SMTPServer
 import ServiceLifecycle
 import TestAuthority
 
@@ -62,6 +63,8 @@ public struct RunningScenario: Sendable {
     public let clock: VirtualClock
     public let journal: Journal
     public let store: MailStore
+    /// Mail submitted over SMTP to addresses outside the scenario (`GET /outbox`).
+    public let outbox: Outbox
     public let ids: IdentifierSource
     /// Live directory and Exchange changes (`POST /changes`, a flow's `change` steps).
     public let changes: ScenarioChanges
@@ -148,6 +151,7 @@ struct Assembly: Sendable {
     let journal: Journal
     let ids: IdentifierSource
     let store: MailStore
+    let outbox: Outbox
     let changes: ScenarioChanges
     let certificates: CertificateSet
     let mailListeners: [MailListener]
@@ -172,6 +176,7 @@ struct Assembly: Sendable {
             throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
         }
         let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
+        let outbox = Outbox(clock: clock)
         // One live scenario for every cloud: a change is seen by every token service and authenticator.
         let live = LiveScenario(scenario)
         let identities = scenario.clouds.map { IdentityState(cloud: $0, signedIn: scenario.browserSignedIn) }
@@ -190,6 +195,7 @@ struct Assembly: Sendable {
         var httpNames: [String] = []
         var adminContributors: [AdminAPI.RouteContributor] = [
             MailAdminRoutes.contributor(store: store, journal: journal), ChangeAdminRoutes.contributor(changes: changes),
+            MailAdminRoutes.outboxContributor(outbox: outbox),
         ]
         let readiness = Readiness()
 
@@ -218,11 +224,17 @@ struct Assembly: Sendable {
                 let pop3 = POP3Server(
                     store: store, authenticator: authenticator, settings: scenario.exchange,
                     faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
-                protocolServers += [imap, pop3]
+                let smtp = SMTPServer(
+                    authenticator: authenticator,
+                    delivery: MailStoreDelivery(store: store, outbox: outbox, authenticator: authenticator),
+                    settings: scenario.exchange,
+                    faults: MailFaults(faults: scenario.faults, service: .smtp, cloud: cloud.name))
+                protocolServers += [imap, pop3, smtp]
                 let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
                 let plan: [(any MailProtocolServer, TLSMode, Int)] = [
                     (imap, .implicit, StandardPorts.imapImplicitTLS), (imap, .starttls, StandardPorts.imapSTARTTLS),
                     (pop3, .implicit, StandardPorts.pop3ImplicitTLS), (pop3, .starttls, StandardPorts.pop3STLS),
+                    (smtp, .starttls, StandardPorts.smtpSubmission),
                 ]
                 for (server, mode, standardPort) in plan {
                     let port = options.hostsMode ? standardPort : 0
@@ -283,7 +295,8 @@ struct Assembly: Sendable {
         await readiness.expect(httpNames.count)
 
         return Assembly(
-            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store, changes: changes,
+            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store, outbox: outbox,
+            changes: changes,
             certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames
         )
     }
@@ -307,7 +320,8 @@ struct Assembly: Sendable {
                     outlookHost: cloud.outlookHosts[0],
                     scopeResource: cloud.scopeResource,
                     listeners: listeners,
-                    hostsLines: options.hostsMode ? [HostsMode.line(for: cloud)] : nil
+                    hostsLines: options.hostsMode ? [HostsMode.line(for: cloud)] : nil,
+                    smtpHost: cloud.smtpHost
                 )
             )
         }
@@ -321,7 +335,8 @@ struct Assembly: Sendable {
             clouds: clouds
         )
         return RunningScenario(
-            scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, ids: ids, changes: changes)
+            scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, outbox: outbox, ids: ids,
+            changes: changes)
     }
 }
 

@@ -34,6 +34,24 @@ public enum Limits {
     /// room for an XOAUTH2 response carrying an access token of `accessTokenMaximumLength`.
     public static let pop3MaximumAuthenticateLineLength = 32 * 1024
 
+    // MARK: SMTP
+    /// Longest SMTP command line in bytes (CRLF included). RFC 5321 §4.5.3.1.4 asks for at least 512;
+    /// Exchange Online's own bound is not published.
+    public static let smtpMaximumLineLength = 2 * 1024
+    /// Longest `AUTH` command line, or SASL response line after its `334`, in bytes (CRLF included):
+    /// room for an XOAUTH2 response carrying an access token of `accessTokenMaximumLength`.
+    public static let smtpMaximumAuthenticateLineLength = 32 * 1024
+    /// Largest message accepted by `DATA` (after dot-unstuffing): Exchange Online's default
+    /// `MaxSendSize`, 35 MB. Bytes past it are counted and dropped, never held; the end of data is
+    /// answered `552 5.3.4`. (EHLO still advertises Exchange's `SIZE 157286400`.)
+    public static let smtpMaximumMessageSize = 35 * 1024 * 1024
+    /// The `SIZE` Exchange Online advertises in its EHLO list; a `MAIL FROM ... SIZE=` above it is refused.
+    public static let smtpAdvertisedMessageSize = 157_286_400
+    /// Most `RCPT TO` per message (Exchange Online's default `RecipientLimits`, 500); the next gets `452 4.5.3`.
+    public static let smtpMaximumRecipients = 500
+    /// Messages kept in the outbox (mail to addresses outside the scenario) before dropping the oldest.
+    public static let smtpOutboxCapacity = 10_000
+
     // MARK: Clients (the flow runner and the load generator)
     /// Longest response line the client accepts from a server, literals excluded (CRLF included).
     public static let clientMaximumLineLength = 1024 * 1024

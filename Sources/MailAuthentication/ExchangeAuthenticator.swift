@@ -78,7 +78,9 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         let principal: String
         if appOnly {
             principal = claims.appid
-            let granted = snapshot.hasFullAccess(claims.appid, on: mailbox.address)
+            let fullAccess = snapshot.hasFullAccess(claims.appid, on: mailbox.address)
+            // SMTP: Send As on the mailbox also lets the app authenticate as it.
+            let granted = fullAccess || (service == .smtp && scenario.hasSendAs(trustee: claims.appid, on: mailbox.address))
             guard granted else {
                 return .authenticatedNotConnected(.noMailboxAccess, detail: "service principal of \(claims.appid) has no FullAccess on \(mailbox.address)")
             }
@@ -87,14 +89,12 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             principal = upn
             let own = upn.lowercased() == mailbox.address.lowercased()
             let fullAccess = snapshot.hasFullAccess(upn, on: mailbox.address)
-            guard own || fullAccess else {
+            let sendAs = service == .smtp && scenario.hasSendAs(trustee: upn, on: mailbox.address)
+            guard own || fullAccess || sendAs else {
                 return .authenticatedNotConnected(.noMailboxAccess, detail: "\(upn) has no FullAccess on \(mailbox.address)")
             }
         }
-        let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
-        guard enabled else {
-            return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
-        }
+        if let refusal = Self.protocolRefusal(service, mailbox: mailbox, scenario: scenario) { return refusal }
         return .granted(MailGrant(mailbox: mailbox.address, principal: principal, appOnly: appOnly))
     }
 
@@ -110,10 +110,37 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         guard let mailbox = Self.mailbox(account.upn, in: snapshot, cloud: cloud) else {
             return .authenticatedNotConnected(.mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
         }
-        let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
-        guard enabled else {
-            return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
-        }
+        if let refusal = Self.protocolRefusal(service, mailbox: mailbox, scenario: scenario) { return refusal }
         return .granted(MailGrant(mailbox: mailbox.address, principal: account.upn, appOnly: false))
+    }
+
+    /// `Set-CASMailbox -ImapEnabled/-PopEnabled $false`, or SMTP AUTH off for the mailbox or its tenant.
+    static func protocolRefusal(_ service: MailService, mailbox: Mailbox, scenario: Scenario) -> MailAccessDecision? {
+        switch service {
+        case .imap, .pop3:
+            let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
+            guard enabled else {
+                return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
+            }
+            return nil
+        case .smtp:
+            switch scenario.smtpClientAuthentication(for: mailbox) {
+            case .enabled: return nil
+            case .disabledForTenant:
+                return .authenticatedNotConnected(
+                    .smtpAuthDisabledForTenant, detail: "SmtpClientAuthenticationDisabled is true for the tenant of \(mailbox.address)")
+            case .disabledForMailbox:
+                return .authenticatedNotConnected(
+                    .smtpAuthDisabledForMailbox, detail: "SmtpClientAuthenticationDisabled is true on \(mailbox.address)")
+            }
+        }
+    }
+
+    /// SMTP `MAIL FROM`: the authenticated mailbox itself, or one its principal (the token's user, or
+    /// the app) has Send As on.
+    public func maySend(as address: String, grant: MailGrant) -> Bool {
+        if address.lowercased() == grant.mailbox.lowercased() { return true }
+        let scenario = live.snapshot.scenario
+        return scenario.hasSendAs(trustee: grant.principal, on: address)
     }
 }

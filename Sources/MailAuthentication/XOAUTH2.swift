@@ -81,6 +81,10 @@ public enum MailAuthFailure: String, Sendable, Equatable, CaseIterable {
     case basicAuthDisabled = "basic_auth_disabled"
     case badPassword = "bad_password"
     case tooManySessions = "too_many_sessions"
+    /// SMTP AUTH off for the mailbox's tenant (`Set-TransportConfig -SmtpClientAuthenticationDisabled`).
+    case smtpAuthDisabledForTenant = "smtp_auth_disabled_tenant"
+    /// SMTP AUTH off for the mailbox (`Set-CASMailbox -SmtpClientAuthenticationDisabled`).
+    case smtpAuthDisabledForMailbox = "smtp_auth_disabled_mailbox"
 }
 
 /// A login that opened a mailbox.
@@ -119,4 +123,13 @@ public protocol MailAuthenticating: Sendable {
     /// LOGIN / AUTHENTICATE PLAIN / USER+PASS. Rejected with `.basicAuthDisabled` unless the
     /// scenario turns basic authentication on.
     func authenticateBasic(user: String, password: String, service: MailService) -> MailAccessDecision
+    /// SMTP `MAIL FROM`: may the login behind `grant` send as `address`? (Send As, `Add-RecipientPermission`.)
+    func maySend(as address: String, grant: MailGrant) -> Bool
+}
+
+extension MailAuthenticating {
+    /// Only the authenticated mailbox itself (test doubles that know no Send As permissions).
+    public func maySend(as address: String, grant: MailGrant) -> Bool {
+        address.lowercased() == grant.mailbox.lowercased()
+    }
 }

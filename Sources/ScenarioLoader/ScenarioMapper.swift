@@ -9,7 +9,7 @@ import Yams
 enum ScenarioMapper {
     enum Keys {
         static let clock = ["start", "mode"]
-        static let tenant = ["id", "name", "cloud", "domains"]
+        static let tenant = ["id", "name", "cloud", "domains", "smtp_client_authentication_disabled"]
         static let app = [
             "name", "client_id", "tenant", "type", "secrets", "redirect_uris", "delegated_permissions",
             "application_permissions", "admin_consent", "mailbox_access", "certificates", "sign_in_frequency",
@@ -20,7 +20,9 @@ enum ScenarioMapper {
             "upn", "display_name", "password", "mfa", "enabled", "blocked_by_conditional_access", "mailbox",
             "full_access", "consented_apps", "sign_in_frequency",
         ]
-        static let mailbox = ["address", "type", "imap_enabled", "pop_enabled", "folders"]
+        static let mailbox = [
+            "address", "type", "imap_enabled", "pop_enabled", "folders", "smtp_client_authentication_disabled", "send_as",
+        ]
         static let folder = ["name", "messages"]
         static let message = ["file", "flags", "generate"]
         static let generate = ["count", "size", "seed"]
@@ -161,10 +163,14 @@ enum ScenarioMapper {
         let cloud = r.required(f, "cloud").flatMap { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
         let domains = r.required(f, "domains").flatMap { r.strings($0, f.path("domains"), example: "`[contoso.onmicrosoft.us]`") }
         var name = ""
+        var smtpAuthDisabled = false
         var o = OptionalFields()
         o.read(f["name"], into: &name) { r.string($0, f.path("name")) }
+        o.read(f["smtp_client_authentication_disabled"], into: &smtpAuthDisabled) {
+            r.bool($0, f.path("smtp_client_authentication_disabled"))
+        }
         guard o.ok, let id, let cloud, let domains else { return nil }
-        return Tenant(id: id, name: name, cloud: cloud, domains: domains)
+        return Tenant(id: id, name: name, cloud: cloud, domains: domains, smtpClientAuthenticationDisabled: smtpAuthDisabled)
     }
 
     static func app(_ node: Node, _ path: String, _ r: inout NodeReader) -> App? {
@@ -257,6 +263,12 @@ enum ScenarioMapper {
         o.read(f["imap_enabled"], into: &mailbox.imapEnabled) { r.bool($0, f.path("imap_enabled")) }
         o.read(f["pop_enabled"], into: &mailbox.popEnabled) { r.bool($0, f.path("pop_enabled")) }
         o.read(f["folders"], into: &mailbox.folders) { list($0, f.path("folders"), example: "`- name: Inbox`", &r, folder) }
+        o.readOptional(f["smtp_client_authentication_disabled"], into: &mailbox.smtpClientAuthenticationDisabled) {
+            r.bool($0, f.path("smtp_client_authentication_disabled"))
+        }
+        o.read(f["send_as"], into: &mailbox.sendAs) {
+            r.strings($0, f.path("send_as"), example: "`[agent@contoso.onmicrosoft.us]`")
+        }
         guard o.ok, address != nil else { return nil }
         return mailbox
     }

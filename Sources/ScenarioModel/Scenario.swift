@@ -86,12 +86,16 @@ public struct Tenant: Sendable, Equatable, Codable {
     public var cloud: CloudName
     /// Verified domains; the first is the default (`contoso.onmicrosoft.us`).
     public var domains: [String]
+    /// `Set-TransportConfig -SmtpClientAuthenticationDisabled`: SMTP AUTH off for the whole tenant
+    /// (`535 5.7.139 ... disabled for the Tenant`) unless a mailbox turns it back on.
+    public var smtpClientAuthenticationDisabled: Bool
 
-    public init(id: String, name: String = "", cloud: CloudName, domains: [String]) {
+    public init(id: String, name: String = "", cloud: CloudName, domains: [String], smtpClientAuthenticationDisabled: Bool = false) {
         self.id = id
         self.name = name
         self.cloud = cloud
         self.domains = domains
+        self.smtpClientAuthenticationDisabled = smtpClientAuthenticationDisabled
     }
 }
 
@@ -250,19 +254,29 @@ public struct Mailbox: Sendable, Equatable, Codable {
     /// Folders beyond (or filling) Exchange's defaults: Inbox, Drafts, Sent Items, Deleted Items,
     /// Junk Email, Archive.
     public var folders: [Folder]
+    /// `Set-CASMailbox -SmtpClientAuthenticationDisabled`: true or false overrides the tenant's
+    /// setting for this mailbox; nil follows the tenant.
+    public var smtpClientAuthenticationDisabled: Bool?
+    /// `Add-RecipientPermission -AccessRights SendAs`: the UPNs of users and the client ids of apps
+    /// that may send mail as this mailbox.
+    public var sendAs: [String]
 
     public init(
         address: String,
         kind: Kind = .user,
         imapEnabled: Bool = true,
         popEnabled: Bool = true,
-        folders: [Folder] = []
+        folders: [Folder] = [],
+        smtpClientAuthenticationDisabled: Bool? = nil,
+        sendAs: [String] = []
     ) {
         self.address = address
         self.kind = kind
         self.imapEnabled = imapEnabled
         self.popEnabled = popEnabled
         self.folders = folders
+        self.smtpClientAuthenticationDisabled = smtpClientAuthenticationDisabled
+        self.sendAs = sendAs
     }
 
     public var domain: String { address.split(separator: "@").last.map { $0.lowercased() } ?? "" }
@@ -361,7 +375,7 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
 /// A failure injected into a service (throttling, latency, dropped connections, forced errors).
 public struct Fault: Sendable, Equatable, Codable {
     public enum Service: String, Sendable, Codable, CaseIterable {
-        case token, imap, pop3
+        case token, imap, pop3, smtp
     }
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Token service: HTTP 429 `Too Many Requests` with `Retry-After`.
@@ -389,7 +403,7 @@ public struct Fault: Sendable, Equatable, Codable {
         self.pop3XOAUTH2InitialResponse = pop3XOAUTH2InitialResponse
     /// Only this cloud (nil: every cloud in the scenario).
     public var cloud: CloudName?
-    /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3 command name.
+    /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3/SMTP command name.
     public var match: String?
     /// Skip this many matching requests before the fault starts.
     public var after: Int

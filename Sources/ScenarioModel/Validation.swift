@@ -102,6 +102,18 @@ extension Scenario {
             }
         }
 
+        // Send As trustees: a user or an app.
+        for (i, mailbox) in mailboxes.enumerated() {
+            for (j, trustee) in mailbox.sendAs.enumerated() {
+                let t = trustee.lowercased()
+                if !users.contains(where: { $0.upn.lowercased() == t }) && !apps.contains(where: { $0.clientID.lowercased() == t }) {
+                    add(
+                        "mailboxes[\(i)].send_as[\(j)]", "'\(trustee)' is neither a user's UPN nor an app's client id",
+                        "Name a user under `users` (by `upn`) or an app under `apps` (by `client_id`).")
+                }
+            }
+        }
+
         // Users.
         var upnIndex: [String: Int] = [:]
         for (i, user) in users.enumerated() {
