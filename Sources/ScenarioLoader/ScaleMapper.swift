@@ -1,5 +1,7 @@
 import ExomockLimits
+import Foundation
 import ScenarioModel
+import Yams
 
 /// `scale:`: users and shared mailboxes generated from one entry each (`ScaleBlock`). Every rule is
 /// checked here, where the entry is written, because the entries it adds have no lines of their own.
@@ -27,7 +29,8 @@ enum ScaleMapper {
     static func scale(_ node: Node, _ path: String, _ r: inout NodeReader, declared: Declared) -> [ScaleBlock]? {
         var total = 0
         var earlier: [(ScaleBlock, String)] = []
-        let blocks = ScenarioMapper.list(node, path, example: "`- shared_mailboxes: 1000`", &r) { item, itemPath, r in
+        let blocks = ScenarioMapper.list(node, path, example: "`- shared_mailboxes: 1000`", &r) {
+            (item: Node, itemPath: String, r: inout NodeReader) -> ScaleBlock? in
             guard let block = entry(item, itemPath, &r, declared: declared) else { return nil }
             var ok = true
             total += block.count
@@ -68,7 +71,8 @@ enum ScaleMapper {
                 ok = false
             }
         case (_?, _?):
-            r.report(path, at: f.mark, "a scale entry has both `shared_mailboxes` and `users`", "Split it into two entries.")
+            r.report(
+                path, at: f.mark, "a scale entry has both `shared_mailboxes` and `users`", "Split it into two entries.")
             ok = false
         case (nil, nil):
             r.report(
@@ -104,7 +108,9 @@ enum ScaleMapper {
             }
         }
         if let node = f["full_access"] {
-            if let principals = r.strings(node, f.path("full_access"), example: "`[<an app's client id>, agent@contoso.com]`") {
+            if let principals = r.strings(
+                node, f.path("full_access"), example: "`[<an app's client id>, agent@contoso.com]`")
+            {
                 block.fullAccess = principals
                 for (j, principal) in principals.enumerated() {
                     let key = principal.lowercased()
@@ -124,7 +130,9 @@ enum ScaleMapper {
     }
 
     /// One `{n}` before the `@`, a domain some tenant verified, no address the scenario declares.
-    static func checkAddress(_ block: ScaleBlock, _ node: Node, _ path: String, _ r: inout NodeReader, declared: Declared) -> Bool {
+    static func checkAddress(
+        _ block: ScaleBlock, _ node: Node, _ path: String, _ r: inout NodeReader, declared: Declared
+    ) -> Bool {
         let address = block.address
         let parts = address.components(separatedBy: ScaleBlock.placeholder)
         guard parts.count == 2, parts[0].contains("@") == false, parts[1].filter({ $0 == "@" }).count == 1 else {

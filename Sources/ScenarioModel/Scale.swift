@@ -88,7 +88,8 @@ extension Scenario {
             var addresses: [String] = []
             addresses.reserveCapacity(block.count)
             if block.kind == .user { users.reserveCapacity(users.count + block.count) }
-            mailboxes.reserveCapacity(mailboxes.count + (block.kind == .shared || block.inboxCount > 0 ? block.count : 0))
+            mailboxes.reserveCapacity(
+                mailboxes.count + (block.kind == .shared || block.inboxCount > 0 ? block.count : 0))
             for n in 1...max(1, block.count) where block.count > 0 {
                 let address = block.address(n)
                 addresses.append(address)
@@ -97,7 +98,9 @@ extension Scenario {
                     ? [
                         Folder(
                             name: "Inbox",
-                            messages: [.generated(count: block.inboxCount, size: block.inboxSize, seed: block.inboxSeed(n))])
+                            messages: [
+                                .generated(count: block.inboxCount, size: block.inboxSize, seed: block.inboxSeed(n))
+                            ])
                     ] : []
                 switch block.kind {
                 case .shared:

@@ -31,7 +31,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
     /// Each bad fixture and the exact lines `exomock check` prints for it (`F` is the file's path).
     static let expected: [(String, [String])] = [
         ("unknown-top-level-key", [
-            "F:3:1: descripton: unknown key 'descripton'. Did you mean 'description'? Valid keys for a scenario: version, name, description, seed, clock, clouds, tenants, apps, users, mailboxes, lifetimes, exchange, browser, faults, flow.",
+            "F:3:1: descripton: unknown key 'descripton'. Did you mean 'description'? Valid keys for a scenario: version, name, description, seed, clock, clouds, tenants, apps, users, mailboxes, lifetimes, exchange, browser, faults, flow, scale.",
         ]),
         ("unknown-nested-key", [
             "F:8:5: tenants[0].region: unknown key 'region'. Valid keys for tenant: id, name, cloud, domains.",
