@@ -9,10 +9,11 @@ import ScenarioModel
 
 /// Microsoft's error answers and the scenario's token faults.
 extension TokenService {
-    /// Microsoft's JSON error response.
+    /// Microsoft's JSON error response; `status` overrides the rule's HTTP status (an `http_status` fault),
+    /// `retryAfter` adds the header.
     func errorResponse(
         _ error: EntraError, connection: String, requestID: String, detail: [String: String],
-        event: JournalEvent.Name = .tokenRejected
+        event: JournalEvent.Name = .tokenRejected, status: Int? = nil, retryAfter: Int? = nil
     ) -> Response {
         let trace = requestID
         let correlation = ids.guid("correlation")
@@ -20,9 +21,13 @@ extension TokenService {
         d["code"] = String(error.code)
         d["error"] = error.error
         d["rule"] = error.entry.rule.rawValue
+        if let status { d["status"] = String(status) }
+        if let retryAfter { d["retry_after"] = String(retryAfter) }
         record(connection, event, d)
         let body = error.body(cloud: cloud, traceID: trace, correlationID: correlation, time: issuer.clock.now())
-        return json(HTTPResponse.Status(code: error.status), body, requestID: requestID)
+        var response = json(HTTPResponse.Status(code: status ?? error.status), body, requestID: requestID)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     func throttled(retryAfter: Int, connection: String, requestID: String, detail: [String: String]) -> Response {
@@ -47,6 +52,11 @@ extension TokenService {
             var d = detail
             d["fault"] = "aadsts"
             return errorResponse(e, connection: connection, requestID: requestID, detail: d)
+        case .serverError(let e, let status, let retryAfter):
+            var d = detail
+            d["fault"] = "http_status"
+            return errorResponse(
+                e, connection: connection, requestID: requestID, detail: d, status: status, retryAfter: retryAfter)
         case .latency(let seconds):
             record(connection, .faultLatency, ["seconds": String(seconds)])
             try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))

@@ -7,6 +7,8 @@ public enum AADSTSRule: String, Sendable, CaseIterable {
     case tenantMalformed
     case consumersNotSupported
     case unknownInstance
+    case crossCloudConfidentialClient
+    case grantNotOnCommon
     // Request shape.
     case missingParameter
     case malformedGrant
@@ -20,6 +22,14 @@ public enum AADSTSRule: String, Sendable, CaseIterable {
     case missingClientSecret
     case publicClientWithSecret
     case redirectURIMismatch
+    case clientAssertionMalformed
+    case clientAssertionNoThumbprint
+    case clientAssertionKeyNotFound
+    case clientAssertionBadSignature
+    case clientAssertionAudience
+    case clientAssertionAudienceCount
+    case clientAssertionIssuer
+    case clientAssertionExpired
     // Scope and resource.
     case invalidScope
     case resourceNotFound
@@ -35,11 +45,14 @@ public enum AADSTSRule: String, Sendable, CaseIterable {
     case refreshTokenInactive
     case refreshTokenMaxAge
     case refreshTokenRevoked
+    case refreshTokenSPAExpired
     // Users.
     case badPassword
     case userNotFound
     case userDisabled
     case mfaRequired
+    case mfaRegistrationRequired
+    case userNotInTenant
     case conditionalAccessBlocked
     case loginRequired
     case selectAccount
@@ -51,6 +64,8 @@ public enum AADSTSRule: String, Sendable, CaseIterable {
     case deviceCodeUnknown
     // Throttling and faults.
     case throttled
+    case transientError
+    case serverError
     case injectedFault
 }
 
@@ -79,6 +94,21 @@ extension AADSTSRule {
                     "Application '{appid}'({name}) is configured for use by Azure Active Directory users only. Please do not use the /consumers endpoint to serve this request.",
                 source:
                     "UNCONFIRMED (not in the reference; text as commonly reported for work-account apps on /consumers)")
+        case .crossCloudConfidentialClient:
+            AADSTSEntry(
+                self, code: 900382, error: "invalid_request",
+                template: "Confidential Client is not supported in Cross Cloud request.",
+                source:
+                    "microsoft.md §4.2 (real logs: a client secret sent to login.microsoftonline.com for a US Gov tenant, HTTP 400); which requests count as confidential is UNCONFIRMED (exomock: any that sends client_secret, client_assertion or HTTP Basic)"
+            )
+        case .grantNotOnCommon:
+            AADSTSEntry(
+                self, code: 9_001_023, error: "invalid_request",
+                template:
+                    "The grant type isn't supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.",
+                source:
+                    "microsoft.md §2.1 (ERRS: client_credentials and ROPC need /organizations or a tenant); runtime text and `error` UNCONFIRMED"
+            )
         case .unknownInstance:
             AADSTSEntry(
                 self, code: 50049, error: "invalid_instance",
@@ -139,6 +169,50 @@ extension AADSTSRule {
                 self, code: 700025, error: "invalid_client", status: 401,
                 template: "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
                 source: "microsoft.md §4.2 (real logs)")
+        case .clientAssertionMalformed:
+            AADSTSEntry(
+                self, code: 50027, error: "invalid_client", status: 401, template: "JWT token is invalid or malformed.",
+                source: "ERRS (InvalidJwtToken); runtime text for a client assertion UNCONFIRMED")
+        case .clientAssertionNoThumbprint:
+            AADSTSEntry(
+                self, code: 50027, error: "invalid_client", status: 401,
+                template: "Invalid JWT token. No certificate thumbprint specified in token header.",
+                source: "real log (MSAL.NET #124, 2016, as AADSTS70002 + AADSTS50027); current form UNCONFIRMED")
+        case .clientAssertionKeyNotFound:
+            AADSTSEntry(
+                self, code: 700027, error: "invalid_client", status: 401,
+                template:
+                    "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{appid}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/{appid}']. Alternatively, SNI may be configured on the app. Please ensure that client assertion is being sent with the x5c claim in the JWT header using MSAL's WithSendX5C() method so that Azure Active Directory can validate the certificate being used.",
+                source: "real logs (microsoft-authentication-library-for-js #8339, 2026; azure-sdk-for-net #29007, 2022); not in microsoft.md")
+        case .clientAssertionBadSignature:
+            AADSTSEntry(
+                self, code: 700027, error: "invalid_client", status: 401,
+                template:
+                    "Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '{thumbprint}', Found key 'Start={start}, End={end}']",
+                source:
+                    "real logs: the prefix (pnp/cli-microsoft365 #1621), the bracket (azure-sdk-for-java #25109, as AADSTS50013); the combination UNCONFIRMED")
+        case .clientAssertionAudience:
+            AADSTSEntry(
+                self, code: 50012, error: "invalid_client", status: 401,
+                template: "Client assertion audience claim does not match Realm issuer.",
+                source: "real logs (azure-activedirectory-library-for-python #79, 2017, as AADSTS70002 + AADSTS50012; microsoft-identity-web #16, 2020); current text UNCONFIRMED")
+        case .clientAssertionAudienceCount:
+            AADSTSEntry(
+                self, code: 5_002_741, error: "invalid_client", status: 401,
+                template:
+                    "Number of audience values in the provided client credential exceed maximum allowed. {count} audience values provided, maximum allowed is 1.",
+                source: "real log (zitadel/oidc #887, 2026); `error` value UNCONFIRMED")
+        case .clientAssertionIssuer:
+            AADSTSEntry(
+                self, code: 700021, error: "invalid_client", status: 401,
+                template: "Client assertion application identifier doesn't match 'client_id' parameter.",
+                source: "UNCONFIRMED (not in the reference)")
+        case .clientAssertionExpired:
+            AADSTSEntry(
+                self, code: 700024, error: "invalid_client", status: 401,
+                template:
+                    "Client assertion is not within its valid time range. Current time: {now}, assertion valid from {nbf}, expiry time of assertion {exp}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+                source: "real logs (microsoft-authentication-library-for-java #984, 2025; for-dotnet #4951, 2024)")
         case .redirectURIMismatch:
             AADSTSEntry(
                 self, code: 50011, error: "invalid_request",
@@ -220,7 +294,7 @@ extension AADSTSRule {
                     "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on {issued} and the maximum allowed lifetime for this request is {max_age}.",
                 suberror: "token_expired",
                 source:
-                    "microsoft.md §4.2 (real logs); exomock uses it for lifetimes.refresh_token_max_age (UNCONFIRMED mapping)"
+                    "microsoft.md §4.2 (real logs); exomock: users[]/apps[].sign_in_frequency and lifetimes.refresh_token_max_age"
             )
         case .refreshTokenRevoked:
             AADSTSEntry(
@@ -228,6 +302,12 @@ extension AADSTSRule {
                 template:
                     "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{issued}' and the TokensValidFrom date (before which tokens are not valid) for this user is '{valid_from}'.",
                 source: "microsoft.md §4.2 (real logs)")
+        case .refreshTokenSPAExpired:
+            AADSTSEntry(
+                self, code: 700084, error: "invalid_grant",
+                template:
+                    "The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of {lifetime}, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on {issued}.",
+                source: "microsoft.md §4.2 (real logs); the 24-hour fixed lifetime: §3 Lifetimes (RT)")
         // Users.
         case .badPassword:
             AADSTSEntry(
@@ -247,11 +327,25 @@ extension AADSTSRule {
                 source: "ERRS (UserDisabled); runtime text UNCONFIRMED")
         case .mfaRequired:
             AADSTSEntry(
-                self, code: 50076, error: "invalid_grant", authorizeError: "interaction_required",
+                self, code: 50076, error: "interaction_required", authorizeError: "interaction_required",
                 template:
                     "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'.",
                 suberror: "basic_action",
-                source: "microsoft.md §4.2 (real logs); `invalid_grant` + suberror as MSAL surfaces it")
+                source: "microsoft.md §4.2 (real logs: `interaction_required`); suberror `basic_action` as seen via MSAL (§4.1)")
+        case .mfaRegistrationRequired:
+            AADSTSEntry(
+                self, code: 50079, error: "interaction_required", authorizeError: "interaction_required",
+                template:
+                    "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '{resource}'.",
+                source: "microsoft.md §4.2 (OBO doc example; MSAL JS test); no suberror (none recorded)")
+        case .userNotInTenant:
+            AADSTSEntry(
+                self, code: 50020, error: "invalid_request",
+                template:
+                    "User account '{upn}' from identity provider '{idp}' does not exist in tenant '{tenant}' and cannot access the application '{appid}'({name}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.",
+                source:
+                    "microsoft.md §4.2 (real logs); at /authorize shown on the error page (\"interactive page\"), the `idp` is the user's tenant's v1 issuer (UNCONFIRMED)"
+            )
         case .conditionalAccessBlocked:
             AADSTSEntry(
                 self, code: 53003, error: "invalid_grant", authorizeError: "access_denied",
@@ -306,6 +400,20 @@ extension AADSTSRule {
                 template: "Too Many Requests",
                 source:
                     "microsoft.md §5: HTTP 429, plain-text body `Too Many Requests`, `Retry-After` (no JSON, so no code on the wire)"
+            )
+        case .transientError:
+            AADSTSEntry(
+                self, code: 90033, error: "temporarily_unavailable", status: 503,
+                template: "A transient error has occurred. Please try again.",
+                source:
+                    "real log (HTTP 503, azure-sdk-for-python #14241); microsoft.md §4.1 (`5xx` with temporarily_unavailable); answered by an `http_status` fault with status 503"
+            )
+        case .serverError:
+            AADSTSEntry(
+                self, code: 90033, error: "server_error", status: 500,
+                template: "A transient error has occurred. Please try again.",
+                source:
+                    "microsoft.md §4.1 (`5xx` with server_error); code and text UNCONFIRMED (503's); answered by an `http_status` fault with any 5xx status but 503"
             )
         case .injectedFault:
             AADSTSEntry(

@@ -56,7 +56,7 @@ extension TokenIssuer {
 
     func validateAuthorize(_ p: [String: String], tenantSegment: String) -> Result<ValidatedAuthorize, Stop> {
         let tenant: TenantSelection
-        switch resolveTenant(tenantSegment, clientID: p["client_id"]) {
+        switch resolveTenant(tenantSegment, clientID: p["client_id"], requester: .signIn) {
         case .success(let t): tenant = t
         case .failure(let e): return .failure(Stop(outcome: .errorPage(e)))
         }
@@ -66,11 +66,19 @@ extension TokenIssuer {
         case .failure(let e): return .failure(Stop(outcome: .errorPage(e)))
         }
         guard let redirect = p["redirect_uri"], app.redirectURIs.contains(redirect) else {
-            return .failure(Stop(outcome: .errorPage(EntraError(.redirectURIMismatch, ["redirect_uri": p["redirect_uri"] ?? "", "appid": app.clientID]))))
+            return .failure(
+                Stop(
+                    outcome: .errorPage(
+                        EntraError(
+                            .redirectURIMismatch, ["redirect_uri": p["redirect_uri"] ?? "", "appid": app.clientID]))))
         }
         let mode = p["response_mode"] ?? "query"
         func fail(_ e: EntraError) -> Result<ValidatedAuthorize, Stop> {
-            .failure(Stop(outcome: .redirect(AuthorizeRedirect(redirectURI: redirect, responseMode: mode, state: p["state"], result: .error(e)))))
+            .failure(
+                Stop(
+                    outcome: .redirect(
+                        AuthorizeRedirect(
+                            redirectURI: redirect, responseMode: mode, state: p["state"], result: .error(e)))))
         }
         guard let responseType = p["response_type"], !responseType.isEmpty else {
             return fail(EntraError(.missingParameter, ["parameter": "response_type"]))
@@ -84,23 +92,32 @@ extension TokenIssuer {
         case .success(let s): scopes = s
         case .failure(let e): return fail(e)
         }
-        let context = AuthorizeContext(tenantSegment: tenantSegment, parameters: p, appName: app.name, clientID: app.clientID, scopes: scopes)
-        return .success(ValidatedAuthorize(tenant: tenant, app: app, redirectURI: redirect, responseMode: mode, context: context))
+        let context = AuthorizeContext(
+            tenantSegment: tenantSegment, parameters: p, appName: app.name, clientID: app.clientID, scopes: scopes)
+        return .success(
+            ValidatedAuthorize(tenant: tenant, app: app, redirectURI: redirect, responseMode: mode, context: context))
     }
 
     func redirect(_ v: ValidatedAuthorize, _ result: AuthorizeRedirect.Result) -> AuthorizeOutcome {
-        .redirect(AuthorizeRedirect(redirectURI: v.redirectURI, responseMode: v.responseMode, state: v.context.parameters["state"], result: result))
+        .redirect(
+            AuthorizeRedirect(
+                redirectURI: v.redirectURI, responseMode: v.responseMode, state: v.context.parameters["state"],
+                result: result))
     }
 
     /// The users of the browser session who may sign in to this request (tenant, `domain_hint`, `login_hint`).
     func sessionCandidates(_ v: ValidatedAuthorize, applyLoginHint: Bool) -> [User] {
-        var users = state.ssoSessions.compactMap { scenario.user($0) }.filter { scenario.tenant(forAddress: $0.upn)?.cloud == cloud.name }
+        let directory = directoryCloud(v.tenant)
+        var users = state.ssoSessions.compactMap { scenario.user($0) }.filter {
+            scenario.tenant(forAddress: $0.upn)?.cloud == directory
+        }
         if case .tenant(let t) = v.tenant {
             users = users.filter { scenario.tenant(forAddress: $0.upn)?.id.lowercased() == t.id.lowercased() }
         }
         if let hint = v.context.parameters["domain_hint"]?.lowercased(), !hint.isEmpty, hint != "organizations" {
             users = users.filter { u in
-                u.domain == hint || (scenario.tenant(forAddress: u.upn)?.domains.contains { $0.lowercased() == hint } ?? false)
+                u.domain == hint
+                    || (scenario.tenant(forAddress: u.upn)?.domains.contains { $0.lowercased() == hint } ?? false)
             }
         }
         if applyLoginHint, let hint = v.context.parameters["login_hint"]?.lowercased(), !hint.isEmpty {
@@ -135,30 +152,44 @@ extension TokenIssuer {
     }
 
     /// The sign-in form posted: checks the password, signs the user in to the browser session, continues.
-    public func authorizeSignIn(parameters p: [String: String], tenantSegment: String, login: String, password: String) -> AuthorizeOutcome {
+    public func authorizeSignIn(parameters p: [String: String], tenantSegment: String, login: String, password: String)
+        -> AuthorizeOutcome
+    {
         let v: ValidatedAuthorize
         switch validateAuthorize(p, tenantSegment: tenantSegment) {
         case .success(let x): v = x
         case .failure(let stop): return stop.outcome
         }
-        guard let user = scenario.user(login), scenario.tenant(forAddress: user.upn)?.cloud == cloud.name else {
-            return .signIn(v.context, loginHint: login, problem: "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.")
+        guard let user = scenario.user(login), scenario.tenant(forAddress: user.upn)?.cloud == directoryCloud(v.tenant)
+        else {
+            return .signIn(
+                v.context, loginHint: login,
+                problem:
+                    "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.")
         }
         guard user.password == password else {
-            return .signIn(v.context, loginHint: login, problem: "Your account or password is incorrect. If you don't remember your password, reset it now.")
+            return .signIn(
+                v.context, loginHint: login,
+                problem: "Your account or password is incorrect. If you don't remember your password, reset it now.")
         }
         state.addSSO(user.upn)
         return complete(v, user: user, forceConsent: p["prompt"]?.lowercased() == "consent", silent: false)
     }
 
     /// The account picker posted an account of the browser session.
-    public func authorizePick(parameters p: [String: String], tenantSegment: String, account: String) -> AuthorizeOutcome {
+    public func authorizePick(parameters p: [String: String], tenantSegment: String, account: String)
+        -> AuthorizeOutcome
+    {
         let v: ValidatedAuthorize
         switch validateAuthorize(p, tenantSegment: tenantSegment) {
         case .success(let x): v = x
         case .failure(let stop): return stop.outcome
         }
-        guard let user = sessionCandidates(v, applyLoginHint: false).first(where: { $0.upn.lowercased() == account.lowercased() }) else {
+        guard
+            let user = sessionCandidates(v, applyLoginHint: false).first(where: {
+                $0.upn.lowercased() == account.lowercased()
+            })
+        else {
             return .signIn(v.context, loginHint: account, problem: nil)
         }
         return complete(v, user: user, forceConsent: p["prompt"]?.lowercased() == "consent", silent: false)
@@ -179,13 +210,20 @@ extension TokenIssuer {
     }
 
     func complete(_ v: ValidatedAuthorize, user: User, forceConsent: Bool, silent: Bool) -> AuthorizeOutcome {
-        if let e = checkUser(user, tenant: v.tenant) { return redirect(v, .error(e)) }
+        if let e = checkUser(user, tenant: v.tenant, app: v.app) {
+            // Microsoft shows AADSTS50020 on its own page: the account cannot go back to the app at all.
+            return e.entry.rule == .userNotInTenant ? .errorPage(e) : redirect(v, .error(e))
+        }
         var scopes = v.context.scopes
         let consented = hasConsent(app: v.app, user: user)
         if !consented || forceConsent {
-            if silent { return redirect(v, .error(EntraError(.consentMissing, ["appid": v.app.clientID, "name": v.app.name]))) }
+            if silent {
+                return redirect(v, .error(EntraError(.consentMissing, ["appid": v.app.clientID, "name": v.app.name])))
+            }
             let id = Base64URL.encode(ids.bytes("consent", count: 18))
-            state.storePendingConsent(PendingConsent(id: id, upn: user.upn, parameters: v.context.parameters, tenantSegment: v.context.tenantSegment))
+            state.storePendingConsent(
+                PendingConsent(
+                    id: id, upn: user.upn, parameters: v.context.parameters, tenantSegment: v.context.tenantSegment))
             return .consent(v.context, pendingID: id, upn: user.upn)
         }
         switch grantDelegated(scopes, app: v.app, user: user) {
@@ -193,19 +231,23 @@ extension TokenIssuer {
         case .success(let granted): scopes = granted
         }
         let code = opaque("authorization-code", prefix: "1.A")
-        state.storeCode(AuthorizationCodeRecord(
-            code: code, clientID: v.app.clientID, redirectURI: v.redirectURI, upn: user.upn,
-            tenantID: scenario.tenant(forAddress: user.upn)?.id ?? "", scopes: scopes, nonce: v.context.parameters["nonce"],
-            codeChallenge: v.context.parameters["code_challenge"],
-            codeChallengeMethod: v.context.parameters["code_challenge"] == nil ? nil : (v.context.parameters["code_challenge_method"] ?? "plain"),
-            issuedAt: now))
+        state.storeCode(
+            AuthorizationCodeRecord(
+                code: code, clientID: v.app.clientID, redirectURI: v.redirectURI, upn: user.upn,
+                tenantID: scenario.tenant(forAddress: user.upn)?.id ?? "", scopes: scopes,
+                nonce: v.context.parameters["nonce"],
+                codeChallenge: v.context.parameters["code_challenge"],
+                codeChallengeMethod: v.context.parameters["code_challenge"] == nil
+                    ? nil : (v.context.parameters["code_challenge_method"] ?? "plain"),
+                issuedAt: now))
         return redirect(v, .code(code, sessionState: ids.guid("session-state")))
     }
 
     /// Approves (or declines) a device code from the device-login page or the admin API. The user must
     /// exist in this cloud; returns the problem text otherwise.
     public func decideDeviceCode(userCode: String, upn: String?, password: String?) -> String? {
-        guard let record = state.deviceCode(userCode: userCode), record.status == .pending, record.expiresAt > now else {
+        guard let record = state.deviceCode(userCode: userCode), record.status == .pending, record.expiresAt > now
+        else {
             return "That code didn't work. Check the code and try again."
         }
         guard let upn else {

@@ -34,7 +34,7 @@ extension TokenIssuer {
             }
         }
         guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
-        if let e = checkUser(user, tenant: tenant) { return .failure(e) }
+        if let e = checkUser(user, tenant: tenant, app: app) { return .failure(e) }
         return .success(
             issueDelegated(
                 app: app, user: user, scopes: record.scopes, nonce: record.nonce, authTime: record.issuedAt,

@@ -67,7 +67,7 @@ extension TokenIssuer {
         case .approved(let upn):
             guard let user = scenario.user(upn) else { return .failure(EntraError(.deviceCodeUnknown)) }
             let tenant: TenantSelection = (try? resolveTenant(record.tenantSegment).get()) ?? .multi("organizations")
-            if let e = checkUser(user, tenant: tenant) { return .failure(e) }
+            if let e = checkUser(user, tenant: tenant, app: app) { return .failure(e) }
             switch grantDelegated(record.scopes, app: app, user: user) {
             case .failure(let e): return .failure(e)
             case .success(let granted):

@@ -21,8 +21,11 @@ extension TokenIssuer {
         guard let user = scenario.user(username) else {
             return .failure(EntraError(.userNotFound, ["EmailHidden": username, "tenant": tenantLabel(tenant)]))
         }
-        if let e = checkUser(user, tenant: tenant) { return .failure(e) }
+        if let e = checkUser(user, tenant: tenant, app: app) { return .failure(e) }
         guard user.password == password else { return .failure(EntraError(.badPassword)) }
+        if user.mfaRegistrationRequired {
+            return .failure(EntraError(.mfaRegistrationRequired, ["resource": scopes.resource]))
+        }
         if user.mfa { return .failure(EntraError(.mfaRequired, ["resource": scopes.resource])) }
         switch grantDelegated(scopes, app: app, user: user) {
         case .failure(let e): return .failure(e)

@@ -60,7 +60,9 @@ extension TokenIssuer {
                     ["issued": Self.dotNetInstant(record.authTime), "max_age": String(Int(maxAge))]))
         }
         guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
-        if let e = checkUser(user, tenant: tenant) { return .failure(e) }
+        if let e = checkUser(user, tenant: tenant, app: app, nonInteractiveResource: record.scopes.resource) {
+            return .failure(e)
+        }
         var scopes = record.scopes
         if let scope, !scope.isEmpty {
             switch parseScopes(scope, tenant: tenant) {

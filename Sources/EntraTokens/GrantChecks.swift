@@ -2,6 +2,16 @@ import Foundation
 import MicrosoftClouds
 import ScenarioModel
 
+/// Who asks for a tenant segment; it decides how a tenant of another cloud in the scenario is answered.
+public enum TenantRequester: Sendable, Equatable {
+    /// A token request without a client credential (and discovery): AADSTS90002, as for an unknown tenant.
+    case publicClient
+    /// A token request carrying `client_secret`, `client_assertion` or HTTP Basic: AADSTS900382.
+    case confidentialClient
+    /// `/authorize`: the sign-in goes ahead across clouds; the code is refused at the token endpoint.
+    case signIn
+}
+
 /// Checks every grant shares: the tenant segment, the client and its credential, the user.
 extension TokenIssuer {
     // MARK: Tenants and clients
@@ -21,8 +31,10 @@ extension TokenIssuer {
 
     /// Resolves the `{tenant}` path segment.
     /// `consumers` is for Microsoft accounts only: a known work-account app gets AADSTS9002331, anything
-    /// else AADSTS90002.
-    public func resolveTenant(_ segment: String, clientID: String? = nil) -> Result<TenantSelection, EntraError> {
+    /// else AADSTS90002. A tenant of another cloud: see `TenantRequester`.
+    public func resolveTenant(_ segment: String, clientID: String? = nil, requester: TenantRequester = .publicClient)
+        -> Result<TenantSelection, EntraError>
+    {
         let lower = segment.lowercased()
         if lower == "common" || lower == "organizations" { return .success(.multi(lower)) }
         if lower == "consumers" {
@@ -36,10 +48,24 @@ extension TokenIssuer {
         guard Self.isGUID(lower) || Self.isDNSName(lower) else {
             return .failure(EntraError(.tenantMalformed, ["tenant": segment]))
         }
-        guard let tenant = scenario.tenant(lower), tenant.cloud == cloud.name else {
+        guard let tenant = scenario.tenant(lower) else {
             return .failure(EntraError(.tenantNotFound, ["tenant": segment]))
         }
+        if tenant.cloud != cloud.name {
+            switch requester {
+            case .publicClient: return .failure(EntraError(.tenantNotFound, ["tenant": segment]))
+            case .confidentialClient: return .failure(EntraError(.crossCloudConfidentialClient))
+            case .signIn: break
+            }
+        }
         return .success(.tenant(tenant))
+    }
+
+    /// The cloud whose directory answers for `selection`: a tenant's own (another cloud's only for a
+    /// cross-cloud sign-in), or this one for `common` and `organizations`.
+    func directoryCloud(_ selection: TenantSelection) -> CloudName {
+        if case .tenant(let t) = selection { return t.cloud }
+        return cloud.name
     }
 
     func tenantLabel(_ selection: TenantSelection) -> String {
@@ -57,7 +83,7 @@ extension TokenIssuer {
             return .failure(EntraError(.missingParameter, ["parameter": "client_id"]))
         }
         guard let app = scenario.app(clientID: clientID), let home = scenario.tenant(app.tenant),
-            home.cloud == cloud.name
+            home.cloud == directoryCloud(tenant)
         else {
             return .failure(EntraError(.appNotFound, ["appid": clientID, "tenant": tenantLabel(tenant)]))
         }
@@ -88,16 +114,34 @@ extension TokenIssuer {
 
     // MARK: Users
 
-    /// The user's state checks every delegated grant makes (disabled, Conditional Access, tenant).
-    func checkUser(_ user: User, tenant: TenantSelection) -> EntraError? {
-        if case .tenant(let t) = tenant, scenario.tenant(forAddress: user.upn)?.id.lowercased() != t.id.lowercased() {
-            return EntraError(.userNotFound, ["EmailHidden": user.upn, "tenant": t.id])
-        }
-        guard let home = scenario.tenant(forAddress: user.upn), home.cloud == cloud.name else {
+    /// The user's state checks every delegated grant makes: directory and tenant, disabled, Conditional
+    /// Access, and (for a grant without a sign-in, `nonInteractiveResource` set) MFA registration.
+    ///
+    /// The tenant the user must belong to is the segment's, or the app's own when the app is single-tenant;
+    /// a user of another tenant of the same directory gets AADSTS50020, one the directory does not know 50034.
+    func checkUser(_ user: User, tenant: TenantSelection, app: App, nonInteractiveResource: String? = nil)
+        -> EntraError?
+    {
+        guard let home = scenario.tenant(forAddress: user.upn), home.cloud == directoryCloud(tenant) else {
             return EntraError(.userNotFound, ["EmailHidden": user.upn, "tenant": tenantLabel(tenant)])
+        }
+        let resourceTenant: Tenant?
+        if case .tenant(let t) = tenant {
+            resourceTenant = t
+        } else {
+            resourceTenant = app.multiTenant ? nil : homeTenant(of: app)
+        }
+        if let r = resourceTenant, r.id.lowercased() != home.id.lowercased() {
+            return EntraError(.userNotInTenant, [
+                "upn": user.upn, "idp": Cloud.named(home.cloud).v1Issuer(tenant: home.id), "tenant": r.id,
+                "appid": app.clientID, "name": app.name,
+            ])
         }
         if !user.enabled { return EntraError(.userDisabled) }
         if user.blockedByConditionalAccess { return EntraError(.conditionalAccessBlocked) }
+        if let resource = nonInteractiveResource, user.mfaRegistrationRequired {
+            return EntraError(.mfaRegistrationRequired, ["resource": resource])
+        }
         return nil
     }
 

@@ -14,7 +14,9 @@ extension TokenIssuer {
         -> Result<TokenGrant, EntraError>
     {
         let tenant: TenantSelection
-        switch resolveTenant(tenantSegment, clientID: form["client_id"] ?? basicAuth?.id) {
+        let sendsCredential = form["client_secret"] != nil || form["client_assertion"] != nil || basicAuth != nil
+        let requester: TenantRequester = sendsCredential ? .confidentialClient : .publicClient
+        switch resolveTenant(tenantSegment, clientID: form["client_id"] ?? basicAuth?.id, requester: requester) {
         case .success(let t): tenant = t
         case .failure(let e): return .failure(e)
         }
@@ -35,6 +37,9 @@ extension TokenIssuer {
         }
         guard let grant = GrantType(parameter: grantType) else {
             return .failure(EntraError(.unsupportedGrantType, ["grant_type": grantType]))
+        }
+        if tenant == .multi("common"), grant == .clientCredentials || grant == .password {
+            return .failure(EntraError(.grantNotOnCommon))
         }
         switch grant {
         case .authorizationCode:

@@ -11,6 +11,8 @@ public enum FaultAction: Sendable, Equatable {
     case error(EntraError)
     case latency(seconds: Double)
     case disconnect
+    /// A server error: HTTP `status` with Microsoft's JSON error body, `Retry-After` when given.
+    case serverError(EntraError, status: Int, retryAfter: Int?)
 }
 
 /// The token service's rules as values: tenant and client checks, scopes, every grant, device codes,
@@ -73,6 +75,10 @@ public struct TokenIssuer: Sendable {
             case .aadsts: return .error(EntraError(entry: AADSTSCatalogue.code(fault.code ?? 0)))
             case .latency: return .latency(seconds: fault.seconds ?? 0)
             case .disconnect: return .disconnect
+            case .httpStatus:
+                let status = fault.status ?? 503
+                let error = EntraError(status == 503 ? .transientError : .serverError)
+                return .serverError(error, status: status, retryAfter: fault.retryAfter)
             }
         }
         return nil

@@ -62,7 +62,7 @@ public final class MailFaults: Sendable {
                 switch entry.fault.kind {
                 case .latency: return .latency(seconds: max(0, entry.fault.seconds ?? 0))
                 case .disconnect: return .disconnect
-                case .throttle, .aadsts: continue
+                case .throttle, .aadsts, .httpStatus: continue
                 }
             }
             return nil

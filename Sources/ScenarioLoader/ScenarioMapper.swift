@@ -13,12 +13,13 @@ enum ScenarioMapper {
         static let app = [
             "name", "client_id", "tenant", "type", "secrets", "redirect_uris", "delegated_permissions",
             "application_permissions", "admin_consent", "mailbox_access", "certificates", "sign_in_frequency",
+            "multi_tenant",
         ]
         static let certificate = ["file"]
         static let secret = ["value", "expires"]
         static let user = [
             "upn", "display_name", "password", "mfa", "enabled", "blocked_by_conditional_access", "mailbox",
-            "full_access", "consented_apps", "sign_in_frequency",
+            "full_access", "consented_apps", "sign_in_frequency", "mfa_registration_required",
         ]
         static let mailbox = [
             "address", "type", "imap_enabled", "pop_enabled", "folders", "smtp_client_authentication_disabled", "send_as",
@@ -35,7 +36,9 @@ enum ScenarioMapper {
             "pop3_sessions_per_mailbox", "pop3_xoauth2_initial_response",
         ]
         static let browser = ["signed_in"]
-        static let fault = ["service", "kind", "cloud", "match", "after", "count", "seconds", "code"]
+        static let fault = [
+            "service", "kind", "cloud", "match", "after", "count", "seconds", "code", "status", "retry_after",
+        ]
         static let stepActions = [
             "token", "advance", "imap", "pop3", "smtp", "revoke_sessions", "change", "deliver", "wait", "repeat",
         ]
@@ -208,6 +211,7 @@ enum ScenarioMapper {
             list($0, f.path("certificates"), example: "`- file: certs/handler.pem`", &r, certificate)
         }
         o.readOptional(f["sign_in_frequency"], into: &app.signInFrequency) { r.duration($0, f.path("sign_in_frequency")) }
+        o.read(f["multi_tenant"], into: &app.multiTenant) { r.bool($0, f.path("multi_tenant")) }
         return o.ok ? app : nil
     }
 
@@ -236,6 +240,9 @@ enum ScenarioMapper {
         var o = OptionalFields()
         o.read(f["display_name"], into: &user.displayName) { r.string($0, f.path("display_name")) }
         o.read(f["mfa"], into: &user.mfa) { r.bool($0, f.path("mfa")) }
+        o.read(f["mfa_registration_required"], into: &user.mfaRegistrationRequired) {
+            r.bool($0, f.path("mfa_registration_required"))
+        }
         o.read(f["enabled"], into: &user.enabled) { r.bool($0, f.path("enabled")) }
         o.read(f["blocked_by_conditional_access"], into: &user.blockedByConditionalAccess) {
             r.bool($0, f.path("blocked_by_conditional_access"))
@@ -420,6 +427,19 @@ enum ScenarioMapper {
         o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
         o.readOptional(f["seconds"], into: &fault.seconds) { r.duration($0, f.path("seconds")) }
         o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
+        o.readOptional(f["status"], into: &fault.status) { node in
+            guard let status = r.int(node, f.path("status"), minimum: 100, maximum: 599) else { return nil }
+            guard (500...599).contains(status) else {
+                r.report(
+                    f.path("status"), at: node.mark, "\(status) is not a server error",
+                    "Use a status from 500 to 599 (e.g. 500 or 503); for 429 write `kind: throttle` with `seconds:`.")
+                return nil
+            }
+            return status
+        }
+        o.readOptional(f["retry_after"], into: &fault.retryAfter) {
+            r.int($0, f.path("retry_after"), minimum: 0, maximum: 86_400)
+        }
         guard o.ok, service != nil, kind != nil else { return nil }
         return fault
     }

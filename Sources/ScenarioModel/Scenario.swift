@@ -150,6 +150,9 @@ public struct App: Sendable, Equatable, Codable {
     public var certificates: [AppCertificate]
     /// A Conditional Access sign-in frequency that applies to this app: its refresh tokens die this long
     /// after the user signed in (AADSTS70043); nil: none.
+    /// Accounts in any organizational directory may sign in (`multi_tenant: true`); false (the portal's
+    /// default, "this organizational directory only"): a user of another tenant gets AADSTS50020.
+    public var multiTenant: Bool = false
     public var signInFrequency: Double?
 
     public init(
@@ -197,6 +200,9 @@ public struct User: Sendable, Equatable, Codable {
     public var password: String
     /// Multi-factor authentication required: password grants fail with AADSTS50076.
     public var mfa: Bool
+    /// Conditional Access wants multi-factor authentication but the user has not registered a method:
+    /// password and refresh grants fail with AADSTS50079 (`mfa_registration_required`).
+    public var mfaRegistrationRequired: Bool = false
     /// Account enabled; a disabled one fails with AADSTS50057.
     public var enabled: Bool
     /// Conditional Access blocks token issuance for this user (AADSTS53003).
@@ -394,6 +400,9 @@ public struct Fault: Sendable, Equatable, Codable {
     public var pop3XOAUTH2InitialResponse: POP3InitialResponse
         /// Token service: answer with the AADSTS error `code`.
         case aadsts
+        /// Token service: answer with HTTP `status` (500–599) and Microsoft's JSON error body, with
+        /// `Retry-After: retry_after` when given.
+        case httpStatus = "http_status"
     }
     public var service: Service
     public var kind: Kind
@@ -413,6 +422,10 @@ public struct Fault: Sendable, Equatable, Codable {
     public var seconds: Double?
     /// For `aadsts`: the AADSTS code to answer with.
     public var code: Int?
+    /// For `http_status`: the HTTP status (500–599).
+    public var status: Int?
+    /// For `http_status`: the `Retry-After` seconds (nil: no header).
+    public var retryAfter: Int?
 
     public init(
         service: Service,
@@ -422,7 +435,9 @@ public struct Fault: Sendable, Equatable, Codable {
         after: Int = 0,
         count: Int? = nil,
         seconds: Double? = nil,
-        code: Int? = nil
+        code: Int? = nil,
+        status: Int? = nil,
+        retryAfter: Int? = nil
     ) {
         self.service = service
         self.kind = kind
@@ -432,5 +447,7 @@ public struct Fault: Sendable, Equatable, Codable {
         self.count = count
         self.seconds = seconds
         self.code = code
+        self.status = status
+        self.retryAfter = retryAfter
     }
 }

@@ -33,8 +33,8 @@ struct CatalogueTests {
             #expect(rule.entry.rule == rule, "the row for \(rule) names \(rule.entry.rule)")
             #expect(!rule.entry.source.isEmpty && !rule.entry.template.isEmpty, "\(rule) has no text or no source")
         }
-        let keys = AADSTSCatalogue.entries.map { "\($0.code) \($0.error)" }
-        #expect(Set(keys).count == keys.count, "two rows share a code and an error value: \(keys)")
+        let keys = AADSTSCatalogue.entries.map { "\($0.code) \($0.error) \($0.template)" }
+        #expect(Set(keys).count == keys.count, "two rows share a code, an error value and a text: \(keys)")
         // The journal names a rule by its raw value (`rule=refreshTokenInactive`); transcripts depend on it.
         #expect(AADSTSRule.refreshTokenInactive.rawValue == "refreshTokenInactive")
         #expect(EntraError(.refreshTokenInactive).code == 700082)

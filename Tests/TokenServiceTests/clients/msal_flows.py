@@ -232,7 +232,7 @@ class Run:
         expect_code("ropc.bad_password", self.app().acquire_token_by_username_password(a.user, "not-the-password", [a.scope]),
                     50126, "invalid_grant")
         expect_code("ropc.mfa_required", self.app().acquire_token_by_username_password(a.mfa_user, a.password, [a.scope]),
-                    50076, "invalid_grant")
+                    50076, "interaction_required")
         bogus = a.scope.rsplit("/", 1)[0] + "/IMAP.NoSuchPermission"
         expect_code("ropc.invalid_scope", self.app().acquire_token_by_username_password(a.user, a.password, [bogus]), 70011, "invalid_scope")
         expect_code("ropc.consent_missing",
