@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: Values: no sockets, no I/O.
@@ -161,10 +162,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `exomock load`: many simulated mail handlers at once through the flow runner's clients.
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                "FlowRunner", "MailClient", "Exomock", "ScenarioModel", "ScenarioLoader", "MicrosoftClouds",
+                "ExomockLimits", nioCore, nioSSL, .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ExomockCLI",
             dependencies: [
-                "Exomock", "FlowRunner", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
+                "Exomock", "FlowRunner", "LoadGenerator", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), lifecycle, logging,
             ],
             swiftSettings: strict
@@ -226,6 +236,11 @@ let package = Package(
                 "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock", "ExomockTestSupport",
                 "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LoadGeneratorTests",
+            dependencies: ["LoadGenerator", "ExomockCLI", "ExomockTestSupport", "ScenarioModel", "ScenarioLoader"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -23,11 +23,12 @@ public struct ExomockCommand: AsyncParsableCommand {
               exomock serve --scenario Scenarios/quickstart.yaml --ready-file /tmp/exomock.json
               exomock check Scenarios/*.yaml
               exomock run Scenarios/*.yaml                    # play each scenario's flow, print a transcript
+              exomock load --scenario bench/scenario.yaml --mix imap=4,refresh=1   # load test (docs/load.md)
               exomock certs --out certs
               exomock clouds
             """,
         version: ExomockVersion.current,
-        subcommands: [Serve.self, Check.self, RunCommand.self, Certs.self, Clouds.self]
+        subcommands: [Serve.self, Check.self, RunCommand.self, LoadCommand.self, Certs.self, Clouds.self]
     )
 
     public init() {}

@@ -4,26 +4,26 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// One HTTP exchange, as the runner needs it.
-struct HTTPAnswer: Sendable {
-    var status: Int
-    var headers: [(String, String)]
-    var body: String
+/// One HTTP exchange, as the runner (and the load generator) needs it.
+public struct HTTPAnswer: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: String
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
     }
 
     /// The JSON object of the body, if it is one.
-    var json: [String: Any]? {
+    public var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
     }
 }
 
 /// Why an HTTP request got no answer.
-enum HTTPFailure: Error, CustomStringConvertible {
+public enum HTTPFailure: Error, CustomStringConvertible {
     case noAnswer(String)
-    var description: String {
+    public var description: String {
         switch self {
         case .noAnswer(let why): why
         }
@@ -31,26 +31,31 @@ enum HTTPFailure: Error, CustomStringConvertible {
 }
 
 /// HTTPS to the token services (trusting the test CA) and plain HTTP to the admin API, with
-/// redirects left to the caller (a browser flow reads the `Location` of each 302).
-final class HTTPTransport: Sendable {
+/// redirects left to the caller (a browser flow reads the `Location` of each 302). The load generator
+/// shares it, with one kept-alive connection per simulated handler (`connectionsPerHost`).
+public final class HTTPTransport: Sendable {
     let client: HTTPClient
     let timeout: TimeAmount
 
-    init(caFile: String, timeoutSeconds: Double) throws {
+    /// `caFile` nil trusts the system's roots (a real token endpoint).
+    public init(caFile: String?, timeoutSeconds: Double, connectionsPerHost: Int? = nil) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .file(caFile)
+        if let caFile { tls.trustRoots = .file(caFile) }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(timeoutSeconds * 1000)))
         configuration.httpVersion = .http1Only
+        if let connectionsPerHost {
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
+        }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         timeout = .milliseconds(Int64(timeoutSeconds * 1000))
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         try? await client.shutdown()
     }
 
-    func request(
+    public func request(
         _ method: HTTPMethod, _ url: String, form: [(String, String)]? = nil, json: [String: String]? = nil,
         body: [UInt8]? = nil, contentType: String? = nil
     ) async throws -> HTTPAnswer {
@@ -105,8 +110,11 @@ enum FormEncoding {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+            let key =
+                String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value =
+                parts.count > 1
+                ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
             out[key] = value
         }
         return out

@@ -1,0 +1,105 @@
+import ExomockLimits
+import ExomockTestSupport
+import Foundation
+import Testing
+
+@testable import LoadGenerator
+
+/// Short runs (about a second of load each) against the mock in this process. Nothing here asserts
+/// on a timing number: only on counts, classes, schema and exit codes.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct LoadRunTests {
+    static func settings(_ mix: String, clients: Int = 2) throws -> LoadSettings {
+        var s = LoadSettings(mix: try LoadMix.parse(mix), clients: clients, duration: 1, warmup: 0, timeout: 10)
+        s.work.fetch = .all
+        return s
+    }
+
+    @Test func everyKindRunsAndTheJSONReportHasItsSchema() async throws {
+        let report = try await LoadFixture.run(try Self.settings("refresh=1,imap=1,imap-login=1,pop3=1,pop3-login=1"))
+        for kind in LoadKind.allCases {
+            let k = try #require(report.kinds[kind.rawValue], "\(kind) missing from the report")
+            #expect(k.ops > 0, "\(kind) ran no operation")
+            #expect(k.errors == 0, "\(kind): \(k.errorClasses)")
+        }
+        // Fetching reads the 4 messages of the mailbox each time.
+        let imap = try #require(report.kinds["imap"])
+        #expect(imap.messages == imap.ops * 4)
+        #expect(imap.bytes > 0)
+        #expect(try #require(report.kinds["pop3"]).messages == report.kinds["pop3"]!.ops * 4)
+
+        let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        #expect(object["schema"] as? String == "exomock-load/1")
+        for key in [
+            "duration_s", "warmup_s", "mode", "clients", "cpu_s", "kinds", "total", "errors", "gates", "target",
+        ] {
+            #expect(object[key] != nil, "no \(key)")
+        }
+        let kinds = try #require(object["kinds"] as? [String: [String: Any]])
+        #expect(Set(kinds.keys) == Set(LoadKind.allCases.map(\.rawValue)))
+        for (name, kind) in kinds {
+            for key in [
+                "ops", "ops_per_s", "bytes", "bytes_per_s", "messages", "messages_per_s", "errors", "error_rate",
+                "error_classes",
+            ] {
+                #expect(kind[key] != nil, "\(name): no \(key)")
+            }
+            let latency = try #require(kind["latency_ms"] as? [String: Double], "\(name): no latency_ms")
+            #expect(Set(latency.keys) == ["p50", "p90", "p99", "p999", "max"])
+            #expect(latency["p50"]! <= latency["p99"]! && latency["p99"]! <= latency["max"]!)
+        }
+        #expect((object["gates"] as? [String: Any])?["passed"] as? Bool == true)
+        #expect(try LoadReport.decode(report.json()) == report)
+    }
+
+    @Test func faultsUnderLoadAreCountedByClass() async throws {
+        let faults = """
+              - {service: token, kind: throttle, match: refresh_token, count: 3, seconds: 5s}
+              - {service: imap, kind: disconnect, match: SELECT, count: 2}
+            """
+        let report = try await LoadFixture.run(try Self.settings("refresh=1,imap=1", clients: 1), faults: faults)
+        let refresh = try #require(report.kinds["refresh"])
+        #expect(refresh.errorClasses == ["token: HTTP 429": 3])
+        #expect(refresh.ops > 3)
+        let imap = try #require(report.kinds["imap"])
+        #expect(imap.errorClasses == ["imap: reset": 2])
+        #expect(report.errors == ["token: HTTP 429": 3, "imap: reset": 2])
+        #expect(report.total.errors == 5)
+        #expect(report.text().contains("token: HTTP 429"))
+    }
+
+    @Test func aTrippedGateExitsNonZero() throws {
+        let file = try LoadFixture.write(
+            faults: "  - {service: token, kind: throttle, match: refresh_token, count: 1, seconds: 5s}\n")
+        let json = try TestSupport.temporaryDirectory("exomock-load-gate").appendingPathComponent("report.json").path
+        let common = [
+            "load", "--scenario", file, "--certs", LoadFixture.certificates, "--mix", "refresh", "--clients", "1",
+        ]
+        let timing = ["--duration", "1s", "--warmup", "0s", "--progress-interval", "0"]
+        let tripped = try runProgram(
+            TestSupport.exomockBinary, common + timing + ["--max-error-rate", "0%", "--json", json], package: "exomock",
+            timeout: 60)
+        #expect(tripped.status == 1, "\(tripped.output)\(tripped.error)")
+        #expect(tripped.output.contains("gates: FAILED"), "\(tripped.output)")
+        #expect(tripped.output.contains("is over --max-error-rate 0 %"), "\(tripped.output)")
+        let report = try LoadReport.decode(Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(report.gates.passed == false)
+        #expect(report.errors == ["token: HTTP 429": 1])
+
+        let held = try runProgram(
+            TestSupport.exomockBinary, common + timing + ["--max-error-rate", "50%"], package: "exomock", timeout: 60)
+        #expect(held.status == 0, "\(held.output)\(held.error)")
+        #expect(held.output.contains("gates: passed"))
+
+        let missing = try runProgram(
+            TestSupport.exomockBinary, ["load", "--scenario", "/nonexistent/load.yaml", "--progress-interval", "0"],
+            package: "exomock", timeout: 60)
+        #expect(missing.status == 2)
+        #expect(missing.error.contains("/nonexistent/load.yaml"), "\(missing.error)")
+
+        let crowd = try runProgram(
+            TestSupport.exomockBinary, common + ["--clients", "\(Limits.loadMaximumClients + 1)"], package: "exomock",
+            timeout: 60)
+        #expect(crowd.status == 64)
+        #expect(crowd.error.contains("--clients must be 1 to \(Limits.loadMaximumClients)"), "\(crowd.error)")
+    }
+}
