@@ -98,6 +98,10 @@ public enum Limits {
     /// Most users or shared mailboxes the `scale` entries of one scenario generate, all entries together.
     /// (Generated mail is virtual: a mailbox costs a few hundred bytes until a client opens it.)
     public static let scenarioMaximumScaleCount = 1_000_000
+    /// Bytes of generated (virtual) messages kept after a read, so reading them again does not make them
+    /// again; the oldest go first. Messages are made from their seed on a miss, so this bounds memory, not
+    /// what can be read.
+    public static let virtualMailCacheBytes = 64 * 1024 * 1024
     /// Largest generated or loaded message, in bytes.
     public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
     /// Most YAML nodes the loader walks in one scenario, aliases (`*name`) counted each time they

@@ -23,9 +23,13 @@ public final class GeneratedRun: Sendable {
         static let seenBit: UInt32 = 1 << 31
     }
 
-    init(recipe: MessageRecipe, firstUID: UInt32) {
+    /// Recently read bytes, shared by the store's runs (nil: make them on every read).
+    let cache: GeneratedBodyCache?
+
+    init(recipe: MessageRecipe, firstUID: UInt32, cache: GeneratedBodyCache? = nil) {
         self.recipe = recipe
         self.firstUID = firstUID
+        self.cache = cache
     }
 
     var count: Int { recipe.count }
@@ -50,8 +54,16 @@ public final class GeneratedRun: Sendable {
         }
     }
 
-    /// Message `index`'s bytes (CRLF line ends), made now.
+    /// Message `index`'s bytes (CRLF line ends): from the cache of recent reads, else made now.
     func bytes(at index: Int) -> [UInt8] {
+        if let cached = cache?.bytes(of: self, at: index) { return cached }
+        let bytes = make(index)
+        cache?.insert(bytes, of: self, at: index)
+        return bytes
+    }
+
+    /// Message `index`'s bytes, made now from the seed.
+    func make(_ index: Int) -> [UInt8] {
         let layout = measured()
         let size = Int(layout.sizes[index] & ~Layout.seenBit)
         var random = SeekableRandom(seed: recipe.seed, draws: layout.draws[index])

@@ -115,6 +115,8 @@ public final class MailStore: Sendable {
 
     private let clock: VirtualClock
     private let ids: IdentifierSource
+    /// Generated messages' bytes read lately (`Limits.virtualMailCacheBytes`).
+    let generatedBodies: GeneratedBodyCache
     private let state: Mutex<State>
 
     struct FolderState {
@@ -172,6 +174,8 @@ public final class MailStore: Sendable {
     public init(scenario: Scenario, clock: VirtualClock, ids: IdentifierSource) throws {
         self.clock = clock
         self.ids = ids
+        let generatedBodies = GeneratedBodyCache()
+        self.generatedBodies = generatedBodies
         var state = State()
         let start = clock.now()
         for mailbox in scenario.allMailboxes {
@@ -197,7 +201,7 @@ public final class MailStore: Sendable {
                         // Virtual: older messages first, about an hour apart, ending at the scenario start;
                         // nothing is made or measured until a client looks.
                         let recipe = MessageRecipe(seed: seed, recipient: mailbox.address, approximateSize: size, count: max(0, count), end: start)
-                        if count > 0 { virtual.runs.append(GeneratedRun(recipe: recipe, firstUID: uid)) }
+                        if count > 0 { virtual.runs.append(GeneratedRun(recipe: recipe, firstUID: uid, cache: generatedBodies)) }
                         uid += UInt32(max(0, count))
                     }
                 }

@@ -1,4 +1,5 @@
 import Determinism
+import ExomockLimits
 import Foundation
 import ScenarioModel
 import Testing
@@ -140,5 +141,26 @@ import Testing
         #expect(next.messages.count == 28 && next.uidValidity == drop.uidValidity)
         let remaining: [UInt32] = drop.messages.map { $0.uid }.filter { $0 != 1 && $0 != 8 }
         #expect(next.messages.map { $0.uid } == remaining)
+    }
+}
+
+/// `Limits.virtualMailCacheBytes`: read bytes are kept up to the cache's capacity, the oldest dropped
+/// first, and a dropped message is made again with the same bytes.
+@Suite struct GeneratedBodyCacheTests {
+    @Test func theCacheStaysWithinItsCapacityAndMissesMakeTheSameBytes() {
+        let cache = GeneratedBodyCache(capacity: 10_000)
+        let recipe = MessageRecipe(
+            seed: 3, recipient: VirtualMailTests.recipient, approximateSize: 2048, count: 20, end: VirtualMailTests.end)
+        let run = GeneratedRun(recipe: recipe, firstUID: 1, cache: cache)
+        let plain = GeneratedRun(recipe: recipe, firstUID: 1)
+        for index in 0..<20 {
+            #expect(run.bytes(at: index) == plain.bytes(at: index))
+            #expect(cache.heldBytes <= 10_000)
+        }
+        #expect(cache.heldBytes > 5_000)
+        #expect(cache.bytes(of: run, at: 0) == nil, "the oldest is gone")
+        #expect(cache.bytes(of: run, at: 19) == plain.bytes(at: 19), "the newest is kept")
+        #expect(run.bytes(at: 0) == plain.bytes(at: 0), "a miss makes the same bytes again")
+        #expect(Limits.virtualMailCacheBytes >= 1024 * 1024)
     }
 }

@@ -1,0 +1,59 @@
+import ExomockLimits
+import Synchronization
+
+/// The bytes of generated messages read lately, so a client that reads the same messages again (a
+/// handler polling its Inbox, a FETCH loop) gets them without making them again. Bounded by
+/// `Limits.virtualMailCacheBytes`; the oldest entries go first. One per store.
+final class GeneratedBodyCache: Sendable {
+    struct Key: Hashable {
+        let run: ObjectIdentifier
+        let index: Int
+    }
+
+    struct Entry {
+        /// Held so the run (and so its `ObjectIdentifier`) lives as long as the entry.
+        let run: GeneratedRun
+        let bytes: [UInt8]
+    }
+
+    struct State {
+        var entries: [Key: Entry] = [:]
+        /// Insertion order; `head` is the oldest still to evict.
+        var order: [Key] = []
+        var head = 0
+        var bytes = 0
+    }
+
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int = Limits.virtualMailCacheBytes) { self.capacity = capacity }
+
+    func bytes(of run: GeneratedRun, at index: Int) -> [UInt8]? {
+        state.withLock { $0.entries[Key(run: ObjectIdentifier(run), index: index)]?.bytes }
+    }
+
+    func insert(_ bytes: [UInt8], of run: GeneratedRun, at index: Int) {
+        guard bytes.count <= capacity else { return }
+        state.withLock { state in
+            let key = Key(run: ObjectIdentifier(run), index: index)
+            if state.entries[key] != nil { return }
+            state.entries[key] = Entry(run: run, bytes: bytes)
+            state.order.append(key)
+            state.bytes += bytes.count
+            while state.bytes > capacity, state.head < state.order.count {
+                let oldest = state.order[state.head]
+                state.head += 1
+                if let gone = state.entries.removeValue(forKey: oldest) { state.bytes -= gone.bytes.count }
+            }
+            // Drop the evicted keys' slots once they are half the list.
+            if state.head > 1024, state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+        }
+    }
+
+    /// Bytes held (for tests).
+    var heldBytes: Int { state.withLock { $0.bytes } }
+}
