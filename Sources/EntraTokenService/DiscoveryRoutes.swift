@@ -87,9 +87,8 @@ extension TokenService {
             ])
         f.add("kerberos_endpoint", "\(path)/kerberos")
         if !v2 { f.add("microsoft_multi_refresh_token", true) }
-        f.add(
-            "tenant_region_scope",
-            cloud.name == .worldwide || cloud.name == .gcc ? "WW" : (cloud.name == .china ? "AS" : "USGov"))
+        f.add("tenant_region_scope", cloud.tenantRegionScope)
+        if let subScope = cloud.tenantRegionSubScope { f.add("tenant_region_sub_scope", subScope) }
         f.add("cloud_instance_name", String(cloud.authorityHost.dropFirst("login.".count)))
         f.add("cloud_graph_host_name", "graph.windows.net")
         f.add("msgraph_host", cloud.graphHost)

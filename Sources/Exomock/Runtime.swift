@@ -167,7 +167,7 @@ struct Assembly: Sendable {
         let journal = Journal(clock: clock)
         let ids = IdentifierSource(seed: scenario.seed)
         let clouds = scenario.clouds.map(Cloud.named)
-        if options.hostsMode { try HostsMode.checkConflicts(clouds) }
+        let hostsMode = HostsMode(clouds: clouds)
 
         let certificates: CertificateSet
         do {
@@ -199,8 +199,27 @@ struct Assembly: Sendable {
         ]
         let readiness = Readiness()
 
+        // Per cloud, before anything listens: its signing key, its Exchange login decision and its token
+        // service. In `--hosts` mode a cloud's address also serves the clouds that share its names (HostsMode).
+        var authenticators: [CloudName: ExchangeAuthenticator] = [:]
+        var tokenServices: [CloudName: TokenService] = [:]
+        for (cloud, identity) in zip(clouds, identities) {
+            let key: CloudSigningKey
+            do {
+                key = try CloudSigningKey.loadOrCreate(directory: options.certificatesDirectory, cloud: cloud.name)
+            } catch {
+                throw ServeError.certificates(reason: "the \(cloud.name.rawValue) signing key does not load (\(error))", directory: options.certificatesDirectory)
+            }
+            let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
+            authenticators[cloud.name] = ExchangeAuthenticator(cloud: cloud, live: live, verifier: verifier)
+            tokenServices[cloud.name] = TokenService(
+                cloud: cloud, live: live, key: key, state: identity, journal: journal, clock: clock, ids: ids)
+        }
+        // One count of IMAP sessions per mailbox across the clouds' servers (`exchange.imap_sessions_per_mailbox`).
+        let imapSessions = IMAPSessionCounter(limit: scenario.exchange.imapSessionsPerMailbox)
+
         do {
-            for (cloud, identity) in zip(clouds, identities) {
+            for cloud in clouds {
                 let certificate = certificates.server(for: cloud.name)
                 let tlsContext: NIOSSLContext
                 let tlsConfiguration: TLSConfiguration
@@ -210,19 +229,16 @@ struct Assembly: Sendable {
                 } catch {
                     throw ServeError.certificates(reason: "the \(cloud.name.rawValue) certificate does not load (\(error))", directory: options.certificatesDirectory)
                 }
-                let key: CloudSigningKey
-                do {
-                    key = try CloudSigningKey.loadOrCreate(directory: options.certificatesDirectory, cloud: cloud.name)
-                } catch {
-                    throw ServeError.certificates(reason: "the \(cloud.name.rawValue) signing key does not load (\(error))", directory: options.certificatesDirectory)
-                }
-                let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
-                let authenticator = ExchangeAuthenticator(cloud: cloud, live: live, verifier: verifier)
+                let authenticator = authenticators[cloud.name]!
+                let guests = options.hostsMode ? hostsMode.guests(of: cloud.name) : []
+                let mailAuthenticator: any MailAuthenticating =
+                    guests.isEmpty
+                    ? authenticator : CloudGroupAuthenticator(members: [authenticator] + guests.compactMap { authenticators[$0] })
                 let imap = IMAPServer(
-                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    store: store, authenticator: mailAuthenticator, settings: scenario.exchange, sessions: imapSessions,
                     faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
                 let pop3 = POP3Server(
-                    store: store, authenticator: authenticator, settings: scenario.exchange,
+                    store: store, authenticator: mailAuthenticator, settings: scenario.exchange,
                     faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
                 let smtp = SMTPServer(
                     authenticator: authenticator,
@@ -253,11 +269,12 @@ struct Assembly: Sendable {
                     }
                 }
 
-                let tokenService = TokenService(
-                    cloud: cloud, live: live, key: key, state: identity, journal: journal, clock: clock, ids: ids
-                )
-                let router = Router()
-                tokenService.addRoutes(to: router)
+                let tokenService = tokenServices[cloud.name]!
+                let routers = ([cloud.name] + guests).map { name in
+                    let router = Router()
+                    tokenServices[name]!.addRoutes(to: router)
+                    return (cloud: name, router: router)
+                }
                 adminContributors.append { adminRouter in
                     tokenService.addAdminRoutes(to: adminRouter.group("/\(cloud.name.rawValue)"))
                 }
@@ -265,7 +282,7 @@ struct Assembly: Sendable {
                 httpNames.append(name)
                 let httpsPort = options.hostsMode ? StandardPorts.https : 0
                 let app = Application(
-                    router: router,
+                    router: CloudTokenRouter(routers: routers, live: live),
                     server: try .tls(
                         .http1(configuration: .init(additionalChannelHandlers: [DisconnectFaultHandler()])),
                         tlsConfiguration: tlsConfiguration),
@@ -320,7 +337,7 @@ struct Assembly: Sendable {
                     outlookHost: cloud.outlookHosts[0],
                     scopeResource: cloud.scopeResource,
                     listeners: listeners,
-                    hostsLines: options.hostsMode ? [HostsMode.line(for: cloud)] : nil,
+                    hostsLines: options.hostsMode ? HostsMode(clouds: scenario.clouds.map(Cloud.named)).line(for: cloud).map { [$0] } ?? [] : nil,
                     smtpHost: cloud.smtpHost
                 )
             )

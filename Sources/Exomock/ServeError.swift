@@ -2,7 +2,6 @@
 public enum ServeError: Error, CustomStringConvertible, Sendable {
     case portInUse(what: String, host: String, port: Int)
     case bindFailed(what: String, host: String, port: Int, reason: String)
-    case hostsConflict(host: String, clouds: [String])
     case certificates(reason: String, directory: String)
     case readyFile(path: String, reason: String)
     case scenario(String)
@@ -13,8 +12,6 @@ public enum ServeError: Error, CustomStringConvertible, Sendable {
             return "port \(port) on \(host) is already in use, so the \(what) cannot listen there. Stop the program using it (`ss -ltnp 'sport = :\(port)'` shows which), or run without --hosts to use ephemeral ports."
         case .bindFailed(let what, let host, let port, let reason):
             return "the \(what) cannot listen on \(host):\(port): \(reason). Ports below 1024 need root (--hosts); without --hosts exomock uses ephemeral ports on 127.0.0.1."
-        case .hostsConflict(let host, let clouds):
-            return "in --hosts mode each real host name can point at one cloud, but \(clouds.joined(separator: " and ")) both use \(host). Serve one of them per machine in --hosts mode, or drop --hosts and use the ready file's URLs."
         case .certificates(let reason, let directory):
             return "the test certificates in \(directory) cannot be used: \(reason). Delete that directory to have exomock create new ones, or run `exomock certs --out \(directory)`."
         case .readyFile(let path, let reason):

@@ -10,8 +10,8 @@ public enum CloudCatalogDocument {
             Rendered from `Sources/MicrosoftClouds/Cloud.swift` by `exomock clouds --markdown`; a test keeps
             this file and the code identical. Sources: `shared/reference/microsoft.md` §1.
 
-            | cloud | authority (login) host | aliases | IMAP/POP host(s) | SMTP host | scope resource | app `.default` resource | delegated `aud` | app `aud` | accepted mail audiences | Graph host | v1 issuer | v2 issuer | device login | `--hosts` address |
-            |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+            | cloud | authority (login) host | aliases | IMAP/POP host(s) | SMTP host | scope resource | app `.default` resource | delegated `aud` | app `aud` | accepted mail audiences | Graph host | v1 issuer | v2 issuer | device login | `--hosts` address | `tenant_region_scope` (sub-scope) |
+            |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
             """
         for c in Cloud.all {
@@ -20,6 +20,7 @@ public enum CloudCatalogDocument {
                 c.outlookHosts.joined(separator: ", "), c.smtpHost, c.scopeResource, c.appResource + "/.default",
                 c.delegatedAudience, c.appAudience, c.acceptedMailAudiences.joined(separator: ", "), c.graphHost,
                 c.v1IssuerTemplate, c.v2Issuer(tenant: "{tenant}"), c.deviceLoginURL, c.hostsModeAddress,
+                c.tenantRegionScope + (c.tenantRegionSubScope.map { " (\($0))" } ?? ""),
             ]
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
@@ -31,8 +32,11 @@ public enum CloudCatalogDocument {
 
             GCC (Moderate) uses the worldwide endpoints; exomock keeps it as its own cloud (own keys, own certificate,
             own listeners) so a scenario can tell the two apart, but every host and resource is the worldwide one.
-            GCC High and DoD share the authority `login.microsoftonline.us`; in `--hosts` mode only one of them can own
-            that name on a machine.
+            GCC High and DoD share the authority `login.microsoftonline.us` and, as the Atlassian DoD/GCC High KB
+            configures it, the mail host `outlook.office365.us`. In `--hosts` mode a shared name is served at the
+            address of the first cloud of the scenario that has it, and that address serves every cloud sharing it:
+            the token service picks the cloud by the tenant in the path, IMAP and POP3 by the token's signing key
+            (docs/fidelity.md, `--hosts`).
 
 
             """

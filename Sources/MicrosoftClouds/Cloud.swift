@@ -50,6 +50,10 @@ public struct Cloud: Sendable, Hashable {
     public var deviceLoginURL: String
     /// Loopback address this cloud binds to in `serve --hosts` mode.
     public var hostsModeAddress: String
+    /// `tenant_region_scope` in this cloud's OpenID configuration (`WW`, `NA`, `USGov`).
+    public var tenantRegionScope: String
+    /// `tenant_region_sub_scope` (`GCC`, `DODCON`, `DOD`), or nil where discovery has none.
+    public var tenantRegionSubScope: String?
     /// Facts in this row that no primary source pins down (see the fidelity table).
     public var unconfirmed: [String]
 
@@ -93,6 +97,8 @@ extension Cloud {
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/devicelogin",
             hostsModeAddress: "127.0.1.1",
+            tenantRegionScope: "WW",
+            tenantRegionSubScope: nil,
             unconfirmed: []
         ),
         Cloud(
@@ -112,7 +118,9 @@ extension Cloud {
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/devicelogin",
             hostsModeAddress: "127.0.1.2",
-            unconfirmed: []
+            tenantRegionScope: "NA",
+            tenantRegionSubScope: "GCC",
+            unconfirmed: ["tenant_region_scope NA with sub-scope GCC (one source)"]
         ),
         Cloud(
             name: .gccHigh,
@@ -131,10 +139,13 @@ extension Cloud {
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/deviceloginus",
             hostsModeAddress: "127.0.1.3",
+            tenantRegionScope: "USGov",
+            tenantRegionSubScope: "DODCON",
             unconfirmed: [
                 "smtp host smtp.office365.us (Microsoft's GCC High list names outlook.office365.us for 587)",
                 "app-only .default resource https://outlook.office365.us (by analogy)",
                 "v1 issuer https://sts.windows.net/{tenant}/ (third-party code only)",
+                "tenant_region_scope USGov with sub-scope DODCON (sources conflict)",
             ]
         ),
         Cloud(
@@ -142,7 +153,8 @@ extension Cloud {
             displayName: "US Government DoD (L5)",
             authorityHost: "login.microsoftonline.us",
             authorityAliases: ["login.usgovcloudapi.net"],
-            outlookHosts: ["outlook-dod.office365.us", "webmail.apps.mil"],
+            // outlook.office365.us: the Atlassian DoD/GCC High KB configures DoD mail handlers with it.
+            outlookHosts: ["outlook-dod.office365.us", "outlook.office365.us", "webmail.apps.mil"],
             smtpHost: "outlook-dod.office365.us",
             scopeResource: "https://outlook.office365.us",
             alternateScopeResources: ["https://outlook-dod.office365.us"],
@@ -154,10 +166,14 @@ extension Cloud {
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/deviceloginus",
             hostsModeAddress: "127.0.1.4",
+            tenantRegionScope: "USGov",
+            tenantRegionSubScope: "DOD",
             unconfirmed: [
                 "which audience DoD IMAP accepts: https://outlook.office365.us, https://outlook-dod.office365.us, or both (exomock accepts both)",
+                "outlook.office365.us for DoD mailboxes (the Atlassian KB configures DoD with it; Microsoft's DoD list names outlook-dod.office365.us)",
                 "webmail.apps.mil as an IMAP host",
                 "v1 issuer https://sts.windows.net/{tenant}/ (third-party code only)",
+                "tenant_region_scope USGov with sub-scope DOD (sources conflict)",
             ]
         ),
         Cloud(
@@ -177,11 +193,14 @@ extension Cloud {
             v1IssuerTemplate: "https://sts.chinacloudapi.cn/{tenant}/",
             deviceLoginURL: "https://microsoft.com/deviceloginchina",
             hostsModeAddress: "127.0.1.5",
+            tenantRegionScope: "AS",
+            tenantRegionSubScope: nil,
             unconfirmed: [
                 "IMAP/POP scope resource https://partner.outlook.cn (EmailEngine only; no Microsoft doc)",
                 "POP3 on port 995",
                 "device login URL https://microsoft.com/deviceloginchina",
                 "v2 issuer host",
+                "tenant_region_scope AS (no recording)",
             ]
         ),
     ]
