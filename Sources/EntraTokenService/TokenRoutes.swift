@@ -42,7 +42,10 @@ extension TokenService {
         ]
         if let u = form["username"] { detail["user"] = u }
         if let r = await applyFault(grant, connection: connection, requestID: requestID, detail: detail) { return r }
-        switch issuer.token(form: form, tenantSegment: tenant, basicAuth: basicAuth(request), version: version) {
+        switch issuer.token(
+            form: form, tenantSegment: tenant, basicAuth: basicAuth(request), version: version,
+            endpointBase: baseURL(request))
+        {
         case .failure(let e):
             return errorResponse(e, connection: connection, requestID: requestID, detail: detail)
         case .success(let g):

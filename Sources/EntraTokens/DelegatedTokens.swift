@@ -21,7 +21,7 @@ extension TokenIssuer {
         let exp = iat + Int(scenario.lifetimes.accessToken)
         let claims = AccessTokenClaims(
             aud: scopes.audience, iss: cloud.v1Issuer(tenant: tid), iat: iat, nbf: iat, exp: exp, acr: "1", amr: amr,
-            appDisplayName: app.name, appid: app.clientID, appidacr: app.kind == .public ? "0" : "1",
+            appDisplayName: app.name, appid: app.clientID, appidacr: app.kind == .confidential ? "1" : "0",
             name: user.displayName.isEmpty ? nil : user.displayName,
             oid: oid, scp: scopes.permissions,
             sub: ids.stableGUID(

@@ -5,6 +5,9 @@ import ScenarioModel
 
 /// `grant_type=refresh_token`: revocation, inactivity and maximum age, then new tokens.
 extension TokenIssuer {
+    /// A single-page app's refresh tokens live this long from sign-in, however used (Microsoft: 24 hours, fixed).
+    static let spaRefreshTokenLifetime: Double = 86_400
+
     /// `.NET TimeSpan` text Microsoft writes in AADSTS700082: `90.00:00:00`.
     static func timeSpan(_ seconds: Double) -> String {
         let total = Int(seconds.rounded(.down))
@@ -32,15 +35,13 @@ extension TokenIssuer {
             return .failure(EntraError(.malformedGrant))
         }
         if record.clientID.lowercased() != app.clientID.lowercased() { return .failure(EntraError(.grantMismatch)) }
-        if let validFrom = state.tokensValidFrom(upn: record.upn),
-            record.authTime < validFrom || record.revocationEpoch < state.revocationEpoch(upn: record.upn)
-        {
+        if let revoked = state.revocation(of: record, confidentialClient: app.kind == .confidential) {
             return .failure(
                 EntraError(
                     .refreshTokenRevoked,
                     [
                         "issued": Timestamps.microsoftErrorTimestamp(record.authTime),
-                        "valid_from": Timestamps.microsoftErrorTimestamp(validFrom),
+                        "valid_from": Timestamps.microsoftErrorTimestamp(revoked.validFrom),
                     ]))
         }
         let inactive = now.timeIntervalSince(record.lastUsed)
@@ -53,13 +54,22 @@ extension TokenIssuer {
                         "inactive": Self.timeSpan(scenario.lifetimes.refreshTokenInactivity),
                     ]))
         }
-        if let maxAge = scenario.lifetimes.refreshTokenMaxAge, now.timeIntervalSince(record.authTime) >= maxAge {
+        if app.kind == .spa, now.timeIntervalSince(record.authTime) >= Self.spaRefreshTokenLifetime {
+            return .failure(
+                EntraError(
+                    .refreshTokenSPAExpired,
+                    [
+                        "lifetime": Self.timeSpan(Self.spaRefreshTokenLifetime),
+                        "issued": Self.dotNetInstant(record.authTime),
+                    ]))
+        }
+        guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
+        if let maxAge = scenario.signInFrequency(user: user, app: app), now.timeIntervalSince(record.authTime) >= maxAge {
             return .failure(
                 EntraError(
                     .refreshTokenMaxAge,
-                    ["issued": Self.dotNetInstant(record.authTime), "max_age": String(Int(maxAge))]))
+                    ["issued": Self.dotNetInstant(record.authTime), "max_age": String(Int(maxAge.rounded()))]))
         }
-        guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
         if let e = checkUser(user, tenant: tenant, app: app, nonInteractiveResource: record.scopes.resource) {
             return .failure(e)
         }

@@ -98,7 +98,7 @@ extension TokenIssuer {
     /// Client authentication: `client_secret` in the body or HTTP Basic.
     public func authenticateClient(_ app: App, secret: String?) -> EntraError? {
         switch app.kind {
-        case .public:
+        case .public, .spa:
             return secret == nil ? nil : EntraError(.publicClientWithSecret)
         case .confidential:
             guard let secret else { return EntraError(.missingClientSecret) }

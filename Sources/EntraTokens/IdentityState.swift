@@ -1,6 +1,7 @@
 import ExomockLimits
 import Foundation
 import MicrosoftClouds
+import ScenarioModel
 import Synchronization
 
 /// What a scope parameter asked for, after parsing: one resource and its permissions, plus the
@@ -139,8 +140,8 @@ public final class IdentityState: Sendable {
         var pendingConsents = BoundedStore<PendingConsent>(capacity: Limits.tokenDeviceCodes)
         var ssoSessions: [String] = []
         var consents: Set<String> = []
-        var tokensValidFrom: [String: Date] = [:]
-        var revocationEpochs: [String: Int] = [:]
+        /// Revoke-sessions and password events per user (Microsoft's revocation table, `PasswordRevocationRules`).
+        var credentials = CredentialHistory()
         var faultHits: [Int: Int] = [:]
         var requestCounter = 0
     }
@@ -196,17 +197,39 @@ public final class IdentityState: Sendable {
     /// Admin "revoke sessions": every refresh token of the user issued before `at` stops working
     /// (AADSTS50173), and the user's browser session ends.
     public func revokeSessions(upn: String, at: Date) {
+        record(.revokeSessions, upn: upn, at: at)
+    }
+
+    /// A password change or reset (`change_password`, `reset_password`): the refresh tokens Microsoft's
+    /// revocation table ends for `surface` stop working (AADSTS50173), and the user's browser session (a
+    /// password-based cookie) ends.
+    public func passwordChanged(upn: String, surface: PasswordChangeSurface, at: Date) {
+        record(.password(surface), upn: upn, at: at)
+    }
+
+    private func record(_ event: CredentialEvent, upn: String, at: Date) {
         state.withLock { s in
-            s.tokensValidFrom[upn.lowercased()] = at
-            s.revocationEpochs[upn.lowercased(), default: 0] += 1
-            s.ssoSessions.removeAll { $0.lowercased() == upn.lowercased() }
+            s.credentials.record(event, upn: upn, at: at)
+            if PasswordRevocationRules.revokes(event, .passwordBasedCookie) {
+                s.ssoSessions.removeAll { $0.lowercased() == upn.lowercased() }
+            }
         }
     }
 
-    /// How many times the user's sessions were revoked.
-    public func revocationEpoch(upn: String) -> Int { state.withLock { $0.revocationEpochs[upn.lowercased()] ?? 0 } }
+    /// How many revoking events the user has had (a refresh token records it when issued).
+    public func revocationEpoch(upn: String) -> Int { state.withLock { $0.credentials.epoch(upn: upn) } }
 
-    public func tokensValidFrom(upn: String) -> Date? { state.withLock { $0.tokensValidFrom[upn.lowercased()] } }
+    /// The instant of the user's latest revocation of any kind.
+    public func tokensValidFrom(upn: String) -> Date? { state.withLock { $0.credentials.latestValidFrom(upn: upn) } }
+
+    /// The revocation that ended `record` (issued to a confidential client or not), or nil when it lives.
+    public func revocation(of record: RefreshTokenRecord, confidentialClient: Bool) -> CredentialHistory.Revocation? {
+        state.withLock { s in
+            s.credentials.revocation(
+                upn: record.upn, credential: .refreshToken(confidentialClient: confidentialClient),
+                issuedEpoch: record.revocationEpoch, authTime: record.authTime)
+        }
+    }
 
     // MARK: Codes
 

@@ -6,10 +6,11 @@ import ScenarioModel
 extension TokenIssuer {
     // MARK: Token endpoint
 
-    /// One token request. `form` holds the body parameters; `basicAuth` the HTTP Basic client id and secret.
+    /// One token request. `form` holds the body parameters; `basicAuth` the HTTP Basic client id and secret;
+    /// `endpointBase` the `https://host[:port]` the request came to (a client assertion's `aud` names it).
     public func token(
         form: [String: String], tenantSegment: String, basicAuth: (id: String, secret: String)? = nil,
-        version: TokenEndpointVersion = .v2
+        version: TokenEndpointVersion = .v2, endpointBase: String? = nil
     )
         -> Result<TokenGrant, EntraError>
     {
@@ -29,7 +30,8 @@ extension TokenIssuer {
         case .success(let a): app = a
         case .failure(let e): return .failure(e)
         }
-        let secret = form["client_secret"] ?? basicAuth?.secret
+        let credentials = ClientCredentials(
+            form: form, basicAuth: basicAuth, endpointBase: endpointBase, tenantSegment: tenantSegment)
         // v1: `resource=` names the resource; the permissions are the app's (like `.default`).
         var scopeParameter = form["scope"]
         if version == .v1, let resource = form["resource"] {
@@ -43,20 +45,20 @@ extension TokenIssuer {
         }
         switch grant {
         case .authorizationCode:
-            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            if let e = authenticateClient(app, credentials, tenant: tenant) { return .failure(e) }
             return redeemCode(form: form, app: app, tenant: tenant)
         case .refreshToken:
-            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            if let e = authenticateClient(app, credentials, tenant: tenant) { return .failure(e) }
             return refresh(form: form, scope: scopeParameter, app: app, tenant: tenant)
         case .clientCredentials:
-            if app.kind == .public { return .failure(EntraError(.missingClientSecret)) }
-            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            if app.kind != .confidential { return .failure(EntraError(.missingClientSecret)) }
+            if let e = authenticateClient(app, credentials, tenant: tenant) { return .failure(e) }
             return clientCredentials(scope: scopeParameter, app: app, tenant: tenant)
         case .password:
-            if let e = authenticateClient(app, secret: secret) { return .failure(e) }
+            if let e = authenticateClient(app, credentials, tenant: tenant) { return .failure(e) }
             return password(form: form, scope: scopeParameter, app: app, tenant: tenant)
         case .deviceCode:
-            if app.kind == .confidential, secret != nil, let e = authenticateClient(app, secret: secret) {
+            if app.kind == .confidential, credentials.presented, let e = authenticateClient(app, credentials, tenant: tenant) {
                 return .failure(e)
             }
             return pollDeviceCode(form: form, app: app)

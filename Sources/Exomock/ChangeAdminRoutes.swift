@@ -9,8 +9,9 @@ import ScenarioModel
 
 /// Applies live changes to a served scenario: the shared `LiveScenario` every token service and mail
 /// authenticator reads, plus what a change does to each cloud's identity state (`sign_out` ends every
-/// browser session, `withdraw_consent` forgets consents given on the consent page). Each applied change
-/// is journaled as `admin` / `directory.changed`, without password or secret values.
+/// browser session, `withdraw_consent` forgets consents given on the consent page, `reset_password` and
+/// `change_password` end the refresh tokens and the browser session Microsoft's revocation table says).
+/// Each applied change is journaled as `admin` / `directory.changed`, without password or secret values.
 public struct ScenarioChanges: Sendable {
     /// The scenario as it is now.
     public let live: LiveScenario
@@ -36,6 +37,10 @@ public struct ScenarioChanges: Sendable {
         case .withdrawConsent:
             if let app = applied.targets["app"] {
                 for identity in identities { identity.withdrawConsents(clientID: app) }
+            }
+        case .resetPassword, .changePassword:
+            if let upn = applied.targets["user"], let surface = change.passwordSurface {
+                for identity in identities { identity.passwordChanged(upn: upn, surface: surface, at: clock.now()) }
             }
         default:
             break

@@ -128,6 +128,8 @@ public struct App: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case confidential
         case `public`
+        /// A single-page app: a public client whose refresh tokens live a fixed 24 hours (AADSTS700084).
+        case spa
     }
     public var name: String
     /// Application (client) id, a GUID.
@@ -352,6 +354,14 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
     public var idleTimeout: Double
     /// Server name whose UTF-16LE base64 is shown in greetings (`MN2PR01CA0007`).
     public var serverName: String
+    /// IMAP sessions one mailbox may have at once (Microsoft: 20; another source says 16: UNCONFIRMED).
+    public var imapSessionsPerMailbox: Int
+    /// How POP3 sessions share a maildrop.
+    public var pop3Maildrop: POP3Maildrop
+    /// POP3 sessions one mailbox may have at once with a `shared` maildrop (Microsoft: 20).
+    public var pop3SessionsPerMailbox: Int
+    /// The answer to a one-line POP3 `AUTH XOAUTH2 <initial response>`.
+    public var pop3XOAUTH2InitialResponse: POP3InitialResponse
 
     /// `shared`: up to `pop3SessionsPerMailbox` sessions at once; `exclusive`: RFC 1939's lock, one session.
     public enum POP3Maildrop: String, Sendable, Equatable, Codable, CaseIterable {
@@ -375,6 +385,10 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
         self.basicAuth = basicAuth
         self.idleTimeout = idleTimeout
         self.serverName = serverName
+        self.imapSessionsPerMailbox = imapSessionsPerMailbox
+        self.pop3Maildrop = pop3Maildrop
+        self.pop3SessionsPerMailbox = pop3SessionsPerMailbox
+        self.pop3XOAUTH2InitialResponse = pop3XOAUTH2InitialResponse
     }
 }
 
@@ -390,14 +404,6 @@ public struct Fault: Sendable, Equatable, Codable {
         case latency
         /// Close the connection without a reply.
         case disconnect
-    /// IMAP sessions one mailbox may have at once (Microsoft: 20; another source says 16: UNCONFIRMED).
-    public var imapSessionsPerMailbox: Int
-    /// How POP3 sessions share a maildrop.
-    public var pop3Maildrop: POP3Maildrop
-    /// POP3 sessions one mailbox may have at once with a `shared` maildrop (Microsoft: 20).
-    public var pop3SessionsPerMailbox: Int
-    /// The answer to a one-line POP3 `AUTH XOAUTH2 <initial response>`.
-    public var pop3XOAUTH2InitialResponse: POP3InitialResponse
         /// Token service: answer with the AADSTS error `code`.
         case aadsts
         /// Token service: answer with HTTP `status` (500–599) and Microsoft's JSON error body, with
@@ -406,10 +412,6 @@ public struct Fault: Sendable, Equatable, Codable {
     }
     public var service: Service
     public var kind: Kind
-        self.imapSessionsPerMailbox = imapSessionsPerMailbox
-        self.pop3Maildrop = pop3Maildrop
-        self.pop3SessionsPerMailbox = pop3SessionsPerMailbox
-        self.pop3XOAUTH2InitialResponse = pop3XOAUTH2InitialResponse
     /// Only this cloud (nil: every cloud in the scenario).
     public var cloud: CloudName?
     /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3/SMTP command name.

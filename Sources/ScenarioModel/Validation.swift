@@ -155,7 +155,7 @@ extension Scenario {
             } else {
                 appKeys[cloudKey] = i
             }
-            if app.kind == .public, !app.secrets.isEmpty {
+            if app.kind != .confidential, !app.secrets.isEmpty {
                 add("apps[\(i)].secrets", "public app '\(app.name)' has client secrets", "Public clients authenticate without a secret: remove `secrets`, or write `type: confidential`.")
             }
             for (j, uri) in app.redirectURIs.enumerated() where !Self.isRedirectURI(uri) {
