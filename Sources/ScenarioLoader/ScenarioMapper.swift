@@ -381,26 +381,6 @@ enum ScenarioMapper {
         o.read(f["basic_auth"], into: &e.basicAuth) { r.bool($0, f.path("basic_auth")) }
         o.read(f["idle_timeout"], into: &e.idleTimeout) { r.duration($0, f.path("idle_timeout")) }
         o.read(f["server_name"], into: &e.serverName) { r.string($0, f.path("server_name")) }
-        return o.ok ? e : nil
-    }
-
-    static func browser(_ node: Node, _ path: String, _ r: inout NodeReader) -> [String]? {
-        guard let f = r.mapping(node, path, keys: Keys.browser, what: "browser settings") else { return nil }
-        var signedIn: [String] = []
-        var o = OptionalFields()
-        o.read(f["signed_in"], into: &signedIn) {
-            r.strings($0, f.path("signed_in"), example: "`[admin@contoso.onmicrosoft.us]`")
-        }
-        return o.ok ? signedIn : nil
-    }
-
-    static func fault(_ node: Node, _ path: String, _ r: inout NodeReader) -> Fault? {
-        guard let f = r.mapping(node, path, keys: Keys.fault, what: "fault") else { return nil }
-        let service = r.required(f, "service").flatMap { r.choice($0, f.path("service"), Fault.Service.self, what: "service") }
-        let kind = r.required(f, "kind").flatMap { r.choice($0, f.path("kind"), Fault.Kind.self, what: "fault kind") }
-        var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
-        var o = OptionalFields()
-        o.readOptional(f["cloud"], into: &fault.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
         o.read(f["imap_sessions_per_mailbox"], into: &e.imapSessionsPerMailbox) {
             r.int($0, f.path("imap_sessions_per_mailbox"), minimum: 1, maximum: Limits.maximumSessionsPerMailbox)
         }
@@ -422,6 +402,26 @@ enum ScenarioMapper {
                 "Remove pop3_sessions_per_mailbox, or set `pop3_maildrop: shared`.")
             return nil
         }
+        return o.ok ? e : nil
+    }
+
+    static func browser(_ node: Node, _ path: String, _ r: inout NodeReader) -> [String]? {
+        guard let f = r.mapping(node, path, keys: Keys.browser, what: "browser settings") else { return nil }
+        var signedIn: [String] = []
+        var o = OptionalFields()
+        o.read(f["signed_in"], into: &signedIn) {
+            r.strings($0, f.path("signed_in"), example: "`[admin@contoso.onmicrosoft.us]`")
+        }
+        return o.ok ? signedIn : nil
+    }
+
+    static func fault(_ node: Node, _ path: String, _ r: inout NodeReader) -> Fault? {
+        guard let f = r.mapping(node, path, keys: Keys.fault, what: "fault") else { return nil }
+        let service = r.required(f, "service").flatMap { r.choice($0, f.path("service"), Fault.Service.self, what: "service") }
+        let kind = r.required(f, "kind").flatMap { r.choice($0, f.path("kind"), Fault.Kind.self, what: "fault kind") }
+        var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
+        var o = OptionalFields()
+        o.readOptional(f["cloud"], into: &fault.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
         o.readOptional(f["match"], into: &fault.match) { r.string($0, f.path("match")) }
         o.read(f["after"], into: &fault.after) { r.int($0, f.path("after")) }
         o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
