@@ -9,51 +9,29 @@
 /// `tls.started` / `tls.failed` / `tls.discarded` for STARTTLS and STLS.
 extension JournalEvent {
     /// What happened: a short dotted name (`auth.failed`).
-    public struct Name: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public struct Name: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
         /// The name as it is written in the journal's JSON.
         public let rawValue: String
-
         init(_ rawValue: String) { self.rawValue = rawValue }
 
         public var description: String { rawValue }
-        public static func < (lhs: Name, rhs: Name) -> Bool { lhs.rawValue < rhs.rawValue }
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
         /// Whether the name starts with `prefix` (`"fault."`).
         public func hasPrefix(_ prefix: String) -> Bool { rawValue.hasPrefix(prefix) }
+        /// Reading a journal back accepts any string: a name this build does not declare is still shown.
+        public init(from decoder: any Decoder) throws { self.init(try String(from: decoder)) }
+        public func encode(to encoder: any Encoder) throws { try rawValue.encode(to: encoder) }
     }
 
-    /// Which part of exomock recorded an event.
-    public struct Service: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Which part of exomock recorded an event (`token`, `imap`, `admin`).
+    public struct Service: Hashable, Sendable, CustomStringConvertible, Codable {
         /// The service as it is written in the journal's JSON.
         public let rawValue: String
-
         init(_ rawValue: String) { self.rawValue = rawValue }
 
         public var description: String { rawValue }
-        public static func < (lhs: Service, rhs: Service) -> Bool { lhs.rawValue < rhs.rawValue }
-    }
-}
-
-// Reading a journal back (`GET /journal` in a client, a saved file) accepts any string: a name this build
-// does not declare is still shown, it just cannot be recorded.
-extension JournalEvent.Name: Codable {
-    public init(from decoder: any Decoder) throws {
-        self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-}
-
-extension JournalEvent.Service: Codable {
-    public init(from decoder: any Decoder) throws {
-        self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        public init(from decoder: any Decoder) throws { self.init(try String(from: decoder)) }
+        public func encode(to encoder: any Encoder) throws { try rawValue.encode(to: encoder) }
     }
 }
 
