@@ -117,6 +117,14 @@ if [[ $DO_FETCH == 1 ]]; then
       echo "| FETCH 1:* BODY.PEEK[], $c connection(s): virtual / kept msgs/s | ${virtual%.*} / ${kept%.*} = $ratio | at least 0.9 |"
     done
   } >>"$REPORT"
+
+  echo "== first read against repeated read (20 mailboxes never opened before)"
+  python3 "$ROOT/bench/scale-cold.py" 127.0.0.1 "$(port imap)" "$CA" "$TOKEN" 1000 20 | tee "$OUT/cold.json"
+  {
+    echo "| SELECT of a never-opened mailbox (one counting pass, 200 x 10 KiB), median of 20, Python imaplib | $(jq -r .select_ms "$OUT/cold.json") ms | |"
+    echo "| first FETCH 1:* BODY.PEEK[] there (200 messages made from their seeds) | $(jq -r .first_fetch_ms "$OUT/cold.json") ms | |"
+    echo "| second FETCH 1:* BODY.PEEK[] (from the cache of recent reads) | $(jq -r .second_fetch_ms "$OUT/cold.json") ms | |"
+  } >>"$REPORT"
 fi
 
 kill "$SERVER_PID"
