@@ -283,6 +283,12 @@ public struct Change: Sendable, Equatable, Codable {
         /// `Set-CASMailbox -PopEnabled $false` / `$true` on `mailbox`.
         case disablePOP = "disable_pop"
         case enablePOP = "enable_pop"
+        /// `Set-CASMailbox -SmtpClientAuthenticationDisabled $true` / `$false` on `mailbox` (its own setting,
+        /// which wins over the tenant's `Set-TransportConfig`).
+        case disableSMTPAuth = "disable_smtp_auth"
+        case enableSMTPAuth = "enable_smtp_auth"
+        /// `Add-RecipientPermission -Identity mailbox -Trustee user -AccessRights SendAs`.
+        case addSendAs = "add_send_as"
         /// `Remove-MailboxPermission`: `user` (or `app`) loses FullAccess to `mailbox`.
         case removeFullAccess = "remove_full_access"
         /// `app`'s client secrets expire now.
@@ -331,7 +337,8 @@ public struct Change: Sendable, Equatable, Codable {
     public var requiredKeys: [String] {
         switch kind {
         case .resetPassword, .changePassword: ["user", "password"]
-        case .disableIMAP, .enableIMAP, .disablePOP, .enablePOP: ["mailbox"]
+        case .disableIMAP, .enableIMAP, .disablePOP, .enablePOP, .disableSMTPAuth, .enableSMTPAuth: ["mailbox"]
+        case .addSendAs: ["mailbox", "user"]
         case .removeFullAccess: ["mailbox"]
         case .expireSecret, .withdrawConsent: ["app"]
         case .rotateSecret: ["app", "secret"]

@@ -186,6 +186,17 @@ extension Scenario {
             default: mailboxes[i].popEnabled = true
             }
             targets = ["mailbox": mailboxes[i].address]
+        case .disableSMTPAuth, .enableSMTPAuth:
+            let i = try declaredMailboxIndex(change.mailbox)
+            mailboxes[i].smtpClientAuthenticationDisabled = change.kind == .disableSMTPAuth
+            targets = ["mailbox": mailboxes[i].address]
+        case .addSendAs:
+            let i = try declaredMailboxIndex(change.mailbox)
+            let upn = change.user ?? ""
+            if !mailboxes[i].sendAs.contains(where: { $0.lowercased() == upn.lowercased() }) {
+                mailboxes[i].sendAs.append(upn)
+            }
+            targets = ["mailbox": mailboxes[i].address, "user": upn]
         case .removeFullAccess:
             targets = try removeFullAccess(change)
         case .expireSecret:
