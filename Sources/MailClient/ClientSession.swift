@@ -65,6 +65,8 @@ public class ClientSession {
     /// Whether to keep `wire` (a load generator turns it off).
     public let recording: Bool
     public private(set) var wire: [WireLine] = []
+    /// Frames read from the connection in one batch and not yet handed out.
+    private var received: ArraySlice<ResponseFrame> = []
 
     init(connection: MailConnection, timeout: Double, recording: Bool) {
         self.connection = connection
@@ -86,7 +88,8 @@ public class ClientSession {
     /// POP3 message body, counted instead).
     public func receive(logging: Bool = true) async -> Result<ResponseFrame, CommandEnding> {
         do {
-            let frame = try await connection.read(timeout: timeout)
+            if received.isEmpty { received = try await connection.readBatch(timeout: timeout)[...] }
+            let frame = received.removeFirst()
             if logging { log(WireLine(.server, frame.text, dataBytes: frame.literalBytes)) }
             return .success(frame)
         } catch let error as MailClientError {
