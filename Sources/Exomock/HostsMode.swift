@@ -47,7 +47,7 @@ public struct HostsMode: Sendable {
     }
 }
 
-/// The mail login decision at an address that serves several clouds: the first cloud whose signing key
+/// The mail login decision (IMAP, POP3, SMTP) at an address that serves several clouds: the first cloud whose signing key
 /// verifies the token decides (each cloud's `ExchangeAuthenticator` still checks issuer, audience, tenant
 /// and mailbox). A token no member's key verifies gets the host cloud's answer (`NO AUTHENTICATE failed.`).
 struct CloudGroupAuthenticator: MailAuthenticating {
@@ -67,6 +67,9 @@ struct CloudGroupAuthenticator: MailAuthenticating {
             return false
         }
     }
+
+    /// Send As is a property of the directory, the same answer in every cloud.
+    func maySend(as address: String, grant: MailGrant) -> Bool { members[0].maySend(as: address, grant: grant) }
 
     /// The first decision that is not "another cloud's", else the host's.
     private func first(of decisions: [MailAccessDecision], isOtherCloud: (MailAccessDecision) -> Bool) -> MailAccessDecision {

@@ -241,8 +241,8 @@ struct Assembly: Sendable {
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange,
                     faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
                 let smtp = SMTPServer(
-                    authenticator: authenticator,
-                    delivery: MailStoreDelivery(store: store, outbox: outbox, authenticator: authenticator),
+                    authenticator: mailAuthenticator,
+                    delivery: MailStoreDelivery(store: store, outbox: outbox, authenticator: mailAuthenticator),
                     settings: scenario.exchange,
                     faults: MailFaults(faults: scenario.faults, service: .smtp, cloud: cloud.name))
                 protocolServers += [imap, pop3, smtp]

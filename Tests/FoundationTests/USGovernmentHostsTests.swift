@@ -33,7 +33,7 @@ enum USGovernment {
             client_id: \(dodApp)
             tenant: \(dodTenant)
             secrets: [{value: dod-secret}]
-            application_permissions: [IMAP.AccessAsApp]
+            application_permissions: [IMAP.AccessAsApp, SMTP.SendAsApp]
             admin_consent: true
             mailbox_access: [\(dodMailbox)]
         mailboxes:
@@ -72,6 +72,17 @@ enum USGovernment {
             "curl", route + ["-sS", "--cacert", caFile, "\(authority)/\(tenant)/v2.0/.well-known/openid-configuration"],
             package: "curl", timeout: 30)
         return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
+    }
+
+    /// curl submits a message from `mailbox` to itself at `smtp://host:587` (STARTTLS, XOAUTH2).
+    static func smtp(host: String, mailbox: String, token: String, caFile: String, route: [String]) throws -> ProgramResult {
+        let message = "From: \(mailbox)\r\nTo: \(mailbox)\r\nSubject: side by side\r\n\r\nSent through the shared address.\r\n"
+        return try runProgram(
+            "curl",
+            route + [
+                "-sS", "-v", "--cacert", caFile, "--ssl-reqd", "--login-options", "AUTH=XOAUTH2", "--user", mailbox,
+                "--oauth2-bearer", token, "--mail-from", mailbox, "--mail-rcpt", mailbox, "-T", "-", "smtp://\(host):587",
+            ], package: "curl", timeout: 30, input: message)
     }
 
     /// curl reads message 1 of `mailbox` at `imaps://host:993` with XOAUTH2; returns curl's result.
@@ -167,6 +178,12 @@ extension ServeTests {
             #expect(read.status == 0, "\(mailbox) at \(host): \(read.error)")
             #expect(read.error.contains("OK AUTHENTICATE completed."), "\(mailbox) at \(host)")
         }
+        // SMTP on the shared address (GCC High's 127.0.1.3:587, outlook.office365.us) takes the DoD token too.
+        let sent = try USGovernment.smtp(
+            host: "outlook.office365.us", mailbox: USGovernment.dodMailbox, token: dodToken, caFile: ready.ca_file,
+            route: ["--resolve", "outlook.office365.us:587:127.0.1.3"])
+        #expect(sent.status == 0, "curl smtp: \(sent.error)")
+        #expect(sent.error.contains("235 2.7.0 Authentication successful"), "\(sent.error)")
         // A DoD token for the GCC High mailbox at the shared address: the DoD key verifies it, the tenant does not match.
         let crossed = try USGovernment.imap(
             host: "outlook.office365.us", mailbox: USGovernment.gccHighMailbox, token: dodToken, caFile: ready.ca_file, route: shared)
