@@ -267,15 +267,43 @@ struct TokenBehaviourTests {
     }
 }
 
-/// An `http_status` fault through `exomock serve`, seen by curl: the status, `Retry-After`, and
-/// Microsoft's JSON error body; the next request is served.
+/// Served behaviours seen by curl: an `http_status` fault (status, `Retry-After`, Microsoft's JSON
+/// error body; the next request is served), and a confidential client at another cloud's authority.
 @Suite(.serialized)
 struct TokenServerErrorServeTests {
-    @Test("http_status fault: curl sees 503, Retry-After: 120 and AADSTS90033, once")
-    func curlSeesRetryAfter() throws {
+    static func quickstartWithoutFlow() throws -> String {
         let quickstart = try String(
             contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Scenarios/quickstart.yaml"), encoding: .utf8)
-        let withoutFlow = try #require(quickstart.components(separatedBy: "# A client flow").first)
+        return try #require(quickstart.components(separatedBy: "# A client flow").first)
+    }
+
+    @Test("cross cloud: curl's client_credentials at the Worldwide authority for the GCC High tenant gets 900382")
+    func curlSeesCrossCloud900382() throws {
+        let yaml = try Self.quickstartWithoutFlow().replacingOccurrences(
+            of: "clouds: [gcc-high]", with: "clouds: [gcc-high, worldwide]")
+        let mock = try ServedExomock(scenarioYAML: yaml, label: "token-cross-cloud")
+        defer { _ = mock.stop() }
+        let worldwide = try mock.cloud("worldwide")
+        let form = [
+            "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
+            "-d", "scope=https://outlook.office.com/.default",
+        ]
+        let url = "\(worldwide.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token"
+        let confidential = try ServedExomock.curl(
+            ["--cacert", mock.ready.ca_file, "-i", url, "-d", "client_secret=quickstart-secret"] + form)
+        #expect(confidential.output.hasPrefix("HTTP/1.1 400"), "\(confidential.output.prefix(400))")
+        #expect(
+            confidential.output.contains(
+                #"{"error":"invalid_request","error_description":"AADSTS900382: Confidential Client is not supported in Cross Cloud request."#
+            ), "\(confidential.output.prefix(600))")
+        // Without the secret the Worldwide directory does not know the tenant.
+        let publicClient = try ServedExomock.curl(["--cacert", mock.ready.ca_file, url] + form)
+        #expect(publicClient.output.contains(#""error_codes":[90002]"#), "\(publicClient.output.prefix(600))")
+    }
+
+    @Test("http_status fault: curl sees 503, Retry-After: 120 and AADSTS90033, once")
+    func curlSeesRetryAfter() throws {
+        let withoutFlow = try Self.quickstartWithoutFlow()
         let mock = try ServedExomock(
             scenarioYAML: withoutFlow
                 + "faults:\n  - {service: token, kind: http_status, status: 503, retry_after: 120, match: client_credentials, count: 1}\n",
