@@ -198,9 +198,17 @@ struct DataReader: Sendable {
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
         let dot = UInt8(ascii: ".")
-        var consumed = 0
-        for byte in bytes {
-            consumed += 1
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if position == .middle {
+                // Fast path: copy the run up to the next CR or LF in one go.
+                let end = bytes[index...].firstIndex { $0 == cr || $0 == lf } ?? bytes.endIndex
+                emit(bytes[index..<end])
+                index = end
+                if index == bytes.endIndex { break }
+            }
+            let byte = bytes[index]
+            index += 1
             switch position {
             case .lineStart:
                 if byte == dot {
@@ -226,13 +234,19 @@ struct DataReader: Sendable {
                     plain(byte)  // the leading dot is dropped (unstuffed)
                 }
             case .dotCarriageReturn:
-                if byte == lf { return (consumed, true) }
+                if byte == lf { return (index - bytes.startIndex, true) }
                 // `.` CR x: the dot was stuffing; the CR is content.
                 emit(cr)
                 plain(byte)
             }
         }
-        return (consumed, false)
+        return (index - bytes.startIndex, false)
+    }
+
+    private mutating func emit(_ run: ArraySlice<UInt8>) {
+        let room = max(0, limit - size)
+        size += run.count
+        content.append(contentsOf: run.prefix(room))
     }
 
     /// A byte outside any line-end sequence.

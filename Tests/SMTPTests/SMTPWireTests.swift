@@ -171,3 +171,18 @@ import Testing
         #expect(String(decoding: SMTPReplyEncoder.bytes(SMTPReply(334, nil, "")), as: UTF8.self) == "334 \r\n")
     }
 }
+
+@Suite struct SMTPDefaultLimitTests {
+    @Test func theDefaultMessageLimitIsCrossed() {
+        var framer = SMTPFramer()
+        framer.beginData()
+        let chunk = [UInt8](repeating: UInt8(ascii: "z"), count: 1024 * 1024)
+        for _ in 0...(Limits.smtpMaximumMessageSize / chunk.count) {
+            framer.append(chunk)
+            #expect(framer.next() == nil)
+        }
+        #expect(framer.bufferedByteCount <= Limits.smtpMaximumMessageSize)
+        framer.append(Array("\r\n.\r\n".utf8))
+        #expect(framer.next() == .message(.tooLarge(size: Limits.smtpMaximumMessageSize + chunk.count + 2)))
+    }
+}

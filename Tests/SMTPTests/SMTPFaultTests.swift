@@ -1,0 +1,62 @@
+import ExomockTestSupport
+import MailAuthentication
+import NIOCore
+import NIOSSL
+import ScenarioModel
+import Testing
+
+/// Scenario faults on SMTP commands, as for IMAP and POP3: counted per command name, never by a clock.
+@Suite struct SMTPFaultTests {
+    let tls: NIOSSLContext
+
+    init() throws {
+        let made = try ThrowawayCertificate.make()
+        defer { made.remove() }
+        tls = try made.serverContext()
+    }
+
+    @Test func disconnectAtTheSecondMAILClosesWithoutAReply() throws {
+        let f = try SMTPFixture()
+        let faults = MailFaults(
+            faults: [Fault(service: .smtp, kind: .disconnect, match: "mail", after: 1)], service: .smtp, cloud: nil)
+        let smtp = try EmbeddedSMTP(server: f.server(faults: faults), fixture: f, tls: tls)
+        _ = try smtp.output()
+        try smtp.send("EHLO x\r\n")
+        try smtp.send("AUTH XOAUTH2 \(f.xoauth2(SMTPFixture.alice, f.token()))\r\n")
+        #expect(try smtp.send("MAIL FROM:<\(SMTPFixture.alice)>\r\n") == "250 2.1.0 Sender OK\r\n")
+        #expect(try smtp.send("RSET\r\n") == "250 2.0.0 Resetting\r\n")
+        #expect(try smtp.send("MAIL FROM:<\(SMTPFixture.alice)>\r\n") == "")
+        #expect(!smtp.channel.isActive)
+        #expect(smtp.events("fault.disconnect").first?["command"] == "MAIL")
+    }
+
+    @Test func latencyHoldsTheCommandAndWhatFollowsIt() throws {
+        let f = try SMTPFixture()
+        let faults = MailFaults(
+            faults: [Fault(service: .smtp, kind: .latency, match: "NOOP", count: 1, seconds: 2)], service: .smtp,
+            cloud: nil)
+        let smtp = try EmbeddedSMTP(server: f.server(faults: faults), fixture: f, tls: tls)
+        _ = try smtp.output()
+        #expect(try smtp.send("NOOP\r\nEHLO x\r\n") == "")
+        smtp.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try smtp.output() == "")
+        smtp.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try smtp.output().hasPrefix("250 2.0.0 OK\r\n250-MN2PR01CA0007"))
+        // count: 1 — the next NOOP is not delayed.
+        #expect(try smtp.send("NOOP\r\n") == "250 2.0.0 OK\r\n")
+        #expect(smtp.events("fault.latency").count == 1)
+    }
+
+    @Test func idleOnTheVirtualClockEndsTheSession() throws {
+        let f = try SMTPFixture()
+        let smtp = try EmbeddedSMTP(server: f.server(settings: ExchangeSettings(idleTimeout: 60)), fixture: f, tls: tls)
+        _ = try smtp.output()
+        // Real time passing alone changes nothing: idleness is measured on the scenario's clock.
+        smtp.channel.embeddedEventLoop.advanceTime(by: .seconds(120))
+        #expect(try smtp.output() == "")
+        f.clock.advance(by: 61)
+        smtp.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try smtp.output() == "421 4.4.2 Connection timed out\r\n")
+        #expect(smtp.events("session.idle_timeout").count == 1)
+    }
+}
