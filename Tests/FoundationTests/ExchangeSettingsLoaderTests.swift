@@ -63,6 +63,10 @@ import Testing
                 "knobs.yaml:4:30: exchange.imap_sessions_per_mailbox: 0 is out of range. Use a number from 1 to \(Limits.maximumSessionsPerMailbox)."
             ])
         #expect(
+            Self.problems("  pop3_sessions_per_mailbox: \(Limits.maximumSessionsPerMailbox + 1)") == [
+                "knobs.yaml:4:30: exchange.pop3_sessions_per_mailbox: \(Limits.maximumSessionsPerMailbox + 1) is out of range. Use a number from 1 to \(Limits.maximumSessionsPerMailbox)."
+            ])
+        #expect(
             Self.problems("  pop3_sessions_per_mailbox: many").first?.hasPrefix(
                 "knobs.yaml:4:30: exchange.pop3_sessions_per_mailbox: ") == true)
         let mode = Self.problems("  pop3_maildrop: locked")

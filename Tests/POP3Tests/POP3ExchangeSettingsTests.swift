@@ -1,6 +1,9 @@
+import Determinism
+import ExomockLimits
 import ExomockTestSupport
 import Foundation
 import MailStore
+import POP3Server
 import ScenarioModel
 import Testing
 
@@ -53,6 +56,32 @@ import Testing
             #expect(refused.map { $0["reason"] } == ["too_many_sessions"])
             #expect(refused.first?["detail"]?.contains("exchange.pop3_sessions_per_mailbox") == true)
         }
+    }
+
+    @Test("the default shared maildrop at its real limit: 20 sessions in TRANSACTION, the 21st refused, the 20th's QUIT frees a place")
+    func twentyFirstSessionAtTheDefaultLimit() throws {
+        let certificate = try ThrowawayCertificate.make()
+        defer { certificate.remove() }
+        let tls = try certificate.serverContext()
+        let clock = VirtualClock(start: VirtualClock.defaultStart)
+        let store = InMemoryMaildrops([testMailbox: sampleMessages])
+        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings())
+        func login(_ id: String) throws -> (EmbeddedPOP3, String) {
+            let pop = try EmbeddedPOP3(server: server, clock: clock, id: id, tls: tls)
+            _ = try pop.output()
+            #expect(try pop.send("AUTH XOAUTH2\r\n") == "+ \r\n")
+            return (pop, try pop.send(xoauth2("good-token") + "\r\n"))
+        }
+        var sessions: [EmbeddedPOP3] = []
+        for n in 1...Limits.pop3SessionsPerMailbox {
+            let (pop, answer) = try login("pop3-\(n)")
+            #expect(answer == "+OK User successfully authenticated.\r\n", "session \(n)")
+            sessions.append(pop)
+        }
+        #expect(store.locks.holders(of: testMailbox).count == 20)
+        #expect(try login("pop3-21").1 == "-ERR Authentication failure: unknown user name or bad password.\r\n")
+        _ = try sessions[19].send("QUIT\r\n")
+        #expect(try login("pop3-22").1 == "+OK User successfully authenticated.\r\n")
     }
 
     @Test("maildrop holds: exclusive admits one session, shared up to its limit; release frees a place")
