@@ -115,17 +115,23 @@ public class ClientSession {
         return Array(wire[taken...])
     }
 
+    /// The next frame of an answer, its line appended to `outcome` (when `appending`); nil once reading
+    /// ended, with `outcome.ending` saying how. The one read loop step of every client.
+    func next(_ outcome: inout CommandOutcome, logging: Bool = true, appending: Bool = true) async -> ResponseFrame? {
+        switch await receive(logging: logging) {
+        case .success(let frame):
+            if appending { outcome.lines.append(frame.text) }
+            return frame
+        case .failure(let ending):
+            outcome.ending = ending
+            return nil
+        }
+    }
+
     /// Reads on after a completed answer until the server hangs up (or the read times out): for a
     /// command expected to end the connection (`* BYE` after a tagged `BAD`).
     public func readUntilClosed(_ outcome: inout CommandOutcome) async {
-        while true {
-            switch await receive() {
-            case .success(let frame): outcome.lines.append(frame.text)
-            case .failure(let ending):
-                outcome.ending = ending
-                return
-            }
-        }
+        while await next(&outcome) != nil {}
     }
 
     /// The XOAUTH2 SASL response (base64 of `user=U^Aauth=Bearer T^A^A`, RFC 7628 style).

@@ -9,14 +9,11 @@ public final class IMAPClient: ClientSession, MailProtocolClient {
     ) async throws -> (IMAPClient, CommandOutcome) {
         let connection = try await MailConnection.connect(to: endpoint, literals: true, timeout: timeout)
         let client = IMAPClient(connection: connection, timeout: timeout, recording: recording)
-        let greeting: CommandOutcome
-        switch await client.receive() {
-        case .success(let frame):
+        var greeting = CommandOutcome(sent: nil)
+        if let frame = await client.next(&greeting) {
             let words = frame.text.split(separator: " ", maxSplits: 2)
             let status = words.count > 1 && words[0] == "*" ? String(words[1]).uppercased() : nil
-            greeting = CommandOutcome(sent: nil, lines: [frame.text], status: status == "PREAUTH" ? "OK" : status)
-        case .failure(let ending):
-            greeting = CommandOutcome(sent: nil, ending: ending)
+            greeting.status = status == "PREAUTH" ? "OK" : status
         }
         return (client, greeting)
     }
@@ -42,25 +39,19 @@ public final class IMAPClient: ClientSession, MailProtocolClient {
         let sent = "\(tag) \(display ?? text)"
         try await send("\(tag) \(text)", display: sent)
         var outcome = CommandOutcome(sent: sent)
-        while true {
-            switch await receive() {
-            case .failure(let ending):
-                outcome.ending = ending
+        while let frame = await next(&outcome) {
+            outcome.dataBytes += frame.literalBytes
+            if frame.text.hasPrefix("+") {
+                try await send("")
+                continue
+            }
+            if frame.text.hasPrefix(tag + " ") {
+                let rest = frame.text.dropFirst(tag.count + 1)
+                outcome.status = rest.split(separator: " ", maxSplits: 1).first.map { String($0).uppercased() }
                 return outcome
-            case .success(let frame):
-                outcome.lines.append(frame.text)
-                outcome.dataBytes += frame.literalBytes
-                if frame.text.hasPrefix("+") {
-                    try await send("")
-                    continue
-                }
-                if frame.text.hasPrefix(tag + " ") {
-                    let rest = frame.text.dropFirst(tag.count + 1)
-                    outcome.status = rest.split(separator: " ", maxSplits: 1).first.map { String($0).uppercased() }
-                    return outcome
-                }
             }
         }
+        return outcome
     }
 
     /// `LOGOUT` (its `* BYE` and tagged `OK`, or the server's close), then close.

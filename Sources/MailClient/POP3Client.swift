@@ -8,13 +8,7 @@ public final class POP3Client: ClientSession, MailProtocolClient {
         let connection = try await MailConnection.connect(to: endpoint, literals: false, timeout: timeout)
         let client = POP3Client(connection: connection, timeout: timeout, recording: recording)
         var greeting = CommandOutcome(sent: nil)
-        switch await client.receive() {
-        case .success(let frame):
-            greeting.lines = [frame.text]
-            greeting.status = Self.status(of: frame.text)
-        case .failure(let ending):
-            greeting.ending = ending
-        }
+        if let frame = await client.next(&greeting) { greeting.status = Self.status(of: frame.text) }
         return (client, greeting)
     }
 
@@ -38,13 +32,7 @@ public final class POP3Client: ClientSession, MailProtocolClient {
             return outcome
         }
         try await send(Self.xoauth2(user: user, token: token), display: display)
-        switch await receive() {
-        case .success(let frame):
-            outcome.lines.append(frame.text)
-            outcome.status = Self.status(of: frame.text)
-        case .failure(let ending):
-            outcome.ending = ending
-        }
+        if let frame = await next(&outcome) { outcome.status = Self.status(of: frame.text) }
         return outcome
     }
 
@@ -64,33 +52,23 @@ public final class POP3Client: ClientSession, MailProtocolClient {
     public func command(_ text: String, display: String? = nil) async throws -> CommandOutcome {
         try await send(text, display: display)
         var outcome = CommandOutcome(sent: display ?? text)
-        switch await receive() {
-        case .failure(let ending):
-            outcome.ending = ending
-            return outcome
-        case .success(let frame):
-            outcome.lines.append(frame.text)
-            outcome.status = Self.status(of: frame.text)
-        }
+        guard let first = await next(&outcome) else { return outcome }
+        outcome.status = Self.status(of: first.text)
         guard outcome.status == "+OK", Self.isMultiLine(text) else { return outcome }
         let listing = !text.uppercased().hasPrefix("RETR") && !text.uppercased().hasPrefix("TOP")
         while true {
-            switch await receive(logging: false) {
-            case .failure(let ending):
-                outcome.ending = ending
-                return outcome
-            case .success(let frame) where frame.text == ".":
+            guard let frame = await next(&outcome, logging: false, appending: false) else { return outcome }
+            if frame.text == "." {
                 log(WireLine(.server, "."))
                 outcome.lines.append(".")
                 return outcome
-            case .success(let frame):
-                let line = frame.text.hasPrefix(".") ? String(frame.text.dropFirst()) : frame.text
-                if listing {
-                    log(WireLine(.server, line))
-                    outcome.lines.append(line)
-                } else {
-                    outcome.dataBytes += line.utf8.count + 2
-                }
+            }
+            let line = frame.text.hasPrefix(".") ? String(frame.text.dropFirst()) : frame.text
+            if listing {
+                log(WireLine(.server, line))
+                outcome.lines.append(line)
+            } else {
+                outcome.dataBytes += line.utf8.count + 2
             }
         }
     }

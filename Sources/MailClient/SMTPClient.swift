@@ -43,23 +43,17 @@ public final class SMTPClient: ClientSession, MailProtocolClient {
     /// Reads one reply: its lines up to the one without a `-` after the code.
     func readReply(sent: String?) async -> CommandOutcome {
         var outcome = CommandOutcome(sent: sent)
-        while true {
-            switch await receive() {
-            case .failure(let ending):
-                outcome.ending = ending
+        while let frame = await next(&outcome) {
+            guard let code = Self.code(of: frame.text) else {
+                outcome.ending = .failed("the server sent a line that is not an SMTP reply: '\(frame.text)'")
                 return outcome
-            case .success(let frame):
-                outcome.lines.append(frame.text)
-                guard let code = Self.code(of: frame.text) else {
-                    outcome.ending = .failed("the server sent a line that is not an SMTP reply: '\(frame.text)'")
-                    return outcome
-                }
-                if Self.isLast(frame.text) {
-                    outcome.status = code
-                    return outcome
-                }
+            }
+            if Self.isLast(frame.text) {
+                outcome.status = code
+                return outcome
             }
         }
+        return outcome
     }
 
     /// `STARTTLS`, TLS under the connection when the server says 220, then `EHLO` again (RFC 3207 §4.2:
