@@ -122,7 +122,7 @@ let package = Package(
             name: "SMTPServer",
             dependencies: [
                 "SMTPWire", "MailStore", "MailAuthentication", "ListenerSupport", "ScenarioModel", "MicrosoftClouds",
-                "ExomockLimits", nioCore,
+                "ExomockLimits", "Journal", nioCore,
             ],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import ExomockLimits
 import Foundation
+import Journal
 import ListenerSupport
 import MailAuthentication
 import NIOCore
@@ -126,12 +127,12 @@ final class SMTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     {
         switch fault {
         case .disconnect:
-            connection.record(SMTPEvent.faultDisconnect.rawValue, ["command": command])
+            connection.record(.faultDisconnect, ["command": command])
             finished = true
             context.close(promise: nil)
             return true
         case .latency(let seconds):
-            connection.record(SMTPEvent.faultLatency.rawValue, ["command": command, "seconds": String(seconds)])
+            connection.record(.faultLatency, ["command": command, "seconds": String(seconds)])
             heldFrame = frame
             delaying = true
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -174,7 +175,7 @@ final class SMTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // TLS failures, resets: one client never disturbs the others.
-        connection.record(SMTPEvent.connectionError.rawValue, ["error": String(describing: error)])
+        connection.record(.connectionError, ["error": String(describing: error)])
         finished = true
         context.close(promise: nil)
     }
@@ -197,15 +198,17 @@ final class SMTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             case .send(let reply):
                 write(reply, context: context)
             case .record(let event, let detail):
-                connection.record(event.rawValue, detail)
+                connection.record(event, detail)
             case .startTLS:
                 context.flush()
                 do {
                     try connection.startTLS(on: context.channel)
                     // Plaintext pipelined after STARTTLS is never read as a command (CVE-2011-0411's lesson).
+                    let discarded = framer.bufferedByteCount
                     framer.reset()
+                    if discarded > 0 { connection.record(.tlsDiscarded, ["bytes": String(discarded)]) }
                 } catch {
-                    connection.record(SMTPEvent.tlsFailed.rawValue, ["error": String(describing: error)])
+                    connection.record(.tlsFailed, ["error": String(describing: error)])
                     finished = true
                     context.close(promise: nil)
                 }

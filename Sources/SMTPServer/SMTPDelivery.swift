@@ -1,4 +1,5 @@
 import Foundation
+import Journal
 import ListenerSupport
 import MailAuthentication
 import MailStore
@@ -62,7 +63,7 @@ public struct MailStoreDelivery: SMTPDelivering {
                     "message_id": messageID,
                 ])
         } catch {
-            connection.record("smtp.sent_copy_failed", ["mailbox": submission.grant.mailbox, "detail": "\(error)"])
+            connection.record(.smtpSentCopyFailed, ["mailbox": submission.grant.mailbox, "detail": "\(error)"])
         }
         if !external.isEmpty {
             let sequence = outbox.add(

@@ -1,5 +1,6 @@
 import ExomockLimits
 import Foundation
+import Journal
 import MailAuthentication
 import SMTPWire
 
@@ -67,7 +68,7 @@ public struct SMTPSession: Sendable {
 
     public enum Effect: Sendable, Equatable {
         case send(SMTPReply)
-        case record(SMTPEvent, [String: String])
+        case record(JournalEvent.Name, [String: String])
         /// The `220` for STARTTLS has been sent: put TLS in front and discard buffered plaintext.
         case startTLS
         case authenticateXOAUTH2(XOAUTH2Credentials)
@@ -191,7 +192,7 @@ public struct SMTPSession: Sendable {
             guard t.recipients.count < configuration.maximumRecipients else {
                 return [
                     .record(
-                        .recipientRefused,
+                        .smtpRecipientRefused,
                         ["reason": "too_many_recipients", "limit": String(configuration.maximumRecipients)]),
                     .send(SMTPTexts.tooManyRecipients),
                 ]
@@ -347,7 +348,7 @@ public struct SMTPSession: Sendable {
             guard let declared = Int(size), declared >= 0 else { return [.send(SMTPTexts.invalidArguments(diag))] }
             if declared > configuration.advertisedSize {
                 return [
-                    .record(.messageRefused, ["reason": "declared_size", "size": size]),
+                    .record(.smtpRefused, ["reason": "declared_size", "size": size]),
                     .send(SMTPTexts.messageTooLarge),
                 ]
             }
@@ -364,13 +365,13 @@ public struct SMTPSession: Sendable {
         case .tooLarge(let size):
             return [
                 .record(
-                    .messageRefused,
+                    .smtpRefused,
                     ["reason": "too_large", "size": String(size), "limit": String(Limits.smtpMaximumMessageSize)]),
                 .send(SMTPTexts.messageTooLarge),
             ]
         case .bareLineFeed(let size):
             return [
-                .record(.messageRefused, ["reason": "bare_line_feed", "size": String(size)]),
+                .record(.smtpRefused, ["reason": "bare_line_feed", "size": String(size)]),
                 .send(SMTPTexts.bareLineFeedsInMessage),
             ]
         case .complete(let content):
@@ -389,7 +390,7 @@ public struct SMTPSession: Sendable {
         case .delivered(let messageID, let local, let outbound):
             return [
                 .record(
-                    .messageAccepted,
+                    .smtpAccepted,
                     [
                         "from": submission.from, "mailbox": submission.grant.mailbox, "message_id": messageID,
                         "local": String(local), "outbox": String(outbound), "size": String(submission.content.count),
@@ -399,13 +400,13 @@ public struct SMTPSession: Sendable {
         case .sendAsDenied:
             return [
                 .record(
-                    .messageRefused,
+                    .smtpRefused,
                     ["reason": "send_as_denied", "from": submission.from, "principal": submission.grant.principal]),
                 .send(SMTPTexts.sendAsDenied(user: submission.grant.mailbox, from: submission.from)),
             ]
         case .failed(let detail):
             return [
-                .record(.messageRefused, ["reason": "store_error", "detail": detail]), .send(SMTPTexts.localError),
+                .record(.smtpRefused, ["reason": "store_error", "detail": detail]), .send(SMTPTexts.localError),
             ]
         }
     }
@@ -416,7 +417,8 @@ public struct SMTPSession: Sendable {
         guard !closed else { return [] }
         closed = true
         return [
-            .record(.idleTimeout, ["seconds": String(format: "%g", seconds)]), .send(SMTPTexts.idleTimeout), .close,
+            .record(.sessionIdleTimeout, ["seconds": String(format: "%g", seconds)]), .send(SMTPTexts.idleTimeout),
+            .close,
         ]
     }
 

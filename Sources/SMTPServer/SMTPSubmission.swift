@@ -19,21 +19,3 @@ public enum SMTPDeliveryOutcome: Sendable, Equatable {
     case sendAsDenied
     case failed(String)
 }
-
-/// The SMTP server's journal events.
-public enum SMTPEvent: String, Sendable {
-    case commandTooLong = "command.too_long"
-    case commandInvalid = "command.invalid"
-    case tlsStarted = "tls.started"
-    case tlsFailed = "tls.failed"
-    case authSucceeded = "auth.succeeded"
-    case authFailed = "auth.failed"
-    case authCanceled = "auth.canceled"
-    case recipientRefused = "smtp.recipient_refused"
-    case messageAccepted = "smtp.accepted"
-    case messageRefused = "smtp.refused"
-    case idleTimeout = "session.idle_timeout"
-    case faultDisconnect = "fault.disconnect"
-    case faultLatency = "fault.latency"
-    case connectionError = "connection.error"
-}

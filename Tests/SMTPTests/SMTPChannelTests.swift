@@ -7,6 +7,7 @@ import MailStore
 import NIOSSL
 import SMTPServer
 import ScenarioModel
+import Synchronization
 import Testing
 
 /// The session and its driver on an EmbeddedChannel: real tokens, the real authenticator, a real store.
@@ -36,6 +37,10 @@ import Testing
 
     @Test func twoStepXOAUTH2ThenSendDeliversToInboxSentItemsAndOutbox() throws {
         let f = try SMTPFixture()
+        // An IMAP IDLE session on Bob's Inbox hears of the delivery through the store's notifications.
+        let heard = Mutex(0)
+        let watch = f.store.subscribe(mailbox: SMTPFixture.bob, folder: "Inbox") { _ in heard.withLock { $0 += 1 } }
+        defer { f.store.unsubscribe(watch) }
         let smtp = try connected(f)
         #expect(try smtp.send("AUTH XOAUTH2\r\n") == "334 \r\n")
         #expect(
@@ -48,6 +53,7 @@ import Testing
         let queued = try smtp.send(testMessage + ".\r\n")
         #expect(queued == "250 2.0.0 OK <m1@contoso> [Hostname=MN2PR01CA0007.namprd00.prod.outlook.com]\r\n")
         #expect(try f.subjects(SMTPFixture.bob) == ["[HD-7] reply"])
+        #expect(heard.withLock { $0 } == 1)
         let inbox = try f.store.snapshot(mailbox: SMTPFixture.bob, folder: "Inbox").messages
         #expect(String(decoding: inbox[0].raw, as: UTF8.self).hasSuffix("Hello.\r\n.dot line\r\n"))  // unstuffed
         let sent = try f.store.snapshot(mailbox: SMTPFixture.alice, folder: "Sent Items").messages
@@ -217,5 +223,6 @@ import Testing
         #expect(out == "220 2.0.0 SMTP server ready\r\n")
         #expect(smtp.events("auth.succeeded").isEmpty)
         #expect(smtp.events("tls.started").count == 1)
+        #expect(smtp.events("tls.discarded").first?["bytes"].flatMap(Int.init) ?? 0 > 100)
     }
 }
