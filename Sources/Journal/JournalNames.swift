@@ -112,6 +112,11 @@ extension JournalEvent.Name {
     // MARK: Faults
     public static let faultLatency = Self("fault.latency")
     public static let faultDisconnect = Self("fault.disconnect")
+    /// A fault on the live fault board fired; `fault` names its id (`f1`), beside what it did.
+    public static let faultFired = Self("fault.fired")
+    /// The admin API added (`POST /faults`) or removed (`DELETE /faults/{id}`) a fault.
+    public static let faultAdded = Self("faults.added")
+    public static let faultRemoved = Self("faults.removed")
 
     // MARK: Token service
     public static let tokenIssued = Self("token.issued")

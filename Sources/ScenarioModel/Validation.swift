@@ -202,27 +202,7 @@ extension Scenario {
 
         // Faults.
         for (i, fault) in faults.enumerated() {
-            if let cloud = fault.cloud, !clouds.contains(cloud) {
-                add("faults[\(i)].cloud", "cloud '\(cloud.rawValue)' is not in `clouds`", "Add it to `clouds` or drop `cloud` to hit every cloud.")
-            }
-            if fault.kind == .aadsts, fault.code == nil {
-                add("faults[\(i)].code", "an `aadsts` fault needs the AADSTS code to answer with", "Add `code:`, e.g. `code: 50076`.")
-            }
-            if fault.kind == .httpStatus, fault.status == nil {
-                add("faults[\(i)].status", "an `http_status` fault needs the HTTP status to answer with",
-                    "Add `status:` from 500 to 599, e.g. `status: 503`.")
-            }
-            if fault.kind != .httpStatus, fault.status != nil || fault.retryAfter != nil {
-                add("faults[\(i)].\(fault.status != nil ? "status" : "retry_after")",
-                    "only an `http_status` fault has a status or a `retry_after`",
-                    "Write `kind: http_status`, or drop the field (a `throttle` fault's Retry-After is `seconds:`).")
-            }
-            if fault.kind == .aadsts || fault.kind == .throttle || fault.kind == .httpStatus, fault.service != .token {
-                add("faults[\(i)].kind", "`\(fault.kind.rawValue)` faults apply to the token service only", "Write `service: token`, or use `latency` or `disconnect` for mail.")
-            }
-            if fault.kind == .latency, fault.seconds == nil {
-                add("faults[\(i)].seconds", "a `latency` fault needs a delay", "Add `seconds:`, e.g. `seconds: 250ms`.")
-            }
+            for problem in fault.problems(clouds: clouds) { add("faults[\(i)].\(problem.field)", problem.message, problem.fix) }
         }
 
         // Flow.
