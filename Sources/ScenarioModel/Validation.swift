@@ -237,14 +237,17 @@ extension Scenario {
         for user in users where user.hasMailbox && declared.insert(user.upn.lowercased()).inserted {
             result.append(Mailbox(address: user.upn, kind: .user))
         }
-        return result.map { mailbox in
-            var m = mailbox
-            for name in Mailbox.defaultFolderNames where !m.folders.contains(where: { $0.name.lowercased() == name.lowercased() }) {
-                m.folders.append(Folder(name: name))
+        for i in result.indices {
+            for (name, key) in zip(Mailbox.defaultFolderNames, Self.defaultFolderKeys)
+            where !result[i].folders.contains(where: { $0.name.lowercased() == key }) {
+                result[i].folders.append(Folder(name: name))
             }
-            return m
         }
+        return result
     }
+
+    /// `Mailbox.defaultFolderNames` lower-cased, once (not per mailbox: a 100,000-mailbox start-up).
+    static let defaultFolderKeys = Mailbox.defaultFolderNames.map { $0.lowercased() }
 
     static func isGUID(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
