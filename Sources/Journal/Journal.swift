@@ -240,15 +240,3 @@ extension JournalEvent {
         return ([place + ":", headline] + fields).joined(separator: " ")
     }
 }
-
-// MARK: Transition
-
-extension Journal {
-    /// Records an event named by a string: only for `ConnectionContext.record(_: String, _:)`, which SMTP uses
-    /// until it records `JournalEvent.Name`s. Remove with it.
-    package func recordUntyped(
-        cloud: String?, service: JournalEvent.Service, connection: String?, event: String, detail: [String: String]
-    ) {
-        record(cloud: cloud, service: service, connection: connection, event: JournalEvent.Name(event), detail: detail)
-    }
-}

@@ -56,14 +56,6 @@ public struct ConnectionContext: Sendable {
         )
     }
 
-    /// Records an event named by a string. Transitional, for a protocol still moving to
-    /// `JournalEvent.Name` (SMTP); remove once nothing calls it.
-    public func record(_ event: String, _ detail: [String: String] = [:]) {
-        journal.recordUntyped(
-            cloud: cloud.name.rawValue, service: JournalEvent.Service(service), connection: connectionID,
-            event: event, detail: detail)
-    }
-
     /// Puts TLS at the front of the pipeline: the STARTTLS/STLS upgrade. Call it on the channel's
     /// event loop, after the protocol's "begin TLS" reply is flushed and before any further byte is read
     /// as a command (the protocol discards bytes the client pipelined after the STARTTLS command).

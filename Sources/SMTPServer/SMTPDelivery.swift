@@ -46,7 +46,7 @@ public struct MailStoreDelivery: SMTPDelivering {
                     toMailbox: mailbox.address, folder: "Inbox", rawMessage: submission.content)
                 local += 1
                 connection.record(
-                    "smtp.delivered",
+                    .smtpDelivered,
                     ["mailbox": mailbox.address, "folder": "Inbox", "uid": String(uid), "message_id": messageID])
             } catch {
                 return .failed("\(error)")
@@ -57,7 +57,7 @@ public struct MailStoreDelivery: SMTPDelivering {
             let (_, uid) = try store.append(
                 mailbox: submission.grant.mailbox, folder: "Sent Items", rawMessage: content, flags: ["\\Seen"])
             connection.record(
-                "smtp.delivered",
+                .smtpDelivered,
                 [
                     "mailbox": submission.grant.mailbox, "folder": "Sent Items", "uid": String(uid),
                     "message_id": messageID,
@@ -71,7 +71,7 @@ public struct MailStoreDelivery: SMTPDelivering {
                 recipients: external,
                 messageID: messageID, content: submission.content)
             connection.record(
-                "smtp.outbox",
+                .smtpOutbox,
                 ["recipients": external.joined(separator: ","), "sequence": String(sequence), "message_id": messageID])
         }
         return .delivered(messageID: messageID, local: local, outbound: external.count)
