@@ -121,7 +121,11 @@ extension RunContext {
                         line: command.location?.line ?? 0, step: stepName,
                         expected: "command '\(command.text)' \(problem.expected)", got: problem.got, context: recentLines)
                 }
-                if outcome.ending != .completed { return await finish(session, observation) }
+                if var stop = ended(outcome, doing: "at '\(command.text)'") {
+                    stop.success = true
+                    stop.summary += ", as the command expected"
+                    return await finish(session, stop)
+                }
                 continue
             }
             if let stop = ended(outcome, doing: "at '\(command.text)'") { return await finish(session, stop) }

@@ -128,6 +128,19 @@ public class ClientSession {
         }
     }
 
+    /// Sends the protocol's goodbye and reads its answer, then closes. When the server has already hung up
+    /// (after `* BYE`), the goodbye cannot be sent, and what the server said before closing is read from
+    /// the inbox instead, so a transcript shows the same lines however the close and the send raced.
+    func goodbye(_ text: String, answer: (String) async throws -> CommandOutcome) async {
+        do {
+            _ = try await answer(text)
+        } catch {
+            var rest = CommandOutcome(sent: text)
+            await readUntilClosed(&rest)
+        }
+        await close()
+    }
+
     /// Reads on after a completed answer until the server hangs up (or the read times out): for a
     /// command expected to end the connection (`* BYE` after a tagged `BAD`).
     public func readUntilClosed(_ outcome: inout CommandOutcome) async {

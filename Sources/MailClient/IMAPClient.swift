@@ -56,7 +56,6 @@ public final class IMAPClient: ClientSession, MailProtocolClient {
 
     /// `LOGOUT` (its `* BYE` and tagged `OK`, or the server's close), then close.
     public func goodbye() async {
-        _ = try? await command("LOGOUT")
-        await close()
+        await goodbye("LOGOUT") { try await command($0) }
     }
 }

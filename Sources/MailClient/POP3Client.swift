@@ -59,7 +59,7 @@ public final class POP3Client: ClientSession, MailProtocolClient {
         while true {
             guard let frame = await next(&outcome, logging: false, appending: false) else { return outcome }
             if frame.text == "." {
-                log(WireLine(.server, "."))
+                log(WireLine(.server, ".", dataBytes: listing ? 0 : outcome.dataBytes))
                 outcome.lines.append(".")
                 return outcome
             }
@@ -75,7 +75,6 @@ public final class POP3Client: ClientSession, MailProtocolClient {
 
     /// `QUIT` (read up to its `+OK` or the server's close: deletions happen at QUIT), then close.
     public func goodbye() async {
-        _ = try? await command("QUIT")
-        await close()
+        await goodbye("QUIT") { try await command($0) }
     }
 }

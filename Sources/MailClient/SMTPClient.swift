@@ -108,7 +108,6 @@ public final class SMTPClient: ClientSession, MailProtocolClient {
 
     /// `QUIT`, read to its `221` (or the server's close), then close.
     public func goodbye() async {
-        _ = try? await command("QUIT")
-        await close()
+        await goodbye("QUIT") { try await command($0) }
     }
 }
