@@ -181,7 +181,6 @@ struct Assembly: Sendable {
         let live = LiveScenario(scenario)
         let identities = scenario.clouds.map { IdentityState(cloud: $0, signedIn: scenario.browserSignedIn) }
         let changes = ScenarioChanges(live: live, identities: identities, clock: clock, journal: journal)
-        live.faults.observe { fired in FaultJournal.record(fired, in: journal) }
         // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
         if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
             options.logger.warning("\(warning)")
@@ -196,7 +195,7 @@ struct Assembly: Sendable {
         var httpNames: [String] = []
         var adminContributors: [AdminAPI.RouteContributor] = [
             MailAdminRoutes.contributor(store: store, journal: journal), ChangeAdminRoutes.contributor(changes: changes),
-            MailAdminRoutes.outboxContributor(outbox: outbox), FaultAdminRoutes.contributor(live: live, journal: journal),
+            MailAdminRoutes.outboxContributor(outbox: outbox),
         ]
         let readiness = Readiness()
 
@@ -237,15 +236,15 @@ struct Assembly: Sendable {
                     ? authenticator : CloudGroupAuthenticator(members: [authenticator] + guests.compactMap { authenticators[$0] })
                 let imap = IMAPServer(
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange, sessions: imapSessions,
-                    faults: MailFaults(board: live.faults, service: .imap, cloud: cloud.name))
+                    faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
                 let pop3 = POP3Server(
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange,
-                    faults: MailFaults(board: live.faults, service: .pop3, cloud: cloud.name))
+                    faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
                 let smtp = SMTPServer(
                     authenticator: mailAuthenticator,
                     delivery: MailStoreDelivery(store: store, outbox: outbox, authenticator: mailAuthenticator),
                     settings: scenario.exchange,
-                    faults: MailFaults(board: live.faults, service: .smtp, cloud: cloud.name))
+                    faults: MailFaults(faults: scenario.faults, service: .smtp, cloud: cloud.name))
                 protocolServers += [imap, pop3, smtp]
                 let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
                 let plan: [(any MailProtocolServer, TLSMode, Int)] = [

@@ -206,9 +206,8 @@ struct LoadCommand: AsyncParsableCommand {
             (external.serverName, external.usersFile, external.tokenURL) = (serverName, usersFile, tokenURL)
             (external.clientID, external.clientSecret, external.scope) = (clientID, clientSecret, scope)
             external.refreshTokensFile = refreshTokens
-            let target = try external.make(clients: settings.clients, timeout: settings.timeout)
-            try target.check(settings.mix)
-            return await LoadRunner.run(settings, target: target, progressInterval: interval, progress: progress)
+            return try await Self.run(
+                settings, on: external.make(clients: settings.clients, timeout: settings.timeout), interval, progress)
         }
         let loaded: Scenario
         do { loaded = try ScenarioLoader.load(file: scenario) } catch {
@@ -219,11 +218,8 @@ struct LoadCommand: AsyncParsableCommand {
         let play: @Sendable (ReadyDocument, String) async throws -> LoadReport = { ready, name in
             let target = try await ScenarioTarget(scenario: loaded, ready: ready, app: app, mailboxes: boxes)
                 .make(mix: settings.mix, clients: settings.clients, timeout: settings.timeout, name: name)
-            try target.check(settings.mix)
             for note in target.notes { printError("exomock load: \(note)") }
-            let report = await LoadRunner.run(settings, target: target, progressInterval: interval, progress: progress)
-            await target.http?.shutdown()
-            return report
+            return try await Self.run(settings, on: target, interval, progress)
         }
         if let against {
             let ready: ReadyDocument
@@ -254,6 +250,22 @@ struct LoadCommand: AsyncParsableCommand {
         } catch { throw LoadSetupError("the mock could not start: \(error)") }
         guard let result else { throw LoadSetupError("the mock stopped before the load finished") }
         return try result.get()
+    }
+
+    /// Checks the target against the mix, runs, and shuts its HTTP client down either way.
+    static func run(
+        _ settings: LoadSettings, on target: LoadTarget, _ interval: Double?,
+        _ progress: @escaping @Sendable (String) -> Void
+    ) async throws -> LoadReport {
+        do {
+            try target.check(settings.mix)
+        } catch {
+            await target.http?.shutdown()
+            throw error
+        }
+        let report = await LoadRunner.run(settings, target: target, progressInterval: interval, progress: progress)
+        await target.http?.shutdown()
+        return report
     }
 
     /// A terminal gets one line, rewritten in place; anything else a line per interval.

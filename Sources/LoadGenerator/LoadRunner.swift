@@ -47,9 +47,11 @@ public enum LoadRunner {
             recorder.record(kind, result, latency: started.duration(to: clock.now), counted: started >= measured)
         }
         let cpu = CPUWindow()
-        let watcher = Task {
+        let cpuMark = Task {
             try? await clock.sleep(until: measured, tolerance: nil)
             cpu.mark()
+        }
+        let watcher = Task {
             guard let progress, let progressInterval, progressInterval > 0 else { return }
             var line = ProgressLine(start: start, clock: clock, warmupEnd: measured)
             while !Task.isCancelled {
@@ -65,6 +67,7 @@ public enum LoadRunner {
         } else {
             await loop.closed(handlers: target.handlers, end: end, operation)
         }
+        await cpuMark.value
         cpu.mark()
         watcher.cancel()
         return LoadReport.make(

@@ -55,11 +55,15 @@ enum LoadFixture {
         return file
     }
 
+    static let logger: Logger = {
+        var logger = Logger(label: "exomock.load-test")
+        logger.logLevel = .error
+        return logger
+    }()
+
     /// Serves the fixture in this process and runs `settings` against it: a second of load or so.
     static func run(_ settings: LoadSettings, faults: String = "") async throws -> LoadReport {
         let scenario = try ScenarioLoader.load(yaml: yaml(faults: faults), fileName: "load.yaml", baseDirectory: nil)
-        var logger = Logger(label: "exomock.load-test")
-        logger.logLevel = .error
         let report = try await ExomockServer.run(
             scenario, options: ServeOptions(certificatesDirectory: certificates, logger: logger)
         ) {

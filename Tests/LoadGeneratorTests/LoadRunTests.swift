@@ -1,6 +1,9 @@
+import Exomock
 import ExomockLimits
 import ExomockTestSupport
+import FlowRunner
 import Foundation
+import ScenarioLoader
 import Testing
 
 @testable import LoadGenerator
@@ -65,6 +68,51 @@ import Testing
         #expect(report.errors == ["token: HTTP 429": 3, "imap: reset": 2])
         #expect(report.total.errors == 5)
         #expect(report.text().contains("token: HTTP 429"))
+    }
+
+    /// The path Dovecot is loaded through: host and port, CA file, a users file of tokens.
+    @Test func anyServerByHostPortCAAndUsersFile() async throws {
+        let scenario = try ScenarioLoader.load(yaml: LoadFixture.yaml(), fileName: "load.yaml", baseDirectory: nil)
+        let settings = try Self.settings("imap-login,pop3-login,imap")
+        let report = try await ExomockServer.run(
+            scenario, options: ServeOptions(certificatesDirectory: LoadFixture.certificates, logger: LoadFixture.logger)
+        ) { mock in
+            let cloud = try #require(mock.ready.clouds.first)
+            let http = try HTTPTransport(caFile: mock.ready.caFile, timeoutSeconds: 10)
+            let token = try await ScenarioTarget.grant(
+                http, "\(cloud.authorityURL)/load.example/oauth2/v2.0/token",
+                [
+                    ("grant_type", "client_credentials"), ("client_id", "7c4e8a2f-6b1d-4d3e-9a7c-5f2b8e1d0a64"),
+                    ("client_secret", "handler-secret"), ("scope", "\(cloud.scopeResource)/.default"),
+                ], what: "test token"
+            ).access
+            await http.shutdown()
+            let users = try TestSupport.temporaryDirectory("exomock-load-users").appendingPathComponent("users.txt")
+            try Data("# mailbox token\nbox1@load.example \(token)\nbox2@load.example \(token)\n".utf8).write(to: users)
+            func port(_ service: String) throws -> String {
+                let l = try #require(cloud.listeners.first { $0.service == service && $0.tls == "implicit" })
+                return "\(l.host):\(l.port)"
+            }
+            var external = ExternalTarget()
+            external.imap = try port("imap")
+            external.pop3 = try port("pop3")
+            external.caFile = mock.ready.caFile
+            external.serverName = cloud.outlookHost
+            external.usersFile = users.path
+            let target = try external.make(clients: settings.clients, timeout: settings.timeout)
+            try target.check(settings.mix)
+            #expect(target.handlers.map(\.mailbox) == ["box1@load.example", "box2@load.example"])
+            // Without --pop3, a mix with pop3 cannot start, and says what to give.
+            external.pop3 = nil
+            let imapOnly = try external.make(clients: 1, timeout: 1)
+            #expect(throws: LoadSetupError.self) { try imapOnly.check(try LoadMix.parse("pop3")) }
+            return await LoadRunner.run(settings, target: target)
+        }
+        let kinds = try #require(report).kinds
+        for kind in ["imap-login", "pop3-login", "imap"] {
+            #expect(kinds[kind]?.ops ?? 0 > 0, "\(kind)")
+            #expect(kinds[kind]?.errors == 0, "\(kind): \(kinds[kind]?.errorClasses ?? [:])")
+        }
     }
 
     @Test func aTrippedGateExitsNonZero() throws {
