@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "SMTPTests",
             dependencies: [
-                "SMTPWire", "SMTPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
+                "SMTPWire", "SMTPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel", "ScenarioLoader",
                 "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock", "ExomockTestSupport",
                 "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],

@@ -2,17 +2,18 @@ import EntraTokens
 import MicrosoftClouds
 import ScenarioModel
 
-/// Exchange Online's login decision for one cloud, shared by IMAP and POP3.
+/// Exchange Online's login decision for one cloud, shared by IMAP, POP3 and SMTP submission.
 ///
 /// Order of checks, each a distinct `MailAuthFailure` in the journal:
 /// 1. the token itself (signature with this cloud's key, issuer, audience, `nbf`/`exp` on the
 ///    virtual clock) — failures reject the login (`NO AUTHENTICATE failed.`);
-/// 2. the permission for the protocol (`scp` has `IMAP.AccessAsUser.All`, or `roles` has
-///    `IMAP.AccessAsApp`) — rejects the login;
+/// 2. the permission for the protocol (`scp` has `IMAP.AccessAsUser.All` / `POP.AccessAsUser.All` /
+///    `SMTP.Send`, or `roles` has `IMAP.AccessAsApp` / `POP.AccessAsApp` / `SMTP.SendAsApp`) — rejects the login;
 /// 3. the mailbox named by `user=`: exists in this cloud, the token's principal may open it
-///    (its own, FullAccess, or the app's service principal granted on it), the protocol is enabled
-///    — failures let AUTHENTICATE succeed and leave the session "authenticated but not connected",
-///    as Exchange Online does.
+///    (its own, FullAccess, or the app's service principal granted on it; for SMTP also Send As), the
+///    protocol is enabled (for SMTP: SMTP AUTH not off for the mailbox or its tenant) — failures let
+///    AUTHENTICATE succeed and leave an IMAP session "authenticated but not connected", as Exchange
+///    Online does; SMTP answers them with `535` at AUTH.
 public struct ExchangeAuthenticator: MailAuthenticating {
     public let cloud: Cloud
     /// The served scenario, changes included: each login reads it once (`Set-CASMailbox`, FullAccess
