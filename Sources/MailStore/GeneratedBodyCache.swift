@@ -3,7 +3,7 @@ import Synchronization
 
 /// The bytes of generated messages read lately, so a client that reads the same messages again (a
 /// handler polling its Inbox, a FETCH loop) gets them without making them again. Bounded by
-/// `Limits.virtualMailCacheBytes`; the oldest entries go first. One per store.
+/// `Limits.virtualMailCacheBytes`, in 16 parts by key, each dropping its oldest entries first. One per store.
 final class GeneratedBodyCache: Sendable {
     struct Key: Hashable {
         let run: ObjectIdentifier
@@ -25,18 +25,34 @@ final class GeneratedBodyCache: Sendable {
     }
 
     let capacity: Int
-    private let state = Mutex(State())
+    /// Independent parts, each with its own lock and an equal share of `capacity`: with one lock, eight
+    /// IMAP sessions re-reading virtual mail spent a percent of the server's time waiting for it (perf).
+    private let shards: [Shard]
+    static let shardCount = 16
 
-    init(capacity: Int = Limits.virtualMailCacheBytes) { self.capacity = capacity }
+    final class Shard: Sendable {
+        let state = Mutex(State())
+    }
+
+    init(capacity: Int = Limits.virtualMailCacheBytes) {
+        self.capacity = capacity
+        self.shards = (0..<Self.shardCount).map { _ in Shard() }
+    }
+
+    private var shardCapacity: Int { capacity / Self.shardCount }
+
+    private func shard(_ key: Key) -> Shard { shards[(key.index &+ key.run.hashValue) & (Self.shardCount - 1)] }
 
     func bytes(of run: GeneratedRun, at index: Int) -> [UInt8]? {
-        state.withLock { $0.entries[Key(run: ObjectIdentifier(run), index: index)]?.bytes }
+        let key = Key(run: ObjectIdentifier(run), index: index)
+        return shard(key).state.withLock { $0.entries[key]?.bytes }
     }
 
     func insert(_ bytes: [UInt8], of run: GeneratedRun, at index: Int) {
+        let capacity = shardCapacity
         guard bytes.count <= capacity else { return }
-        state.withLock { state in
-            let key = Key(run: ObjectIdentifier(run), index: index)
+        let key = Key(run: ObjectIdentifier(run), index: index)
+        shard(key).state.withLock { state in
             if state.entries[key] != nil { return }
             state.entries[key] = Entry(run: run, bytes: bytes)
             state.order.append(key)
@@ -55,5 +71,5 @@ final class GeneratedBodyCache: Sendable {
     }
 
     /// Bytes held (for tests).
-    var heldBytes: Int { state.withLock { $0.bytes } }
+    var heldBytes: Int { shards.reduce(0) { total, shard in total + shard.state.withLock { $0.bytes } } }
 }

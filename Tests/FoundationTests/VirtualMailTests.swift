@@ -148,18 +148,20 @@ import Testing
 /// first, and a dropped message is made again with the same bytes.
 @Suite struct GeneratedBodyCacheTests {
     @Test func theCacheStaysWithinItsCapacityAndMissesMakeTheSameBytes() {
-        let cache = GeneratedBodyCache(capacity: 10_000)
+        let capacity = GeneratedBodyCache.shardCount * 6_000
+        let cache = GeneratedBodyCache(capacity: capacity)
         let recipe = MessageRecipe(
-            seed: 3, recipient: VirtualMailTests.recipient, approximateSize: 2048, count: 20, end: VirtualMailTests.end)
+            seed: 3, recipient: VirtualMailTests.recipient, approximateSize: 2048, count: 200, end: VirtualMailTests.end
+        )
         let run = GeneratedRun(recipe: recipe, firstUID: 1, cache: cache)
         let plain = GeneratedRun(recipe: recipe, firstUID: 1)
-        for index in 0..<20 {
+        for index in 0..<200 {
             #expect(run.bytes(at: index) == plain.bytes(at: index))
-            #expect(cache.heldBytes <= 10_000)
+            #expect(cache.heldBytes <= capacity)
         }
-        #expect(cache.heldBytes > 5_000)
+        #expect(cache.heldBytes > capacity / 2)
         #expect(cache.bytes(of: run, at: 0) == nil, "the oldest is gone")
-        #expect(cache.bytes(of: run, at: 19) == plain.bytes(at: 19), "the newest is kept")
+        #expect(cache.bytes(of: run, at: 199) == plain.bytes(at: 199), "the newest is kept")
         #expect(run.bytes(at: 0) == plain.bytes(at: 0), "a miss makes the same bytes again")
         #expect(Limits.virtualMailCacheBytes >= 1024 * 1024)
     }
