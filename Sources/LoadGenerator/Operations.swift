@@ -124,9 +124,10 @@ struct Operations: Sendable {
             guard listed.succeeded else { return .failed(.mail(.imap, listed)) }
             let uids = listed.lines.compactMap(IMAPText.uid).filter { $0 > handler.lastUID }.sorted().prefix(
                 work.maxMessages)
-            guard let last = uids.last else { return OperationResult() }
+            guard let first = uids.first, let last = uids.last else { return OperationResult() }
             handler.lastUID = last
-            set = IMAPText.sequenceSet(Array(uids))
+            // The listing had every UID above the last one read, so no other UID lies between these two.
+            set = "\(first):\(last)"
             prefix = "UID "
         }
         let fetched = try await client.command("\(prefix)FETCH \(set) (BODY.PEEK[])")
@@ -188,19 +189,6 @@ enum IMAPText {
     static func uid(_ line: String) -> Int? {
         guard line.hasPrefix("* "), let range = line.range(of: "UID ", options: .caseInsensitive) else { return nil }
         return Int(line[range.upperBound...].prefix { $0.isNumber })
-    }
-
-    /// Sorted numbers as an IMAP sequence set, runs joined: 1,2,3,7 → `1:3,7`.
-    static func sequenceSet(_ numbers: [Int]) -> String {
-        var parts: [String] = []
-        var index = 0
-        while index < numbers.count {
-            var end = index
-            while end + 1 < numbers.count, numbers[end + 1] == numbers[end] + 1 { end += 1 }
-            parts.append(end == index ? "\(numbers[index])" : "\(numbers[index]):\(numbers[end])")
-            index = end + 1
-        }
-        return parts.joined(separator: ",")
     }
 }
 

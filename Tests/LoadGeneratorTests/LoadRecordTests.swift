@@ -53,7 +53,6 @@ import Testing
         #expect(IMAPText.exists("* 3 RECENT") == nil)
         #expect(IMAPText.uid("* 4 FETCH (UID 17)") == 17)
         #expect(IMAPText.uid("A3 OK UID FETCH completed.") == nil)
-        #expect(IMAPText.sequenceSet([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10")
         #expect(POP3Text.statCount("+OK 12 123456") == 12)
     }
 }

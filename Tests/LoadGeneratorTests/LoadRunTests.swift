@@ -54,6 +54,19 @@ import Testing
         #expect(try LoadReport.decode(report.json()) == report)
     }
 
+    /// `--fetch new`: a handler reads each message once, however many operations it runs.
+    @Test func newMailIsReadOnce() async throws {
+        var settings = try Self.settings("imap=1,pop3=1", clients: 1)
+        settings.work.fetch = .new
+        let report = try await LoadFixture.run(settings)
+        let imap = try #require(report.kinds["imap"])
+        let pop3 = try #require(report.kinds["pop3"])
+        #expect(imap.ops > 1 && pop3.ops > 1)
+        #expect(imap.errors == 0 && pop3.errors == 0, "\(report.errors)")
+        #expect(imap.messages == 4)
+        #expect(pop3.messages == 4)
+    }
+
     @Test func faultsUnderLoadAreCountedByClass() async throws {
         let faults = """
               - {service: token, kind: throttle, match: refresh_token, count: 3, seconds: 5s}
