@@ -46,7 +46,7 @@ extension RunContext {
             }
             token = saved[name]?.accessToken
         }
-        let host = service == .smtp ? Cloud.named(cloud).smtpHost : endpoints.outlookHost
+        let host = m.host ?? (service == .smtp ? Cloud.named(cloud).smtpHost : endpoints.outlookHost)
         let endpoint = MailEndpoint(
             host: listener.host, port: listener.port, security: m.tls == .implicit ? .implicit : .starttls,
             serverName: host, tls: mailTLS)

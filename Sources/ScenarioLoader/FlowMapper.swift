@@ -141,6 +141,7 @@ extension ScenarioMapper {
         var o = OptionalFields()
         o.readOptional(f["token"], into: &step.token) { r.string($0, f.path("token")) }
         o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
+        o.readOptional(f["host"], into: &step.host) { r.string($0, f.path("host")) }
         o.read(f["tls"], into: &step.tls) { r.choice($0, f.path("tls"), MailStep.TLS.self, what: "TLS mode") }
         o.read(f["auth"], into: &step.auth) { r.choice($0, f.path("auth"), MailStep.Auth.self, what: "authentication") }
         o.read(f["refresh"], into: &step.refresh) { r.bool($0, f.path("refresh")) }

@@ -158,6 +158,9 @@ public struct MailStep: Sendable, Equatable, Codable {
     }
     /// The cloud whose mail server is asked (default: the mailbox's cloud).
     public var cloud: CloudName?
+    /// The server name the handler is configured with, which its TLS check expects in the certificate
+    /// (default: the cloud's first Outlook host, or its SMTP host for `smtp`).
+    public var host: String?
     /// The SASL `user=`: the mailbox to open.
     public var mailbox: String
     /// The saved token to present (required with `auth: xoauth2`).

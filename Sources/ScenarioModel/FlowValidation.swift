@@ -1,3 +1,5 @@
+import MicrosoftClouds
+
 extension Scenario {
     /// The rules a flow breaks: references to apps, users, mailboxes and saved tokens, in step order
     /// (a `repeat` block's steps are checked once, in place).
@@ -69,6 +71,15 @@ extension Scenario {
                 }
                 if let cloud = m.cloud, !clouds.contains(cloud) {
                     add("\(here).\(kind).cloud", "cloud '\(cloud.rawValue)' is not in `clouds`", "Add it to `clouds`.")
+                }
+                if let host = m.host, let cloud = m.cloud ?? tenant(forAddress: m.mailbox)?.cloud ?? clouds.first {
+                    let known = Cloud.named(cloud).outlookHosts + [Cloud.named(cloud).smtpHost]
+                    if !known.contains(host.lowercased()) {
+                        add(
+                            "\(here).\(kind).host", "'\(host)' is not a host of cloud '\(cloud.rawValue)'",
+                            "Use one of: \(known.joined(separator: ", ")) (docs/clouds.md)."
+                        )
+                    }
                 }
                 if let seconds = m.readTimeout, seconds <= 0 {
                     add("\(here).\(kind).read_timeout", "the read timeout must be longer than zero", "Write a duration such as 10s.")

@@ -70,6 +70,19 @@ import Testing
         #expect(step.commands(text: "x").isEmpty)
     }
 
+    @Test func aHostMustBeOneOfTheCloudsMailHosts() throws {
+        let scenario = try Self.load("""
+              - smtp: {mailbox: desk@contoso.com, token: t, host: smtp.office365.com}
+              - imap: {mailbox: desk@contoso.com, token: t, host: outlook.office365.com}
+            """)
+        #expect(scenario.flow.compactMap(\.mailSession?.host) == ["smtp.office365.com", "outlook.office365.com"])
+        #expect(Self.problems("""
+              - imap: {mailbox: desk@contoso.com, token: t, host: outlook.office365.us}
+            """) == [
+            "t.yaml:13:55: flow[1].imap.host: 'outlook.office365.us' is not a host of cloud 'worldwide'. Use one of: outlook.office365.com, smtp.office365.com (docs/clouds.md)."
+        ])
+    }
+
     @Test func mistakesAreLocated() {
         #expect(Self.problems("""
               - smtp: {mailbox: desk@contoso.com, token: t, tls: implicit, subject: hi}
