@@ -240,7 +240,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadGeneratorTests",
-            dependencies: ["LoadGenerator", "ExomockCLI", "ExomockTestSupport", "ScenarioModel", "ScenarioLoader"],
+            dependencies: [
+                "LoadGenerator", "MailClient", "ExomockCLI", "ExomockTestSupport", "ScenarioModel", "ScenarioLoader",
+                nioCore, nioEmbedded,
+            ],
             swiftSettings: strict
         ),
         .testTarget(

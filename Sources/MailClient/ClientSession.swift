@@ -79,9 +79,9 @@ public class ClientSession {
     }
 
     /// Sends a line, logging `display` in its place when given.
-    func send(_ line: String, display: String? = nil) async throws {
+    func send(_ line: String, display: String? = nil, expectingBody: Bool = false) async throws {
         log(WireLine(.client, display ?? line))
-        try await connection.send(line)
+        try await connection.send(line, expectingBody: expectingBody)
     }
 
     /// The next frame, or how reading ended. `logging: false` leaves it out of `wire` (the lines of a

@@ -67,8 +67,10 @@ public final class MailConnection: Sendable {
                         let handler = try NIOSSLClientHandler(context: tls, serverHostname: endpoint.serverName)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ResponseFrameDecoder(literals: literals)))
-                    try channel.pipeline.syncOperations.addHandler(FrameInbox(eventLoop: channel.eventLoop))
+                    let bodyMode = BodyMode()
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(ResponseFrameDecoder(literals: literals, bodyMode: bodyMode)))
+                    try channel.pipeline.syncOperations.addHandler(FrameInbox(eventLoop: channel.eventLoop, bodyMode: bodyMode))
                 }
             }
         let channel: any Channel
@@ -96,8 +98,13 @@ public final class MailConnection: Sendable {
         return try await channel.eventLoop.flatSubmit { inbox.value.nextBatch(timeout: timeout) }.get()
     }
 
-    /// Sends `line` and CRLF.
-    public func send(_ line: String) async throws {
+    /// Sends `line` and CRLF. `expectingBody`: a POP3 `RETR`/`TOP`, whose body after `+OK` the decoder
+    /// counts and hands over as one `.` frame (`ResponseFrame.bodyBytes`).
+    public func send(_ line: String, expectingBody: Bool = false) async throws {
+        if expectingBody {
+            let inbox = self.inbox
+            try await channel.eventLoop.submit { inbox.value.bodyMode.expecting = true }.get()
+        }
         var buffer = channel.allocator.buffer(capacity: line.utf8.count + 2)
         buffer.writeString(line)
         buffer.writeStaticString("\r\n")
@@ -142,7 +149,13 @@ final class FrameInbox: ChannelInboundHandler {
     /// and frames that arrived just before the close must still be read.
     private let loop: any EventLoop
 
-    init(eventLoop: any EventLoop) { self.loop = eventLoop }
+    /// Shared with the decoder: set before a POP3 command whose body it should count.
+    let bodyMode: BodyMode
+
+    init(eventLoop: any EventLoop, bodyMode: BodyMode = BodyMode()) {
+        self.loop = eventLoop
+        self.bodyMode = bodyMode
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)

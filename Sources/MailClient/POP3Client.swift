@@ -50,14 +50,16 @@ public final class POP3Client: ClientSession, MailProtocolClient {
     /// Sends a command and reads its answer: one status line, and for a multi-line `+OK` the lines up
     /// to the lone `.` (their bytes, dot-unstuffed with CRLF, counted as data, not logged one by one).
     public func command(_ text: String, display: String? = nil) async throws -> CommandOutcome {
-        try await send(text, display: display)
+        let listing = !text.uppercased().hasPrefix("RETR") && !text.uppercased().hasPrefix("TOP")
+        // A RETR/TOP body is counted by the decoder and arrives as one `.` frame with its bytes.
+        try await send(text, display: display, expectingBody: !listing && Self.isMultiLine(text))
         var outcome = CommandOutcome(sent: display ?? text)
         guard let first = await next(&outcome) else { return outcome }
         outcome.status = Self.status(of: first.text)
         guard outcome.status == "+OK", Self.isMultiLine(text) else { return outcome }
-        let listing = !text.uppercased().hasPrefix("RETR") && !text.uppercased().hasPrefix("TOP")
         while true {
             guard let frame = await next(&outcome, logging: false, appending: false) else { return outcome }
+            outcome.dataBytes += frame.bodyBytes
             if frame.text == "." {
                 log(WireLine(.server, ".", dataBytes: listing ? 0 : outcome.dataBytes))
                 outcome.lines.append(".")
