@@ -88,7 +88,7 @@ struct ServeTests {
         var ports: [Int] = []
         var servedCertificates: [String: Set<String>] = [:]
         for cloud in ready.clouds {
-            #expect(cloud.listeners.count == 4)
+            #expect(cloud.listeners.count == 5, "IMAP and POP3 twice each, and SMTP submission")
             let authority = try #require(URLComponents(string: cloud.authority_url))
             let authorityPort = try #require(authority.port)
             ports.append(authorityPort)
@@ -96,7 +96,7 @@ struct ServeTests {
             #expect(https.error.contains("Verification: OK") || https.output.contains("Verification: OK"), "token service of \(cloud.name): \(https.error)")
             for listener in cloud.listeners {
                 ports.append(listener.port)
-                let starttls = listener.tls == "starttls" ? (listener.service == "imap" ? "imap" : "pop3") : nil
+                let starttls = listener.tls == "starttls" ? listener.service : nil
                 let result = try Self.sClient(host: listener.host, port: listener.port, name: cloud.outlook_host, caFile: ready.ca_file, starttls: starttls)
                 let all = result.output + result.error
                 #expect(all.contains("Verification: OK"), "\(cloud.name) \(listener.service) \(listener.tls): \(all)")
@@ -179,7 +179,7 @@ struct ServeTests {
         #expect(cloud.name == "gcc-high")
         #expect(cloud.authority_url == "https://login.microsoftonline.us")
         #expect(cloud.hosts_lines?.first?.hasPrefix("127.0.1.3 login.microsoftonline.us") == true)
-        #expect(Set(cloud.listeners.map(\.port)) == [993, 143, 995, 110])
+        #expect(Set(cloud.listeners.map(\.port)) == [993, 143, 995, 110, 587])
         #expect(cloud.listeners.allSatisfy { $0.host == "127.0.1.3" })
         let imap = try Self.sClient(host: "127.0.1.3", port: 993, name: "outlook.office365.us", caFile: ready.ca_file)
         #expect((imap.output + imap.error).contains("Verification: OK"))
