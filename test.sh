@@ -23,8 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python packages the real-client tests use: Microsoft's msal (and requests, which it drives HTTP
-# with), imapclient, and selenium for the browser test.
-pip_packages=(msal requests imapclient selenium)
+# with), imapclient, selenium for the browser test, and schemathesis for the property-based run of
+# the admin API against docs/admin-api.openapi.yaml (AdminOpenAPITests).
+pip_packages=(msal requests imapclient selenium schemathesis)
 say "installing pip packages: ${pip_packages[*]}"
 python3 -m pip install --quiet --disable-pip-version-check "${pip_packages[@]}"
 

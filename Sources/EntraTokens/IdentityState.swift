@@ -142,7 +142,6 @@ public final class IdentityState: Sendable {
         var consents: Set<String> = []
         /// Revoke-sessions and password events per user (Microsoft's revocation table, `PasswordRevocationRules`).
         var credentials = CredentialHistory()
-        var faultHits: [Int: Int] = [:]
         var requestCounter = 0
     }
 
@@ -323,17 +322,6 @@ public final class IdentityState: Sendable {
             let value = s.pendingConsents[id]
             s.pendingConsents[id] = nil
             return value
-        }
-    }
-
-    // MARK: Faults
-
-    /// Counts one request matching fault `index`; returns how many matched before this one.
-    public func countFaultMatch(_ index: Int) -> Int {
-        state.withLock { s in
-            let seen = s.faultHits[index, default: 0]
-            s.faultHits[index] = seen + 1
-            return seen
         }
     }
 }

@@ -58,29 +58,33 @@ public struct TokenIssuer: Sendable {
     // MARK: Faults
 
     /// The fault that applies to this request (`match` is compared with the grant type, or the endpoint
-    /// name: `authorize`, `devicecode`), counting it.
+    /// name: `authorize`, `devicecode`), counted on the live fault board (`FaultBoard`).
     public func fault(matching name: String) -> FaultAction? {
-        for (index, fault) in scenario.faults.enumerated() where fault.service == .token {
-            if let c = fault.cloud, c != cloud.name { continue }
+        let fired = live.faults.fire(cloud: cloud.name, on: name) { fault in
+            guard fault.service == .token else { return false }
+            if let c = fault.cloud, c != cloud.name { return false }
             if let m = fault.match, m != name,
                 GrantType(parameter: m) == nil || GrantType(parameter: m) != GrantType(parameter: name)
             {
-                continue
+                return false
             }
-            let seen = state.countFaultMatch(index)
-            guard seen >= fault.after else { continue }
-            if let count = fault.count, seen >= fault.after + count { continue }
-            switch fault.kind {
-            case .throttle: return .throttle(retryAfter: Int((fault.seconds ?? 60).rounded(.up)))
-            case .aadsts: return .error(EntraError(entry: AADSTSCatalogue.code(fault.code ?? 0)))
-            case .latency: return .latency(seconds: fault.seconds ?? 0)
-            case .disconnect: return .disconnect
-            case .httpStatus:
-                let status = fault.status ?? 503
-                let error = EntraError(status == 503 ? .transientError : .serverError)
-                return .serverError(error, status: status, retryAfter: fault.retryAfter)
-            }
+            return true
         }
-        return nil
+        guard let fault = fired?.fault else { return nil }
+        return action(for: fault)
+    }
+
+    /// What `fault` does to the request it fired on.
+    func action(for fault: Fault) -> FaultAction {
+        switch fault.kind {
+        case .throttle: return .throttle(retryAfter: Int((fault.seconds ?? 60).rounded(.up)))
+        case .aadsts: return .error(EntraError(entry: AADSTSCatalogue.code(fault.code ?? 0)))
+        case .latency: return .latency(seconds: fault.seconds ?? 0)
+        case .disconnect: return .disconnect
+        case .httpStatus:
+            let status = fault.status ?? 503
+            let error = EntraError(status == 503 ? .transientError : .serverError)
+            return .serverError(error, status: status, retryAfter: fault.retryAfter)
+        }
     }
 }

@@ -68,6 +68,8 @@ public struct RunningScenario: Sendable {
     public let ids: IdentifierSource
     /// Live directory and Exchange changes (`POST /changes`, a flow's `change` steps).
     public let changes: ScenarioChanges
+    /// Every route the admin API registered (`docs/admin-api.openapi.yaml` lists the same, a test checks).
+    public let adminRoutes: [AdminRoute]
 }
 
 /// Runs scenarios: the embeddable entry point (the way GreenMail is embedded in JUnit tests).
@@ -158,6 +160,7 @@ struct Assembly: Sendable {
     let services: [any Service]
     let readiness: Readiness
     let httpNames: [String]
+    let adminRoutes: [AdminRoute]
 
     static func make(scenario: Scenario, options: ServeOptions) async throws -> Assembly {
         let clock =
@@ -181,6 +184,7 @@ struct Assembly: Sendable {
         let live = LiveScenario(scenario)
         let identities = scenario.clouds.map { IdentityState(cloud: $0, signedIn: scenario.browserSignedIn) }
         let changes = ScenarioChanges(live: live, identities: identities, clock: clock, journal: journal)
+        live.faults.observe { fired in FaultJournal.record(fired, in: journal) }
         // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
         if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
             options.logger.warning("\(warning)")
@@ -195,7 +199,7 @@ struct Assembly: Sendable {
         var httpNames: [String] = []
         var adminContributors: [AdminAPI.RouteContributor] = [
             MailAdminRoutes.contributor(store: store, journal: journal), ChangeAdminRoutes.contributor(changes: changes),
-            MailAdminRoutes.outboxContributor(outbox: outbox),
+            MailAdminRoutes.outboxContributor(outbox: outbox), FaultAdminRoutes.contributor(live: live, journal: journal),
         ]
         let readiness = Readiness()
 
@@ -236,15 +240,15 @@ struct Assembly: Sendable {
                     ? authenticator : CloudGroupAuthenticator(members: [authenticator] + guests.compactMap { authenticators[$0] })
                 let imap = IMAPServer(
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange, sessions: imapSessions,
-                    faults: MailFaults(faults: scenario.faults, service: .imap, cloud: cloud.name))
+                    faults: MailFaults(board: live.faults, service: .imap, cloud: cloud.name))
                 let pop3 = POP3Server(
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange,
-                    faults: MailFaults(faults: scenario.faults, service: .pop3, cloud: cloud.name))
+                    faults: MailFaults(board: live.faults, service: .pop3, cloud: cloud.name))
                 let smtp = SMTPServer(
                     authenticator: mailAuthenticator,
                     delivery: MailStoreDelivery(store: store, outbox: outbox, authenticator: mailAuthenticator),
                     settings: scenario.exchange,
-                    faults: MailFaults(faults: scenario.faults, service: .smtp, cloud: cloud.name))
+                    faults: MailFaults(board: live.faults, service: .smtp, cloud: cloud.name))
                 protocolServers += [imap, pop3, smtp]
                 let host = options.hostsMode ? cloud.hostsModeAddress : "127.0.0.1"
                 let plan: [(any MailProtocolServer, TLSMode, Int)] = [
@@ -300,8 +304,9 @@ struct Assembly: Sendable {
 
         let admin = AdminAPI(scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
         httpNames.append("admin API")
+        let adminRouter = admin.makeRouter()
         let adminApp = Application(
-            router: admin.makeRouter(),
+            router: adminRouter,
             configuration: .init(address: .hostname("127.0.0.1", port: options.adminPort), serverName: nil),
             onServerRunning: { channel in await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort) },
             eventLoopGroupProvider: .shared(group),
@@ -314,7 +319,8 @@ struct Assembly: Sendable {
         return Assembly(
             scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store, outbox: outbox,
             changes: changes,
-            certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames
+            certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames,
+            adminRoutes: adminRouter.routes.map { AdminRoute(method: $0.method.rawValue, path: $0.path.description) }
         )
     }
 
@@ -353,7 +359,7 @@ struct Assembly: Sendable {
         )
         return RunningScenario(
             scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, outbox: outbox, ids: ids,
-            changes: changes)
+            changes: changes, adminRoutes: adminRoutes)
     }
 }
 

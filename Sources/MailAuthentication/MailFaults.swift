@@ -1,6 +1,5 @@
 import MicrosoftClouds
 import ScenarioModel
-import Synchronization
 
 /// What a scenario fault does to one IMAP or POP3 command.
 public enum MailFaultAction: Sendable, Equatable {
@@ -10,36 +9,43 @@ public enum MailFaultAction: Sendable, Equatable {
     case disconnect
 }
 
-/// The scenario's `faults:` for one mail service in one cloud, with their match counters.
+/// The live faults (`FaultBoard`) for one mail service in one cloud.
 ///
 /// Decisions are counts, never time: the n-th matching command (after `after`, for `count` commands)
 /// gets the fault, in the order the server handles commands (counted across all connections of the
-/// cloud's server). A `latency` fault then sleeps real time on the connection's event loop (no other
-/// command of that connection runs meanwhile, other connections are unaffected); the virtual clock
-/// does not move. Shared by IMAP and POP3 (here because both servers depend on this module).
+/// cloud's server, by the board's one counting rule). A `latency` fault then sleeps real time on the
+/// connection's event loop (no other command of that connection runs meanwhile, other connections are
+/// unaffected); the virtual clock does not move. The board is read on every command, so a fault added
+/// over the admin API applies to the next command and stops when removed. Shared by IMAP, POP3 and SMTP
+/// (here because the servers depend on this module).
 public final class MailFaults: Sendable {
-    struct Entry: Sendable {
-        var fault: Fault
-        var index: Int
-    }
-
-    let entries: [Entry]
-    private let seen: Mutex<[Int: Int]>
+    let board: FaultBoard
+    let service: Fault.Service
+    let cloud: CloudName?
 
     /// No faults.
     public static var none: MailFaults { MailFaults(faults: [], service: .imap, cloud: nil) }
 
-    /// The faults whose `service` is `service` and whose `cloud` is nil or `cloud`.
-    public init(faults: [Fault], service: Fault.Service, cloud: CloudName?) {
-        entries = faults.enumerated().compactMap { index, fault in
-            guard fault.service == service, fault.kind == .latency || fault.kind == .disconnect else { return nil }
-            if let c = fault.cloud, let cloud, c != cloud { return nil }
-            return Entry(fault: fault, index: index)
-        }
-        seen = Mutex([:])
+    /// The faults on `board` whose `service` is `service` and whose `cloud` is nil or `cloud`.
+    public init(board: FaultBoard, service: Fault.Service, cloud: CloudName?) {
+        self.board = board
+        self.service = service
+        self.cloud = cloud
     }
 
-    public var isEmpty: Bool { entries.isEmpty }
+    /// A board of its own holding `faults` (tests, and servers run without a live scenario).
+    public convenience init(faults: [Fault], service: Fault.Service, cloud: CloudName?) {
+        self.init(board: FaultBoard(faults), service: service, cloud: cloud)
+    }
+
+    /// Whether no fault on the board is for this service (in this cloud) now.
+    public var isEmpty: Bool { !board.entries.contains { applies($0.fault) } }
+
+    func applies(_ fault: Fault) -> Bool {
+        guard fault.service == service, fault.kind == .latency || fault.kind == .disconnect else { return false }
+        if let c = fault.cloud, let cloud, c != cloud { return false }
+        return true
+    }
 
     /// True when `match` names `command`: the same name in any case, or, for a `UID` command
     /// (`UID FETCH`), its inner verb too (`FETCH`). A fault without `match` matches every command.
@@ -52,20 +58,11 @@ public final class MailFaults: Sendable {
 
     /// The fault that applies to this command, counting it against every fault it matches until one applies.
     public func action(forCommand command: String) -> MailFaultAction? {
-        guard !entries.isEmpty else { return nil }
-        return seen.withLock { seen in
-            for entry in entries where Self.matches(entry.fault.match, command: command) {
-                let n = seen[entry.index, default: 0]
-                seen[entry.index] = n + 1
-                guard n >= entry.fault.after else { continue }
-                if let count = entry.fault.count, n >= entry.fault.after + count { continue }
-                switch entry.fault.kind {
-                case .latency: return .latency(seconds: max(0, entry.fault.seconds ?? 0))
-                case .disconnect: return .disconnect
-                case .throttle, .aadsts, .httpStatus: continue
-                }
-            }
-            return nil
+        let fired = board.fire(cloud: cloud, on: command) { applies($0) && Self.matches($0.match, command: command) }
+        switch fired?.fault.kind {
+        case .latency: return .latency(seconds: max(0, fired?.fault.seconds ?? 0))
+        case .disconnect: return .disconnect
+        case .throttle, .aadsts, .httpStatus, nil: return nil
         }
     }
 }

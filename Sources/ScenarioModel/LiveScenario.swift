@@ -10,9 +10,12 @@ import Synchronization
 /// whoever owns that state (the runtime's change applier).
 public final class LiveScenario: Sendable {
     private let state: Mutex<LiveSnapshot>
+    /// The faults in force: the scenario's `faults:`, plus and minus those the admin API adds and removes.
+    public let faults: FaultBoard
 
     public init(_ scenario: Scenario) {
         self.state = Mutex(LiveSnapshot(scenario))
+        self.faults = FaultBoard(scenario.faults)
     }
 
     /// The scenario with every change applied so far.
