@@ -34,7 +34,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             "F:3:1: descripton: unknown key 'descripton'. Did you mean 'description'? Valid keys for a scenario: version, name, description, seed, clock, clouds, tenants, apps, users, mailboxes, lifetimes, exchange, browser, faults, flow, scale.",
         ]),
         ("unknown-nested-key", [
-            "F:8:5: tenants[0].region: unknown key 'region'. Valid keys for tenant: id, name, cloud, domains.",
+            "F:8:5: tenants[0].region: unknown key 'region'. Valid keys for tenant: id, name, cloud, domains, smtp_client_authentication_disabled.",
         ]),
         ("wrong-type", [
             "F:3:9: clouds: expected a list, found a string 'gcc-high'. Write a YAML list, e.g. `[gcc-high]`, or one `- item` per line.",
