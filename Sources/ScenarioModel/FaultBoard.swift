@@ -38,6 +38,8 @@ public final class FaultBoard: Sendable {
     }
 
     private let state: Mutex<State>
+    /// How many faults are in force, read without the lock so a command costs no lock while there are none.
+    private let count: Atomic<Int>
 
     /// The scenario's faults, ids `f1` … `fN` in file order.
     public init(_ faults: [Fault] = []) {
@@ -46,6 +48,7 @@ public final class FaultBoard: Sendable {
             state.entries.append(Entry(id: "f\(state.nextNumber)", fault: fault, origin: .scenario, fired: 0))
             state.nextNumber += 1
         }
+        self.count = Atomic(state.entries.count)
         self.state = Mutex(state)
     }
 
@@ -65,6 +68,7 @@ public final class FaultBoard: Sendable {
             let id = "f\(state.nextNumber)"
             state.nextNumber += 1
             state.entries.append(Entry(id: id, fault: fault, origin: .admin, fired: 0))
+            count.store(state.entries.count, ordering: .releasing)
             return id
         }
     }
@@ -76,6 +80,7 @@ public final class FaultBoard: Sendable {
             guard let index = state.entries.firstIndex(where: { $0.id == id }) else { return false }
             state.entries.remove(at: index)
             state.seen[id] = nil
+            count.store(state.entries.count, ordering: .releasing)
             return true
         }
     }
@@ -85,6 +90,7 @@ public final class FaultBoard: Sendable {
     /// `candidate` says whether a fault could apply at all (its service, cloud, kind and `match`); each
     /// candidate counts this request, and the first whose count is past `after` (and within `count`) fires.
     public func fire(cloud: CloudName?, on name: String, candidate: (Fault) -> Bool) -> Fired? {
+        guard count.load(ordering: .acquiring) > 0 else { return nil }
         let (fired, observer): (Fired?, (@Sendable (Fired) -> Void)?) = state.withLock { state in
             for index in state.entries.indices where candidate(state.entries[index].fault) {
                 let entry = state.entries[index]
