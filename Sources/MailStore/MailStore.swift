@@ -314,7 +314,10 @@ public final class MailStore: Sendable {
 
     /// A copy of the folder as it is now.
     public func snapshot(mailbox: String, folder: String) throws(MailStoreError) -> FolderSnapshot {
-        try withFolder(mailbox, folder) { folderState, _ in folderState.snapshot }
+        // A folder's first open measures its generated runs (a counting pass, milliseconds for a few hundred
+        // messages): done here, outside the store's lock, so it holds up no other mailbox.
+        for run in try withFolder(mailbox, folder, { folderState, _ in folderState.virtual.runs }) { _ = run.measured() }
+        return try withFolder(mailbox, folder) { folderState, _ in folderState.snapshot }
     }
 
     public func createFolder(mailbox: String, name: String) throws(MailStoreError) {
