@@ -202,7 +202,9 @@ extension Scenario {
 
         // Faults.
         for (i, fault) in faults.enumerated() {
-            for problem in fault.problems(clouds: clouds) { add("faults[\(i)].\(problem.field)", problem.message, problem.fix) }
+            for problem in fault.problems(clouds: clouds) {
+                add("faults[\(i)].\(problem.field)", problem.message, problem.fix)
+            }
         }
 
         // Flow.

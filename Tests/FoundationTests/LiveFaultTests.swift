@@ -102,6 +102,41 @@ struct LiveFaultTests {
         #expect(fired.map { $0.detail["fault"] } == [id] && fired.first?.detail["on"] == "CAPABILITY")
     }
 
+    @Test("POP3: a 2 s latency added over the admin API holds poplib's next CAPA past its 1 s timeout, until removed")
+    func pop3LatencyAddedAndRemoved() throws {
+        let mock = try Self.served(label: "live-fault-pop3")
+        let pop3 = try mock.cloud().listener("pop3")
+        let script = """
+            import poplib, socket, ssl, sys
+            context = ssl.create_default_context(cafile=sys.argv[1])
+            context.check_hostname = False
+            client = poplib.POP3_SSL(sys.argv[2], int(sys.argv[3]), context=context, timeout=10)
+            client.sock.settimeout(1)
+            try:
+                print("capa", " ".join(sorted(client.capa())))
+                client.quit()
+            except (socket.timeout, TimeoutError) as error:
+                print("timed out", type(error).__name__)
+            """
+        func capa() throws -> String {
+            try runProgram(
+                "python3", ["-c", script, mock.ready.ca_file, pop3.host, String(pop3.port)], package: "python3",
+                timeout: 30
+            ).output
+        }
+        #expect(try capa().hasPrefix("capa"))
+        let added = try Self.admin(
+            mock, "POST", "/faults", body: #"{"service": "pop3", "kind": "latency", "seconds": "2s", "match": "CAPA"}"#)
+        #expect(added.status == 201)
+        let id = try #require((added.json as? [String: Any])?["id"] as? String)
+        let held = try capa()
+        #expect(held.hasPrefix("timed out"), "poplib's read times out while the fault holds CAPA: \(held)")
+        #expect(try Self.admin(mock, "DELETE", "/faults/\(id)").status == 200)
+        #expect(try capa().hasPrefix("capa"), "removed: CAPA is answered at once")
+        let fired = try mock.journalEvents().filter { $0.event == "fault.fired" }
+        #expect(fired.map { $0.detail["fault"] } == [id] && fired.first?.detail["kind"] == "latency")
+    }
+
     @Test("POST /faults: the scenario reader's rules, as a 400 with error, fix and located problems")
     func validationErrors() throws {
         let mock = try Self.served(
