@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # exomock's benchmarks, side by side with Dovecot in the same run. Method: docs/benchmarks.md.
 #
-#   bench/run.sh [--runs N] [--duration S] [--skip-dovecot] [--skip-mail] [--skip-token]
+#   bench/run.sh [--runs N] [--duration S] [--skip-dovecot] [--skip-mail] [--skip-token] [--skip-load]
 #
 # What it does, in order:
 #   1. builds exomock in release mode (scratch path .build-release);
@@ -13,6 +13,8 @@
 #   4. starts the peer lab's Dovecot (XOAUTH2, same client, same workloads, 1000 x 10 KiB messages);
 #   5. refresh-token grants per second over HTTPS with keep-alive (wrk, 2 threads, 64 connections,
 #      --latency), once with RS256 signed by the system's OpenSSL and once by BoringSSL.
+#   6. bench/load.sh: the same servers driven by exomock's own load generator (`exomock load`), Dovecot
+#      with a P-256 certificate like exomock's; its report is appended (--skip-load leaves it out).
 # Results: bench/results/<stamp>/ (report.md, raw outputs). Needs: swift, cc, libssl-dev, wrk, curl,
 # jq, python3 (cryptography for the peer lab's token minter) and, for step 4, dovecot-imapd and
 # dovecot-pop3d (the peer lab's setup.sh installs them). Client and server share this machine's cores.
@@ -21,7 +23,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_LAB=${PEER_LAB:-$ROOT/../shared/peer-lab}
 RUNS=3 DURATION=10 WARMUP=2
-DO_DOVECOT=1 DO_MAIL=1 DO_TOKEN=1
+DO_DOVECOT=1 DO_MAIL=1 DO_TOKEN=1 DO_LOAD=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -29,7 +31,8 @@ while [[ $# -gt 0 ]]; do
     --skip-dovecot) DO_DOVECOT=0; shift ;;
     --skip-mail) DO_MAIL=0; shift ;;
     --skip-token) DO_TOKEN=0; shift ;;
-    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
+    --skip-load) DO_LOAD=0; shift ;;
+    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -196,6 +199,14 @@ EOF
     stop_exomock
   done
   { echo; cat "$WORK/rss.txt"; echo; } >>"$REPORT"
+fi
+
+if [[ $DO_LOAD == 1 ]]; then
+  echo "== exomock load (bench/load.sh)"
+  load_args=(--duration "$DURATION" --warmup "$WARMUP")
+  [[ $DO_DOVECOT == 1 ]] || load_args+=(--skip-dovecot)
+  "$ROOT/bench/load.sh" "${load_args[@]}" | tee "$OUT/load.txt"
+  { echo "## exomock load (bench/load.sh)"; echo; cat "$(sed -n 's/^== report: //p' "$OUT/load.txt")"; echo; } >>"$REPORT"
 fi
 
 echo
