@@ -157,8 +157,9 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
     /// The ticket library (issue 12 asks for at least 24 tickets beside the quickstart), with the files the
     /// README and docs name.
     @Test func shippedScenariosExist() {
-        let names = Self.scenarioFiles.map { URL(fileURLWithPath: $0).lastPathComponent }
-        #expect(names == ["gcc-high-mail-handler.yaml", "quickstart.yaml", "refresh-token-90-days.yaml"])
+        let names = Set(Self.scenarioFiles.map { URL(fileURLWithPath: $0).lastPathComponent })
+        #expect(names.isSuperset(of: ["gcc-high-mail-handler.yaml", "quickstart.yaml", "refresh-token-90-days.yaml"]))
+        #expect(names.subtracting(["quickstart.yaml"]).count >= 24, "\(names.count) scenario files")
     }
 
     @Test func everyShippedScenarioLoadsWithoutProblems() {
