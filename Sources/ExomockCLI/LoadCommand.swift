@@ -58,6 +58,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-messages"), help: "Most messages one imap or pop3 operation reads.")
     var maxMessages: Int = 1000
 
+    @Option(name: .customLong("message-size"), help: "smtp: the size of each submitted message (e.g. 10KiB).")
+    var messageSize: String = "10KiB"
+
     @Flag(help: "IMAP: mark what was read \\Seen.")
     var flag = false
 
@@ -150,6 +153,11 @@ struct LoadCommand: AsyncParsableCommand {
         s.work.maxMessages = maxMessages
         s.work.flag = flag
         s.work.expunge = expunge
+        guard let bytes = SizeText.parse(messageSize), (256...Limits.smtpMaximumMessageSize).contains(bytes) else {
+            throw ValidationError(
+                "--message-size \(messageSize): write a size from 256 bytes to \(Limits.smtpMaximumMessageSize) bytes, e.g. 10KiB")
+        }
+        s.work.messageBytes = bytes
         if let maxErrorRate {
             let percent = maxErrorRate.hasSuffix("%")
             guard let v = Double(percent ? String(maxErrorRate.dropLast()) : maxErrorRate), v >= 0 else {

@@ -15,7 +15,7 @@ public struct ErrorClass: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// Where the failure happened: the token service or a mail protocol.
     public enum Service: String, Sendable {
-        case token, imap, pop3
+        case token, imap, pop3, smtp
     }
 
     public static func timeout(_ service: Service) -> ErrorClass { ErrorClass("\(service.rawValue): timeout") }

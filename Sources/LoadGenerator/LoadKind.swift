@@ -12,6 +12,9 @@ public enum LoadKind: String, CaseIterable, Sendable, Codable, Comparable {
     case pop3
     /// POP3: connect, XOAUTH2, QUIT.
     case pop3Login = "pop3-login"
+    /// SMTP submission: connect, EHLO, STARTTLS, EHLO, XOAUTH2, one message (`--message-size`) to an
+    /// address outside the scenario (the mock keeps it in its bounded outbox), QUIT.
+    case smtp
 
     public static func < (a: LoadKind, b: LoadKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -20,6 +23,7 @@ public enum LoadKind: String, CaseIterable, Sendable, Codable, Comparable {
     /// Whether the kind needs a mail access token (and which listener).
     var usesIMAP: Bool { self == .imap || self == .imapLogin }
     var usesPOP3: Bool { self == .pop3 || self == .pop3Login }
+    var usesSMTP: Bool { self == .smtp }
     var loginOnly: Bool { self == .imapLogin || self == .pop3Login }
 }
 

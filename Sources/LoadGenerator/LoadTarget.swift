@@ -46,6 +46,8 @@ public struct LoadTarget: Sendable {
     public var name: String
     public var imap: MailEndpoint?
     public var pop3: MailEndpoint?
+    /// SMTP submission (STARTTLS), for `smtp` operations.
+    public var smtp: MailEndpoint?
     /// HTTPS to the token endpoint (refresh operations).
     public var http: HTTPTransport?
     public var handlers: [SimulatedHandler]
@@ -53,12 +55,13 @@ public struct LoadTarget: Sendable {
     public var notes: [String]
 
     public init(
-        name: String, imap: MailEndpoint?, pop3: MailEndpoint?, http: HTTPTransport?, handlers: [SimulatedHandler],
-        notes: [String] = []
+        name: String, imap: MailEndpoint?, pop3: MailEndpoint?, smtp: MailEndpoint? = nil, http: HTTPTransport?,
+        handlers: [SimulatedHandler], notes: [String] = []
     ) {
         self.name = name
         self.imap = imap
         self.pop3 = pop3
+        self.smtp = smtp
         self.http = http
         self.handlers = handlers
         self.notes = notes
@@ -75,6 +78,11 @@ public struct LoadTarget: Sendable {
             if kind.usesPOP3, pop3 == nil {
                 throw LoadSetupError(
                     "'\(kind.rawValue)' is in the mix but no POP3 endpoint is known: give --pop3 HOST:PORT or drop it from --mix"
+                )
+            }
+            if kind.usesSMTP, smtp == nil {
+                throw LoadSetupError(
+                    "'smtp' is in the mix but no SMTP endpoint is known: run against a scenario or serve, or drop it from --mix"
                 )
             }
             if kind == .refresh, http == nil || handlers.contains(where: { $0.refresh == nil }) {

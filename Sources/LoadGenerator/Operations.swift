@@ -11,6 +11,23 @@ public struct MailWork: Sendable {
     public var flag = false
     /// IMAP: `\Deleted` and `EXPUNGE` what was read; POP3: `DELE` it.
     public var expunge = false
+    /// `smtp`: the size of the message each operation submits, headers included.
+    public var messageBytes = 10 * 1024 {
+        didSet { message = Self.message(bytes: messageBytes) }
+    }
+    /// `smtp`: the message, made once (`messageBytes` long with CRLF line ends once dot-stuffed, which it never needs).
+    private(set) var message = Self.message(bytes: 10 * 1024)
+    /// `smtp`: the recipient, outside every scenario tenant (`.invalid`, RFC 2606), so nothing is delivered.
+    public static let recipient = "load-sink@exomock.invalid"
+
+    static func message(bytes: Int) -> String {
+        let head = "From: load@exomock.invalid\r\nTo: \(recipient)\r\nSubject: exomock load\r\n\r\n"
+        var body = ""
+        let line = String(repeating: "x", count: 76) + "\r\n"
+        while head.utf8.count + body.utf8.count + line.utf8.count <= bytes { body += line }
+        body += String(repeating: "y", count: max(0, bytes - head.utf8.count - body.utf8.count - 2)) + "\r\n"
+        return head + body
+    }
 
     public init() {}
 }
@@ -27,6 +44,7 @@ struct Operations: Sendable {
         case .refresh: await refresh(&handler)
         case .imap, .imapLogin: await mail(IMAPClient.self, .imap, target.imap, &handler, loginOnly: kind.loginOnly)
         case .pop3, .pop3Login: await mail(POP3Client.self, .pop3, target.pop3, &handler, loginOnly: kind.loginOnly)
+        case .smtp: await mail(SMTPClient.self, .smtp, target.smtp, &handler, loginOnly: false)
         }
     }
 
@@ -103,7 +121,19 @@ struct Operations: Sendable {
         if loginOnly { return OperationResult() }
         if let imap = client as? IMAPClient { return try await fetchIMAP(imap, &handler) }
         if let pop = client as? POP3Client { return try await retrievePOP3(pop, &handler) }
+        if let smtp = client as? SMTPClient { return try await submit(smtp, from: handler.mailbox) }
         return OperationResult()
+    }
+
+    /// `MAIL FROM` the handler's mailbox, `RCPT TO` the sink, `DATA` with the message.
+    func submit(_ client: SMTPClient, from: String) async throws -> OperationResult {
+        for command in ["MAIL FROM:<\(from)>", "RCPT TO:<\(MailWork.recipient)>", "DATA"] {
+            let answer = try await client.command(command)
+            guard answer.succeeded else { return .failed(.mail(.smtp, answer)) }
+        }
+        let queued = try await client.sendMessageData(work.message)
+        guard queued.succeeded else { return .failed(.mail(.smtp, queued)) }
+        return OperationResult(bytes: work.messageBytes, messages: 1)
     }
 
     /// `SELECT INBOX`, then the messages to read: `FETCH 1:n` (`--fetch all`), or the UIDs above the

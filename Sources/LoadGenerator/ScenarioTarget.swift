@@ -34,6 +34,8 @@ public struct ScenarioTarget: Sendable {
     static let popAppRole = "POP.AccessAsApp"
     static let imapScope = "IMAP.AccessAsUser.All"
     static let popScope = "POP.AccessAsUser.All"
+    static let smtpAppRole = "SMTP.SendAsApp"
+    static let smtpScope = "SMTP.Send"
 
     public func make(mix: LoadMix, clients: Int, timeout: Double, name: String) async throws(LoadSetupError)
         -> LoadTarget
@@ -61,11 +63,12 @@ public struct ScenarioTarget: Sendable {
     {
         let needsIMAP = mix.kinds.contains { $0.usesIMAP }
         let needsPOP = mix.kinds.contains { $0.usesPOP3 }
+        let needsSMTP = mix.kinds.contains { $0.usesSMTP }
         var notes: [String] = []
         var mail: [(mailbox: String, token: String)] = []
         var cloud = scenario.clouds[0]
-        if needsIMAP || needsPOP {
-            let found = try await mailIdentities(imap: needsIMAP, pop: needsPOP, http: http)
+        if needsIMAP || needsPOP || needsSMTP {
+            let found = try await mailIdentities(imap: needsIMAP, pop: needsPOP, smtp: needsSMTP, http: http)
             mail = found.pairs
             cloud = found.cloud
             notes.append(found.note)
@@ -87,8 +90,14 @@ public struct ScenarioTarget: Sendable {
                 host: l.host, port: l.port, security: .implicit, serverName: Cloud.named(cloud).outlookHosts[0],
                 tls: tls)
         }
+        var smtp: MailEndpoint?
+        if let l = ready.listener(cloud: cloud, service: .smtp, tls: .starttls) {
+            smtp = MailEndpoint(
+                host: l.host, port: l.port, security: .starttls, serverName: Cloud.named(cloud).smtpHost, tls: tls)
+        }
         return LoadTarget(
-            name: name, imap: endpoint(.imap), pop3: endpoint(.pop3), http: http, handlers: handlers, notes: notes)
+            name: name, imap: endpoint(.imap), pop3: endpoint(.pop3), smtp: smtp, http: http, handlers: handlers,
+            notes: notes)
     }
 
     func allowed(_ address: String) -> Bool {
@@ -100,11 +109,14 @@ public struct ScenarioTarget: Sendable {
     }
 
     /// Users the password grant can sign in, with an app whose delegated permissions include `scope`.
-    func ropcUsers(scope: String) -> (App, [User])? {
+    func ropcUsers(scope: String) -> (App, [User])? { ropcUsers(scopes: [scope]) }
+
+    /// Users the password grant can sign in, with an app whose delegated permissions include every one of `scopes`.
+    func ropcUsers(scopes: [String]) -> (App, [User])? {
         let users = scenario.users.filter {
             $0.enabled && !$0.mfa && !$0.password.isEmpty && !$0.blockedByConditionalAccess
         }
-        for app in candidateApps() where app.delegatedPermissions.contains(scope) {
+        for app in candidateApps() where scopes.allSatisfy(app.delegatedPermissions.contains) {
             if app.kind == .confidential, app.secrets.isEmpty { continue }
             let home = scenario.tenant(app.tenant)?.id
             let same = users.filter { scenario.tenant(forAddress: $0.upn)?.id == home }
@@ -120,10 +132,11 @@ public struct ScenarioTarget: Sendable {
         return ("\(endpoints.authorityURL)/\(app.tenant)/oauth2/v2.0/token", cloud)
     }
 
-    func mailIdentities(imap: Bool, pop: Bool, http: HTTPTransport) async throws(LoadSetupError) -> (
+    func mailIdentities(imap: Bool, pop: Bool, smtp: Bool, http: HTTPTransport) async throws(LoadSetupError) -> (
         pairs: [(mailbox: String, token: String)], cloud: CloudName, note: String
     ) {
-        let roles = (imap ? [Self.imapAppRole] : []) + (pop ? [Self.popAppRole] : [])
+        let roles =
+            (imap ? [Self.imapAppRole] : []) + (pop ? [Self.popAppRole] : []) + (smtp ? [Self.smtpAppRole] : [])
         for app in candidateApps() where app.kind == .confidential && !app.secrets.isEmpty && app.adminConsent {
             guard roles.allSatisfy(app.applicationPermissions.contains) else { continue }
             let boxes = app.mailboxAccess.filter(allowed)
@@ -140,8 +153,8 @@ public struct ScenarioTarget: Sendable {
                 "mail: app-only token (client credentials) of app \(app.clientID) for \(boxes.count) mailbox(es)"
             )
         }
-        let scopes = (imap ? [Self.imapScope] : []) + (pop ? [Self.popScope] : [])
-        guard let (app, users) = ropcUsers(scope: scopes[0]) else {
+        let scopes = (imap ? [Self.imapScope] : []) + (pop ? [Self.popScope] : []) + (smtp ? [Self.smtpScope] : [])
+        guard let (app, users) = ropcUsers(scopes: scopes) else {
             throw LoadSetupError(
                 "the scenario has no identity that can read mail: add a confidential app with application_permissions "
                     + "[\(roles.joined(separator: ", "))], admin_consent and mailbox_access, or a user with a password, "

@@ -23,8 +23,8 @@ enum LoadFixture {
             client_id: 7c4e8a2f-6b1d-4d3e-9a7c-5f2b8e1d0a64
             tenant: load.example
             secrets: [{value: handler-secret}]
-            delegated_permissions: [IMAP.AccessAsUser.All, POP.AccessAsUser.All, offline_access]
-            application_permissions: [IMAP.AccessAsApp, POP.AccessAsApp]
+            delegated_permissions: [IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send, offline_access]
+            application_permissions: [IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp]
             admin_consent: true
             mailbox_access: [box1@load.example, box2@load.example]
         users:

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func everyKindRunsAndTheJSONReportHasItsSchema() async throws {
-        let report = try await LoadFixture.run(try Self.settings("refresh=1,imap=1,imap-login=1,pop3=1,pop3-login=1"))
+        let report = try await LoadFixture.run(try Self.settings("refresh=1,imap=1,imap-login=1,pop3=1,pop3-login=1,smtp=1"))
         for kind in LoadKind.allCases {
             let k = try #require(report.kinds[kind.rawValue], "\(kind) missing from the report")
             #expect(k.ops > 0, "\(kind) ran no operation")
@@ -29,6 +29,9 @@ import Testing
         #expect(imap.messages == imap.ops * 4)
         #expect(imap.bytes > 0)
         #expect(try #require(report.kinds["pop3"]).messages == report.kinds["pop3"]!.ops * 4)
+        // Each submission is one 10 KiB message.
+        let smtp = try #require(report.kinds["smtp"])
+        #expect(smtp.messages == smtp.ops && smtp.bytes == smtp.ops * 10 * 1024)
 
         let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         #expect(object["schema"] as? String == "exomock-load/1")
