@@ -55,7 +55,9 @@ let package = Package(
         .target(name: "MicrosoftClouds", swiftSettings: strict),
         .target(name: "Determinism", swiftSettings: strict),
         .target(name: "Journal", dependencies: ["Determinism", "ExomockLimits"], swiftSettings: strict),
-        .target(name: "ScenarioModel", dependencies: ["MicrosoftClouds", "Determinism", "ExomockLimits"], swiftSettings: strict),
+        .target(
+            name: "ScenarioModel", dependencies: ["MicrosoftClouds", "Determinism", "ExomockLimits"],
+            swiftSettings: strict),
         .target(
             name: "ScenarioLoader",
             dependencies: [
@@ -70,7 +72,8 @@ let package = Package(
         .target(
             name: "EntraTokens",
             dependencies: [
-                "MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", "CSystemCrypto", crypto, cryptoExtras,
+                "MicrosoftClouds", "Determinism", "ScenarioModel", "ExomockLimits", "CSystemCrypto", crypto,
+                cryptoExtras,
                 x509, asn1,
             ],
             swiftSettings: strict
@@ -90,7 +93,8 @@ let package = Package(
         .target(name: "SMTPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),
         // The client side: IMAP and POP3 sessions over TLS or STARTTLS, as a mail handler speaks them.
         .target(
-            name: "MailClient", dependencies: ["ExomockLimits", "Determinism", nioCore, nioPosix, nioSSL], swiftSettings: strict
+            name: "MailClient", dependencies: ["ExomockLimits", "Determinism", nioCore, nioPosix, nioSSL],
+            swiftSettings: strict
         ),
 
         // MARK: Listeners and services: sockets at the edges.
@@ -157,7 +161,8 @@ let package = Package(
         .target(
             name: "FlowRunner",
             dependencies: [
-                "ScenarioModel", "ScenarioLoader", "MicrosoftClouds", "Determinism", "MailClient", "MailStore", "Exomock",
+                "ScenarioModel", "ScenarioLoader", "MicrosoftClouds", "Determinism", "MailClient", "MailStore",
+                "Exomock",
                 "Journal", nioCore, nioPosix, nioSSL, httpClient, crypto, logging,
             ],
             swiftSettings: strict
@@ -174,7 +179,8 @@ let package = Package(
         .target(
             name: "ExomockCLI",
             dependencies: [
-                "Exomock", "FlowRunner", "LoadGenerator", "ScenarioLoader", "ScenarioModel", "TestAuthority", "MicrosoftClouds",
+                "Exomock", "FlowRunner", "LoadGenerator", "ScenarioLoader", "ScenarioModel", "TestAuthority",
+                "MicrosoftClouds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), lifecycle, logging,
             ],
             swiftSettings: strict
@@ -185,7 +191,8 @@ let package = Package(
         .target(
             name: "ExomockTestSupport",
             dependencies: [
-                "Determinism", "Journal", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", "EntraTokens", "MailAuthentication",
+                "Determinism", "Journal", "ScenarioModel", "MicrosoftClouds", "ListenerSupport", "EntraTokens",
+                "MailAuthentication",
                 nioCore, nioPosix, nioSSL,
             ],
             path: "Tests/ExomockTestSupport",
@@ -232,7 +239,8 @@ let package = Package(
         .testTarget(
             name: "SMTPTests",
             dependencies: [
-                "SMTPWire", "SMTPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel", "ScenarioLoader",
+                "SMTPWire", "SMTPServer", "MailStore", "MailAuthentication", "EntraTokens", "ScenarioModel",
+                "ScenarioLoader",
                 "Journal", "Determinism", "MicrosoftClouds", "ListenerSupport", "Exomock", "ExomockTestSupport",
                 "ExomockLimits", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
@@ -249,7 +257,8 @@ let package = Package(
         .testTarget(
             name: "FlowRunnerTests",
             dependencies: [
-                "FlowRunner", "MailClient", "ScenarioModel", "ScenarioLoader", "Exomock", "ExomockCLI", "ExomockTestSupport",
+                "FlowRunner", "MailClient", "ScenarioModel", "ScenarioLoader", "Exomock", "ExomockCLI",
+                "ExomockTestSupport",
                 "MicrosoftClouds", nioCore, nioEmbedded, nioPosix, nioSSL,
             ],
             resources: [.copy("Fixtures")],

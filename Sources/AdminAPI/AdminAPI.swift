@@ -59,7 +59,9 @@ public struct AdminAPI: Sendable {
         )
 
         router.get("/health") { _, _ in
-            AdminJSON.response(["status": "ok", "scenario": scenario.current.name, "now": Timestamps.rfc3339(clock.now())])
+            AdminJSON.response([
+                "status": "ok", "scenario": scenario.current.name, "now": Timestamps.rfc3339(clock.now()),
+            ])
         }
         router.get("/scenario") { _, _ in
             AdminJSON.response(scenario.current)
@@ -71,10 +73,14 @@ public struct AdminAPI: Sendable {
             let body = try await request.body.collect(upTo: Limits.httpMaximumBodySize)
             struct Advance: Decodable { var by: String }
             guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(buffer: body)) else {
-                return AdminJSON.error(.badRequest, "the body must be JSON like {\"by\": \"91d\"}", fix: "Send a duration such as 90d, 1h30m, 15m or 30s in \"by\".")
+                return AdminJSON.error(
+                    .badRequest, "the body must be JSON like {\"by\": \"91d\"}",
+                    fix: "Send a duration such as 90d, 1h30m, 15m or 30s in \"by\".")
             }
             guard let seconds = DurationText.parse(advance.by), seconds > 0 else {
-                return AdminJSON.error(.badRequest, "'\(advance.by)' is not a positive duration", fix: "Write it like 91d, 1h30m, 15m, 30s or 250ms.")
+                return AdminJSON.error(
+                    .badRequest, "'\(advance.by)' is not a positive duration",
+                    fix: "Write it like 91d, 1h30m, 15m, 30s or 250ms.")
             }
             let before = clock.now()
             let after = clock.advance(by: seconds)
@@ -90,7 +96,9 @@ public struct AdminAPI: Sendable {
             let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
             var headers = HTTPFields()
             headers[.contentType] = "application/x-ndjson"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: journal.jsonLines(after: after))))
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: journal.jsonLines(after: after))))
         }
         let exported = ExportedCounts()
         router.get("/metrics") { _, _ in
@@ -99,7 +107,8 @@ public struct AdminAPI: Sendable {
             exported.publish(journal.eventCounts(), to: registry)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         for contribute in contributors { contribute(router) }
         return router
@@ -115,7 +124,8 @@ final class ExportedCounts: Sendable {
     func publish(_ current: [Journal.EventKind: Int], to registry: PrometheusCollectorRegistry) {
         let descriptor = MetricNameDescriptor(
             namespace: "exomock", metricName: "events", unitName: "total",
-            helpText: "Journal events by cloud, service and event (logins, grants, rejections, faults), dropped ones included."
+            helpText:
+                "Journal events by cloud, service and event (logins, grants, rejections, faults), dropped ones included."
         )
         counts.withLock { counts in
             for (kind, count) in current {
@@ -123,7 +133,10 @@ final class ExportedCounts: Sendable {
                 counts[kind] = count
                 guard delta > 0 else { continue }
                 registry.makeCounter(
-                    descriptor: descriptor, labels: [("cloud", kind.cloud ?? ""), ("service", kind.service.rawValue), ("event", kind.event.rawValue)]
+                    descriptor: descriptor,
+                    labels: [
+                        ("cloud", kind.cloud ?? ""), ("service", kind.service.rawValue), ("event", kind.event.rawValue),
+                    ]
                 ).increment(by: Int64(delta))
             }
         }
@@ -140,7 +153,8 @@ public enum AdminJSON {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(data) + [0x0A])))
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(data) + [0x0A])))
     }
 
     /// An error answer: `{"error": what, "fix": how}`.

@@ -82,6 +82,7 @@ public final class IdentifierSource: Sendable {
             let s = String(v, radix: 16)
             return String(repeating: "0", count: max(0, digits - s.count)) + s
         }
-        return "\(hex(h >> 32, 8))-\(hex((h >> 16) & 0xFFFF, 4))-\(hex(h & 0xFFFF, 4))-\(hex(l >> 48, 4))-\(hex(l & 0xFFFF_FFFF_FFFF, 12))"
+        return
+            "\(hex(h >> 32, 8))-\(hex((h >> 16) & 0xFFFF, 4))-\(hex(h & 0xFFFF, 4))-\(hex(l >> 48, 4))-\(hex(l & 0xFFFF_FFFF_FFFF, 12))"
     }
 }

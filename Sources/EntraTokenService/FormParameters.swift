@@ -17,7 +17,9 @@ enum FormParameters {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = decode(parts[0])
             let value = parts.count > 1 ? decode(parts[1]) : ""
-            if value.utf8.count > Limits.tokenParameterMaximumLength || name.utf8.count > Limits.tokenParameterMaximumLength {
+            if value.utf8.count > Limits.tokenParameterMaximumLength
+                || name.utf8.count > Limits.tokenParameterMaximumLength
+            {
                 return .failure(.tooLong(String(name.prefix(64))))
             }
             if result[name] == nil { result[name] = value }
@@ -34,7 +36,8 @@ enum FormParameters {
 
     /// Percent-encodes a value for a query string or form body (RFC 3986 unreserved characters kept).
     static func encode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }

@@ -6,7 +6,9 @@ import Foundation
 /// against the real page finds the same inputs.
 enum Pages {
     /// Form fields exomock's own pages add; everything else in a posted form is the authorize request.
-    static let controlFields: Set<String> = ["loginfmt", "passwd", "exomock_action", "account", "pending", "accept", "otc"]
+    static let controlFields: Set<String> = [
+        "loginfmt", "passwd", "exomock_action", "account", "pending", "accept", "otc",
+    ]
 
     static func page(title: String, body: String) -> String {
         """
@@ -28,18 +30,20 @@ enum Pages {
     }
 
     static func signIn(action: String, context: AuthorizeContext, loginHint: String?, problem: String?) -> String {
-        page(title: "Sign in to your account", body: """
-            <h1>Sign in</h1>
-            <p>to continue to \(HTML.escape(context.appName))</p>
-            \(problem.map { "<p class=\"error\" id=\"passwordError\">\(HTML.escape($0))</p>" } ?? "")
-            <form method="post" action="\(HTML.escape(action))" id="signin">
-            \(hidden(context.parameters))
-            <input type="hidden" name="exomock_action" value="signin">
-            <input type="email" name="loginfmt" id="i0116" placeholder="Email, phone, or Skype" value="\(HTML.escape(loginHint ?? ""))">
-            <input type="password" name="passwd" id="i0118" placeholder="Password">
-            <button type="submit" id="idSIButton9">Sign in</button>
-            </form>
-            """)
+        page(
+            title: "Sign in to your account",
+            body: """
+                <h1>Sign in</h1>
+                <p>to continue to \(HTML.escape(context.appName))</p>
+                \(problem.map { "<p class=\"error\" id=\"passwordError\">\(HTML.escape($0))</p>" } ?? "")
+                <form method="post" action="\(HTML.escape(action))" id="signin">
+                \(hidden(context.parameters))
+                <input type="hidden" name="exomock_action" value="signin">
+                <input type="email" name="loginfmt" id="i0116" placeholder="Email, phone, or Skype" value="\(HTML.escape(loginHint ?? ""))">
+                <input type="password" name="passwd" id="i0118" placeholder="Password">
+                <button type="submit" id="idSIButton9">Sign in</button>
+                </form>
+                """)
     }
 
     static func pickAccount(action: String, context: AuthorizeContext, accounts: [String]) -> String {
@@ -53,44 +57,52 @@ enum Pages {
             </form>
             """
         }.joined(separator: "\n")
-        return page(title: "Sign in to your account", body: """
-            <h1>Pick an account</h1>
-            \(tiles)
-            <form method="post" action="\(HTML.escape(action))">
-            \(hidden(context.parameters))
-            <input type="hidden" name="exomock_action" value="another">
-            <button type="submit" class="tile" id="otherTile">Use another account</button>
-            </form>
-            """)
+        return page(
+            title: "Sign in to your account",
+            body: """
+                <h1>Pick an account</h1>
+                \(tiles)
+                <form method="post" action="\(HTML.escape(action))">
+                \(hidden(context.parameters))
+                <input type="hidden" name="exomock_action" value="another">
+                <button type="submit" class="tile" id="otherTile">Use another account</button>
+                </form>
+                """)
     }
 
     static func consent(action: String, context: AuthorizeContext, pendingID: String, upn: String) -> String {
         let permissions = context.scopes.permissions.map { "<li>\(HTML.escape($0))</li>" }.joined()
-        return page(title: "Permissions requested", body: """
-            <h1>Permissions requested</h1>
-            <p>\(HTML.escape(upn))</p>
-            <p><strong>\(HTML.escape(context.appName))</strong> needs permission to:</p>
-            <ul>\(permissions)<li>Maintain access to data you have given it access to</li></ul>
-            <form method="post" action="\(HTML.escape(action))">
-            <input type="hidden" name="exomock_action" value="consent">
-            <input type="hidden" name="pending" value="\(HTML.escape(pendingID))">
-            <button type="submit" name="accept" value="yes" id="idSIButton9">Accept</button>
-            <button type="submit" name="accept" value="no" id="idBtn_Back">Cancel</button>
-            </form>
-            """)
+        return page(
+            title: "Permissions requested",
+            body: """
+                <h1>Permissions requested</h1>
+                <p>\(HTML.escape(upn))</p>
+                <p><strong>\(HTML.escape(context.appName))</strong> needs permission to:</p>
+                <ul>\(permissions)<li>Maintain access to data you have given it access to</li></ul>
+                <form method="post" action="\(HTML.escape(action))">
+                <input type="hidden" name="exomock_action" value="consent">
+                <input type="hidden" name="pending" value="\(HTML.escape(pendingID))">
+                <button type="submit" name="accept" value="yes" id="idSIButton9">Accept</button>
+                <button type="submit" name="accept" value="no" id="idBtn_Back">Cancel</button>
+                </form>
+                """)
     }
 
     static func error(_ error: EntraError, traceID: String, correlationID: String, timestamp: String) -> String {
-        page(title: "Sign in to your account", body: """
-            <h1>Sign in</h1>
-            <p class="error" id="errorMessage">Sorry, but we're having trouble signing you in.</p>
-            <p id="errorCode">\(HTML.escape(error.message))</p>
-            <p><small>Request Id: \(traceID)<br>Correlation Id: \(correlationID)<br>Timestamp: \(timestamp)</small></p>
-            """)
+        page(
+            title: "Sign in to your account",
+            body: """
+                <h1>Sign in</h1>
+                <p class="error" id="errorMessage">Sorry, but we're having trouble signing you in.</p>
+                <p id="errorCode">\(HTML.escape(error.message))</p>
+                <p><small>Request Id: \(traceID)<br>Correlation Id: \(correlationID)<br>Timestamp: \(timestamp)</small></p>
+                """)
     }
 
     static func formPost(redirectURI: String, fields: [(String, String)]) -> String {
-        let inputs = fields.map { "<input type=\"hidden\" name=\"\(HTML.escape($0.0))\" value=\"\(HTML.escape($0.1))\">" }.joined(separator: "\n")
+        let inputs = fields.map {
+            "<input type=\"hidden\" name=\"\(HTML.escape($0.0))\" value=\"\(HTML.escape($0.1))\">"
+        }.joined(separator: "\n")
         return """
             <html><head><title>Working...</title></head><body>
             <form method="POST" name="hiddenform" action="\(HTML.escape(redirectURI))">
@@ -104,26 +116,34 @@ enum Pages {
 
     static func deviceLogin(action: String, problem: String?, done: Bool) -> String {
         if done {
-            return page(title: "Device sign-in", body: """
-                <h1 id="done">You have signed in</h1>
-                <p>You have signed in to the application on your device. You may now close this window.</p>
-                """)
+            return page(
+                title: "Device sign-in",
+                body: """
+                    <h1 id="done">You have signed in</h1>
+                    <p>You have signed in to the application on your device. You may now close this window.</p>
+                    """)
         }
-        return page(title: "Enter code", body: """
-            <h1>Enter code</h1>
-            <p>Enter the code displayed on your app or device, then sign in.</p>
-            \(problem.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
-            <form method="post" action="\(HTML.escape(action))">
-            <input type="text" name="otc" id="otc" placeholder="Code">
-            <input type="email" name="loginfmt" id="i0116" placeholder="Email">
-            <input type="password" name="passwd" id="i0118" placeholder="Password">
-            <button type="submit" name="accept" value="yes" id="idSIButton9">Next</button>
-            <button type="submit" name="accept" value="no" id="idBtn_Back">Cancel</button>
-            </form>
-            """)
+        return page(
+            title: "Enter code",
+            body: """
+                <h1>Enter code</h1>
+                <p>Enter the code displayed on your app or device, then sign in.</p>
+                \(problem.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
+                <form method="post" action="\(HTML.escape(action))">
+                <input type="text" name="otc" id="otc" placeholder="Code">
+                <input type="email" name="loginfmt" id="i0116" placeholder="Email">
+                <input type="password" name="passwd" id="i0118" placeholder="Password">
+                <button type="submit" name="accept" value="yes" id="idSIButton9">Next</button>
+                <button type="submit" name="accept" value="no" id="idBtn_Back">Cancel</button>
+                </form>
+                """)
     }
 
     static func signedOut() -> String {
-        page(title: "Sign out", body: "<h1 id=\"signedOut\">You signed out of your account</h1><p>It's a good idea to close all browser windows.</p>")
+        page(
+            title: "Sign out",
+            body:
+                "<h1 id=\"signedOut\">You signed out of your account</h1><p>It's a good idea to close all browser windows.</p>"
+        )
     }
 }

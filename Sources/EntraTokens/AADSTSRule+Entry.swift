@@ -113,19 +113,24 @@ extension AADSTSRule {
                 self, code: 700027, error: "invalid_client", status: 401,
                 template:
                     "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{appid}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/{appid}']. Alternatively, SNI may be configured on the app. Please ensure that client assertion is being sent with the x5c claim in the JWT header using MSAL's WithSendX5C() method so that Azure Active Directory can validate the certificate being used.",
-                source: "real logs (microsoft-authentication-library-for-js #8339, 2026; azure-sdk-for-net #29007, 2022); not in microsoft.md")
+                source:
+                    "real logs (microsoft-authentication-library-for-js #8339, 2026; azure-sdk-for-net #29007, 2022); not in microsoft.md"
+            )
         case .clientAssertionBadSignature:
             AADSTSEntry(
                 self, code: 700027, error: "invalid_client", status: 401,
                 template:
                     "Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '{thumbprint}', Found key 'Start={start}, End={end}']",
                 source:
-                    "real logs: the prefix (pnp/cli-microsoft365 #1621), the bracket (azure-sdk-for-java #25109, as AADSTS50013); the combination UNCONFIRMED")
+                    "real logs: the prefix (pnp/cli-microsoft365 #1621), the bracket (azure-sdk-for-java #25109, as AADSTS50013); the combination UNCONFIRMED"
+            )
         case .clientAssertionAudience:
             AADSTSEntry(
                 self, code: 50012, error: "invalid_client", status: 401,
                 template: "Client assertion audience claim does not match Realm issuer.",
-                source: "real logs (azure-activedirectory-library-for-python #79, 2017, as AADSTS70002 + AADSTS50012; microsoft-identity-web #16, 2020); current text UNCONFIRMED")
+                source:
+                    "real logs (azure-activedirectory-library-for-python #79, 2017, as AADSTS70002 + AADSTS50012; microsoft-identity-web #16, 2020); current text UNCONFIRMED"
+            )
         case .clientAssertionAudienceCount:
             AADSTSEntry(
                 self, code: 5_002_741, error: "invalid_client", status: 401,
@@ -261,7 +266,9 @@ extension AADSTSRule {
                 template:
                     "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'.",
                 suberror: "basic_action",
-                source: "microsoft.md §4.2 (real logs: `interaction_required`); suberror `basic_action` as seen via MSAL (§4.1)")
+                source:
+                    "microsoft.md §4.2 (real logs: `interaction_required`); suberror `basic_action` as seen via MSAL (§4.1)"
+            )
         case .mfaRegistrationRequired:
             AADSTSEntry(
                 self, code: 50079, error: "interaction_required", authorizeError: "interaction_required",

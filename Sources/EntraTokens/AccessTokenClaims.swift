@@ -128,7 +128,8 @@ public struct AccessTokenClaims: Sendable, Equatable {
         return AccessTokenClaims(
             aud: aud, iss: iss, iat: iat, nbf: nbf, exp: exp, acr: w.acr, amr: w.amr ?? [],
             appDisplayName: w.app_displayname, appid: appid, appidacr: w.appidacr ?? "1", idtyp: w.idtyp, name: w.name,
-            oid: oid, roles: w.roles ?? [], scp: (w.scp ?? "").split(separator: " ").map(String.init), sub: sub, tid: tid,
+            oid: oid, roles: w.roles ?? [], scp: (w.scp ?? "").split(separator: " ").map(String.init), sub: sub,
+            tid: tid,
             uniqueName: w.unique_name, upn: w.upn, uti: uti, ver: ver
         )
     }

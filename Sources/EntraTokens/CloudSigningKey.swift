@@ -59,7 +59,9 @@ public final class CloudSigningKey: Sendable {
     }
 
     /// A key from PEM text (PKCS#1 or PKCS#8).
-    public static func fromPEM(_ pem: String, cloud: CloudName, backend: RS256Backend = .processDefault) throws -> CloudSigningKey {
+    public static func fromPEM(_ pem: String, cloud: CloudName, backend: RS256Backend = .processDefault) throws
+        -> CloudSigningKey
+    {
         try CloudSigningKey(cloud: cloud, privateKey: _RSA.Signing.PrivateKey(pemRepresentation: pem), backend: backend)
     }
 
@@ -79,22 +81,28 @@ public final class CloudSigningKey: Sendable {
         let path = path(directory: directory, cloud: cloud)
         if fm.fileExists(atPath: path) {
             guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw SigningKeyError(path: path, reason: "cannot be read; check its permissions or delete it to make a new key")
+                throw SigningKeyError(
+                    path: path, reason: "cannot be read; check its permissions or delete it to make a new key")
             }
             do {
                 return try fromPEM(pem, cloud: cloud)
             } catch {
-                throw SigningKeyError(path: path, reason: "is not an RSA private key in PEM form (\(error)); delete it to make a new key")
+                throw SigningKeyError(
+                    path: path, reason: "is not an RSA private key in PEM form (\(error)); delete it to make a new key")
             }
         }
         do {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw SigningKeyError(path: path, reason: "its directory cannot be created (\(error))")
         }
         let key = try generate(cloud: cloud)
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard fm.createFile(atPath: temporary, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            fm.createFile(
+                atPath: temporary, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw SigningKeyError(path: path, reason: "cannot be written; check that \(directory) is writable")
         }
         if rename(temporary, path) != 0 {
@@ -109,7 +117,8 @@ public final class CloudSigningKey: Sendable {
     func sign(_ data: Data) throws -> Data {
         if let systemKey {
             if let signature = systemKey.sign(data) { return signature }
-            throw SigningKeyError(path: "(\(cloud.rawValue) signing key)", reason: "the system's libcrypto refused to sign")
+            throw SigningKeyError(
+                path: "(\(cloud.rawValue) signing key)", reason: "the system's libcrypto refused to sign")
         }
         return try privateKey.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
     }

@@ -64,7 +64,8 @@ extension TokenIssuer {
                     ]))
         }
         guard let user = scenario.user(record.upn) else { return .failure(EntraError(.malformedGrant)) }
-        if let maxAge = scenario.signInFrequency(user: user, app: app), now.timeIntervalSince(record.authTime) >= maxAge {
+        if let maxAge = scenario.signInFrequency(user: user, app: app), now.timeIntervalSince(record.authTime) >= maxAge
+        {
             return .failure(
                 EntraError(
                     .refreshTokenMaxAge,

@@ -132,10 +132,12 @@ extension TokenIssuer {
             resourceTenant = app.multiTenant ? nil : homeTenant(of: app)
         }
         if let r = resourceTenant, r.id.lowercased() != home.id.lowercased() {
-            return EntraError(.userNotInTenant, [
-                "upn": user.upn, "idp": Cloud.named(home.cloud).v1Issuer(tenant: home.id), "tenant": r.id,
-                "appid": app.clientID, "name": app.name,
-            ])
+            return EntraError(
+                .userNotInTenant,
+                [
+                    "upn": user.upn, "idp": Cloud.named(home.cloud).v1Issuer(tenant: home.id), "tenant": r.id,
+                    "appid": app.clientID, "name": app.name,
+                ])
         }
         if !user.enabled { return EntraError(.userDisabled) }
         if user.blockedByConditionalAccess { return EntraError(.conditionalAccessBlocked) }

@@ -25,7 +25,8 @@ public struct ScopeSet: Sendable, Equatable {
 
     /// The `scope` value of a token response: fully qualified permissions, then the OIDC scopes granted.
     public var responseScope: String {
-        (permissions.map { "\(resource)/\($0)" } + oidc.filter { $0 != "offline_access" && $0 != "openid" }).joined(separator: " ")
+        (permissions.map { "\(resource)/\($0)" } + oidc.filter { $0 != "offline_access" && $0 != "openid" }).joined(
+            separator: " ")
     }
 }
 
@@ -253,7 +254,9 @@ public final class IdentityState: Sendable {
 
     // MARK: Refresh tokens
 
-    public func storeRefreshToken(_ record: RefreshTokenRecord) { state.withLock { $0.refreshTokens[record.token] = record } }
+    public func storeRefreshToken(_ record: RefreshTokenRecord) {
+        state.withLock { $0.refreshTokens[record.token] = record }
+    }
 
     public func refreshToken(_ token: String) -> RefreshTokenRecord? { state.withLock { $0.refreshTokens[token] } }
 
@@ -304,7 +307,9 @@ public final class IdentityState: Sendable {
     @discardableResult
     public func decideDeviceCode(userCode: String, approvedBy upn: String?) -> Bool {
         state.withLock { s in
-            guard let key = s.userCodes[userCode.uppercased()], var record = s.deviceCodes[key], record.status == .pending else {
+            guard let key = s.userCodes[userCode.uppercased()], var record = s.deviceCodes[key],
+                record.status == .pending
+            else {
                 return false
             }
             record.status = upn.map { .approved(upn: $0) } ?? .declined
@@ -315,7 +320,9 @@ public final class IdentityState: Sendable {
 
     // MARK: Interactive flows
 
-    public func storePendingConsent(_ pending: PendingConsent) { state.withLock { $0.pendingConsents[pending.id] = pending } }
+    public func storePendingConsent(_ pending: PendingConsent) {
+        state.withLock { $0.pendingConsents[pending.id] = pending }
+    }
 
     public func takePendingConsent(_ id: String) -> PendingConsent? {
         state.withLock { s in

@@ -19,8 +19,10 @@ public enum RS256Backend: String, Sendable, CaseIterable {
     public static let processDefault: RS256Backend = {
         guard let value = ProcessInfo.processInfo.environment["EXOMOCK_RS256_BACKEND"] else { return fastestOnThisCPU }
         guard let backend = RS256Backend(rawValue: value.lowercased()) else {
-            FileHandle.standardError.write(Data(
-                "exomock: EXOMOCK_RS256_BACKEND=\(value) is not a backend; use openssl or boringssl. Using \(fastestOnThisCPU.rawValue).\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "exomock: EXOMOCK_RS256_BACKEND=\(value) is not a backend; use openssl or boringssl. Using \(fastestOnThisCPU.rawValue).\n"
+                        .utf8))
             return fastestOnThisCPU
         }
         return backend

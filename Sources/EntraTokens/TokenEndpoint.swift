@@ -58,7 +58,9 @@ extension TokenIssuer {
             if let e = authenticateClient(app, credentials, tenant: tenant) { return .failure(e) }
             return password(form: form, scope: scopeParameter, app: app, tenant: tenant)
         case .deviceCode:
-            if app.kind == .confidential, credentials.presented, let e = authenticateClient(app, credentials, tenant: tenant) {
+            if app.kind == .confidential, credentials.presented,
+                let e = authenticateClient(app, credentials, tenant: tenant)
+            {
                 return .failure(e)
             }
             return pollDeviceCode(form: form, app: app)

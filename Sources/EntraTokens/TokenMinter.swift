@@ -80,7 +80,9 @@ public struct AccessTokenVerifier: Sendable {
         // Bounded work: tokens longer than this are refused before any decoding.
         guard token.utf8.count <= Limits.accessTokenMaximumLength else { return .failure(.malformed) }
         // Split on bytes, not Characters (the Character split was 10 % of an IMAP login's CPU).
-        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map {
+            Substring($0)
+        }
         guard parts.count == 3,
             let headerData = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: headerData),
@@ -93,7 +95,8 @@ public struct AccessTokenVerifier: Sendable {
             return .failure(.signatureInvalid)
         }
         guard let claims = AccessTokenClaims.decode(payloadData) else { return .failure(.malformed) }
-        guard claims.iss == cloud.v1Issuer(tenant: claims.tid) || claims.iss == cloud.v2Issuer(tenant: claims.tid) else {
+        guard claims.iss == cloud.v1Issuer(tenant: claims.tid) || claims.iss == cloud.v2Issuer(tenant: claims.tid)
+        else {
             return .failure(.wrongIssuer)
         }
         guard acceptedAudiences.contains(claims.aud) else { return .failure(.wrongAudience) }

@@ -72,7 +72,9 @@ struct CloudGroupAuthenticator: MailAuthenticating {
     func maySend(as address: String, grant: MailGrant) -> Bool { members[0].maySend(as: address, grant: grant) }
 
     /// The first decision that is not "another cloud's", else the host's.
-    private func first(of decisions: [MailAccessDecision], isOtherCloud: (MailAccessDecision) -> Bool) -> MailAccessDecision {
+    private func first(of decisions: [MailAccessDecision], isOtherCloud: (MailAccessDecision) -> Bool)
+        -> MailAccessDecision
+    {
         decisions.first { !isOtherCloud($0) } ?? decisions[0]
     }
 }

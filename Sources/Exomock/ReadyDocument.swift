@@ -17,7 +17,10 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
     public var pid: Int32
     public var clouds: [CloudEndpoints]
 
-    public init(caFile: String, adminURL: String, mode: String, scenario: String, seed: UInt64, pid: Int32, clouds: [CloudEndpoints]) {
+    public init(
+        caFile: String, adminURL: String, mode: String, scenario: String, seed: UInt64, pid: Int32,
+        clouds: [CloudEndpoints]
+    ) {
         self.caFile = caFile
         self.adminURL = adminURL
         self.mode = mode
@@ -74,7 +77,9 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
 
     /// The listener of a service and TLS mode in a cloud.
     public func listener(cloud: CloudName, service: MailService, tls: TLSMode) -> Listener? {
-        clouds.first { $0.name == cloud.rawValue }?.listeners.first { $0.service == service.rawValue && $0.tls == tls.rawValue }
+        clouds.first { $0.name == cloud.rawValue }?.listeners.first {
+            $0.service == service.rawValue && $0.tls == tls.rawValue
+        }
     }
 
     /// JSON with sorted keys, pretty-printed, ending in a newline.
@@ -101,13 +106,19 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
 
     /// A table for people: one row per listener.
     public func humanTable() -> String {
-        var lines = ["exomock is serving scenario '\(scenario)' (\(mode) mode)", "  admin API   \(adminURL)", "  CA file     \(caFile)"]
+        var lines = [
+            "exomock is serving scenario '\(scenario)' (\(mode) mode)", "  admin API   \(adminURL)",
+            "  CA file     \(caFile)",
+        ]
         for cloud in clouds {
             lines.append("  \(cloud.name)")
             lines.append("    token service  \(cloud.authorityURL)   (stands in for https://\(cloud.authorityHost))")
             for listener in cloud.listeners {
-                let label = "\(listener.service) \(listener.tls == "implicit" ? "TLS" : "STARTTLS")".padding(toLength: 14, withPad: " ", startingAt: 0)
-                let real = listener.service == MailService.smtp.rawValue ? (cloud.smtpHost ?? cloud.outlookHost) : cloud.outlookHost
+                let label = "\(listener.service) \(listener.tls == "implicit" ? "TLS" : "STARTTLS")".padding(
+                    toLength: 14, withPad: " ", startingAt: 0)
+                let real =
+                    listener.service == MailService.smtp.rawValue
+                    ? (cloud.smtpHost ?? cloud.outlookHost) : cloud.outlookHost
                 lines.append("    \(label) \(listener.host):\(listener.port)   (stands in for \(real))")
             }
         }

@@ -17,8 +17,8 @@ import NIOPosix
 import NIOSSL
 import POP3Server
 import Prometheus
-import ScenarioModel
 import SMTPServer
+import ScenarioModel
 import ServiceLifecycle
 import TestAuthority
 
@@ -107,7 +107,8 @@ public enum ExomockServer {
                 let ports = try await built.readiness.waitForAll()
                 let running = try built.finish(httpPorts: ports)
                 if let path = options.readyFile { try running.ready.write(to: path) }
-                built.journal.record(cloud: nil, service: .scenario, event: .scenarioReady, detail: ["name": scenario.name])
+                built.journal.record(
+                    cloud: nil, service: .scenario, event: .scenarioReady, detail: ["name": scenario.name])
                 do {
                     let result = try await body(running)
                     await group.triggerGracefulShutdown()
@@ -174,7 +175,8 @@ struct Assembly: Sendable {
 
         let certificates: CertificateSet
         do {
-            certificates = try TestAuthority.loadOrCreate(directory: options.certificatesDirectory, clouds: scenario.clouds)
+            certificates = try TestAuthority.loadOrCreate(
+                directory: options.certificatesDirectory, clouds: scenario.clouds)
         } catch {
             throw ServeError.certificates(reason: "\(error)", directory: options.certificatesDirectory)
         }
@@ -186,7 +188,9 @@ struct Assembly: Sendable {
         let changes = ScenarioChanges(live: live, identities: identities, clock: clock, journal: journal)
         live.faults.observe { fired in FaultJournal.record(fired, in: journal) }
         // Every connection is a descriptor: lift the soft open-file limit so 10,000+ sessions fit.
-        if let fds = FileDescriptorLimit.raiseToHardLimit(), let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard) {
+        if let fds = FileDescriptorLimit.raiseToHardLimit(),
+            let warning = FileDescriptorLimit.warning(soft: fds.soft, hard: fds.hard)
+        {
             options.logger.warning("\(warning)")
         }
         let connectionIDs = ConnectionIDs()
@@ -198,8 +202,10 @@ struct Assembly: Sendable {
         var services: [any Service] = []
         var httpNames: [String] = []
         var adminContributors: [AdminAPI.RouteContributor] = [
-            MailAdminRoutes.contributor(store: store, journal: journal), ChangeAdminRoutes.contributor(changes: changes),
-            MailAdminRoutes.outboxContributor(outbox: outbox), FaultAdminRoutes.contributor(live: live, journal: journal),
+            MailAdminRoutes.contributor(store: store, journal: journal),
+            ChangeAdminRoutes.contributor(changes: changes),
+            MailAdminRoutes.outboxContributor(outbox: outbox),
+            FaultAdminRoutes.contributor(live: live, journal: journal),
         ]
         let readiness = Readiness()
 
@@ -212,7 +218,9 @@ struct Assembly: Sendable {
             do {
                 key = try CloudSigningKey.loadOrCreate(directory: options.certificatesDirectory, cloud: cloud.name)
             } catch {
-                throw ServeError.certificates(reason: "the \(cloud.name.rawValue) signing key does not load (\(error))", directory: options.certificatesDirectory)
+                throw ServeError.certificates(
+                    reason: "the \(cloud.name.rawValue) signing key does not load (\(error))",
+                    directory: options.certificatesDirectory)
             }
             let verifier = AccessTokenVerifier(cloud: cloud, key: key, clock: clock)
             authenticators[cloud.name] = ExchangeAuthenticator(cloud: cloud, live: live, verifier: verifier)
@@ -228,16 +236,21 @@ struct Assembly: Sendable {
                 let tlsContext: NIOSSLContext
                 let tlsConfiguration: TLSConfiguration
                 do {
-                    tlsContext = try TLSContexts.server(certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
-                    tlsConfiguration = try TLSContexts.serverConfiguration(certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
+                    tlsContext = try TLSContexts.server(
+                        certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
+                    tlsConfiguration = try TLSContexts.serverConfiguration(
+                        certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
                 } catch {
-                    throw ServeError.certificates(reason: "the \(cloud.name.rawValue) certificate does not load (\(error))", directory: options.certificatesDirectory)
+                    throw ServeError.certificates(
+                        reason: "the \(cloud.name.rawValue) certificate does not load (\(error))",
+                        directory: options.certificatesDirectory)
                 }
                 let authenticator = authenticators[cloud.name]!
                 let guests = options.hostsMode ? hostsMode.guests(of: cloud.name) : []
                 let mailAuthenticator: any MailAuthenticating =
                     guests.isEmpty
-                    ? authenticator : CloudGroupAuthenticator(members: [authenticator] + guests.compactMap { authenticators[$0] })
+                    ? authenticator
+                    : CloudGroupAuthenticator(members: [authenticator] + guests.compactMap { authenticators[$0] })
                 let imap = IMAPServer(
                     store: store, authenticator: mailAuthenticator, settings: scenario.exchange, sessions: imapSessions,
                     faults: MailFaults(board: live.faults, service: .imap, cloud: cloud.name))
@@ -291,7 +304,9 @@ struct Assembly: Sendable {
                         .http1(configuration: .init(additionalChannelHandlers: [DisconnectFaultHandler()])),
                         tlsConfiguration: tlsConfiguration),
                     configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
-                    onServerRunning: { channel in await readiness.started(name, port: channel.localAddress?.port ?? httpsPort) },
+                    onServerRunning: { channel in
+                        await readiness.started(name, port: channel.localAddress?.port ?? httpsPort)
+                    },
                     eventLoopGroupProvider: .shared(group),
                     logger: options.logger
                 )
@@ -302,13 +317,16 @@ struct Assembly: Sendable {
             throw error
         }
 
-        let admin = AdminAPI(scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
+        let admin = AdminAPI(
+            scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
         httpNames.append("admin API")
         let adminRouter = admin.makeRouter()
         let adminApp = Application(
             router: adminRouter,
             configuration: .init(address: .hostname("127.0.0.1", port: options.adminPort), serverName: nil),
-            onServerRunning: { channel in await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort) },
+            onServerRunning: { channel in
+                await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort)
+            },
             eventLoopGroupProvider: .shared(group),
             logger: options.logger
         )
@@ -317,9 +335,11 @@ struct Assembly: Sendable {
         await readiness.expect(httpNames.count)
 
         return Assembly(
-            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store, outbox: outbox,
+            scenario: scenario, options: options, clock: clock, journal: journal, ids: ids, store: store,
+            outbox: outbox,
             changes: changes,
-            certificates: certificates, mailListeners: listeners, services: services, readiness: readiness, httpNames: httpNames,
+            certificates: certificates, mailListeners: listeners, services: services, readiness: readiness,
+            httpNames: httpNames,
             adminRoutes: adminRouter.routes.map { AdminRoute(method: $0.method.rawValue, path: $0.path.description) }
         )
     }
@@ -333,7 +353,8 @@ struct Assembly: Sendable {
             let port = httpPorts["\(name.rawValue) token service"] ?? 0
             let authorityURL = options.hostsMode ? "https://\(cloud.authorityHost)" : "https://\(host):\(port)"
             let listeners = mailListeners.filter { $0.cloud.name == name }.map {
-                ReadyDocument.Listener(service: $0.service.rawValue, tls: $0.tlsMode.rawValue, host: $0.host, port: $0.port)
+                ReadyDocument.Listener(
+                    service: $0.service.rawValue, tls: $0.tlsMode.rawValue, host: $0.host, port: $0.port)
             }
             clouds.append(
                 ReadyDocument.CloudEndpoints(
@@ -343,7 +364,8 @@ struct Assembly: Sendable {
                     outlookHost: cloud.outlookHosts[0],
                     scopeResource: cloud.scopeResource,
                     listeners: listeners,
-                    hostsLines: options.hostsMode ? HostsMode(clouds: scenario.clouds.map(Cloud.named)).line(for: cloud).map { [$0] } ?? [] : nil,
+                    hostsLines: options.hostsMode
+                        ? HostsMode(clouds: scenario.clouds.map(Cloud.named)).line(for: cloud).map { [$0] } ?? [] : nil,
                     smtpHost: cloud.smtpHost
                 )
             )

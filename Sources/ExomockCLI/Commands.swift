@@ -59,14 +59,18 @@ struct Check: ParsableCommand {
     var files: [String]
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("Name at least one scenario file, e.g. exomock check Scenarios/quickstart.yaml") }
+        if files.isEmpty {
+            throw ValidationError("Name at least one scenario file, e.g. exomock check Scenarios/quickstart.yaml")
+        }
     }
 
     func run() throws {
         let problems = ScenarioLoader.check(files: files)
         for problem in problems { printError(problem.description) }
         if !problems.isEmpty {
-            printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(Set(problems.map(\.file)).count) file(s).")
+            printError(
+                "\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(Set(problems.map(\.file)).count) file(s)."
+            )
             throw ExitCode(1)
         }
         print("\(files.count) scenario file\(files.count == 1 ? "" : "s") OK.")
@@ -93,7 +97,9 @@ struct Certs: ParsableCommand {
         print("CA certificate: \(set.caCertificatePath)")
         for cloud in CloudName.allCases {
             let server = set.server(for: cloud)
-            print("\(cloud.rawValue): \(server.certificatePath) (\(server.subjectAlternativeNames.joined(separator: ", ")))")
+            print(
+                "\(cloud.rawValue): \(server.certificatePath) (\(server.subjectAlternativeNames.joined(separator: ", ")))"
+            )
         }
     }
 }
@@ -115,7 +121,9 @@ struct Clouds: ParsableCommand {
             print(CloudCatalogDocument.markdown(), terminator: "")
         } else {
             for cloud in Cloud.all {
-                print("\(cloud.name.rawValue): login \(cloud.authorityHost), mail \(cloud.outlookHosts.joined(separator: ", ")), scopes on \(cloud.scopeResource)")
+                print(
+                    "\(cloud.name.rawValue): login \(cloud.authorityHost), mail \(cloud.outlookHosts.joined(separator: ", ")), scopes on \(cloud.scopeResource)"
+                )
             }
         }
     }
@@ -194,7 +202,8 @@ struct Serve: AsyncParsableCommand {
             if let scenario {
                 loaded = try ScenarioLoader.load(file: scenario)
             } else {
-                loaded = try ScenarioLoader.load(yaml: BuiltinScenarios.quickstartYAML, fileName: "<built-in quickstart.yaml>", baseDirectory: nil)
+                loaded = try ScenarioLoader.load(
+                    yaml: BuiltinScenarios.quickstartYAML, fileName: "<built-in quickstart.yaml>", baseDirectory: nil)
             }
         } catch {
             printError("\(error)")

@@ -155,7 +155,8 @@ struct LoadCommand: AsyncParsableCommand {
         s.work.expunge = expunge
         guard let bytes = SizeText.parse(messageSize), (256...Limits.smtpMaximumMessageSize).contains(bytes) else {
             throw ValidationError(
-                "--message-size \(messageSize): write a size from 256 bytes to \(Limits.smtpMaximumMessageSize) bytes, e.g. 10KiB")
+                "--message-size \(messageSize): write a size from 256 bytes to \(Limits.smtpMaximumMessageSize) bytes, e.g. 10KiB"
+            )
         }
         s.work.messageBytes = bytes
         if let maxErrorRate {

@@ -34,7 +34,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write a JUnit XML report here.")
     var junit: String?
 
-    @Flag(name: .customLong("update-golden"), help: "Write each scenario's NAME.transcript instead of comparing with it.")
+    @Flag(
+        name: .customLong("update-golden"), help: "Write each scenario's NAME.transcript instead of comparing with it.")
     var updateGolden = false
 
     @Flag(help: "Show passwords, client secrets and raw tokens in the transcript (never paste that into a ticket).")
@@ -47,9 +48,12 @@ struct RunCommand: AsyncParsableCommand {
     var certs: String = defaultCertificatesDirectory()
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("Name at least one scenario file, e.g. exomock run Scenarios/quickstart.yaml") }
+        if files.isEmpty {
+            throw ValidationError("Name at least one scenario file, e.g. exomock run Scenarios/quickstart.yaml")
+        }
         if against != nil, files.count > 1 {
-            throw ValidationError("--against plays one scenario against the mock that serves it: name exactly one file.")
+            throw ValidationError(
+                "--against plays one scenario against the mock that serves it: name exactly one file.")
         }
     }
 
@@ -57,16 +61,20 @@ struct RunCommand: AsyncParsableCommand {
         var ready: ReadyDocument?
         if let against {
             do {
-                ready = try JSONDecoder().decode(ReadyDocument.self, from: Data(contentsOf: URL(fileURLWithPath: against)))
+                ready = try JSONDecoder().decode(
+                    ReadyDocument.self, from: Data(contentsOf: URL(fileURLWithPath: against)))
             } catch {
-                printError("\(against): not a ready file of a running exomock serve (\(error)). Start `exomock serve --ready-file \(against)` first.")
+                printError(
+                    "\(against): not a ready file of a running exomock serve (\(error)). Start `exomock serve --ready-file \(against)` first."
+                )
                 throw ExitCode(2)
             }
         }
         var results: [ScenarioResult] = []
         for file in files {
             let result = await FlowRunner.runFile(
-                file, against: ready, certificatesDirectory: certs, reveal: reveal, golden: updateGolden ? .update : .compare)
+                file, against: ready, certificatesDirectory: certs, reveal: reveal,
+                golden: updateGolden ? .update : .compare)
             if !quiet { print(json ? result.transcript.jsonLines() : result.transcript.text(), terminator: "") }
             if let failure = result.failure {
                 printError(failure)
@@ -91,7 +99,8 @@ struct RunCommand: AsyncParsableCommand {
             let testCase = JUnitReport.TestCase(
                 name: r.name, className: "exomock.\(stem)", seconds: r.seconds, failure: r.failure, details: r.details,
                 systemOut: r.transcript.text())
-            return JUnitReport.TestSuite(name: r.file, cases: r.setupError == nil ? [testCase] : [], error: r.setupError)
+            return JUnitReport.TestSuite(
+                name: r.file, cases: r.setupError == nil ? [testCase] : [], error: r.setupError)
         }
         do {
             try Data(JUnitReport(suites: suites).xml().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -46,7 +46,9 @@ public enum FlowRunner {
     }
 
     /// Plays the flow against a running mock described by its ready document.
-    public static func run(_ scenario: Scenario, file: String, against ready: ReadyDocument, reveal: Bool = false) async -> ScenarioResult {
+    public static func run(_ scenario: Scenario, file: String, against ready: ReadyDocument, reveal: Bool = false) async
+        -> ScenarioResult
+    {
         let started = ContinuousClock.now
         guard ready.scenario == scenario.name else {
             return failedToStart(
@@ -56,24 +58,30 @@ public enum FlowRunner {
         }
         let context: RunContext
         do {
-            context = try RunContext(scenario: scenario, file: file, ready: ready, reveal: reveal, timeout: Limits.clientDefaultTimeoutSeconds)
+            context = try RunContext(
+                scenario: scenario, file: file, ready: ready, reveal: reveal,
+                timeout: Limits.clientDefaultTimeoutSeconds)
         } catch {
             return failedToStart(scenario, file: file, "the test CA \(ready.caFile) cannot be used: \(error)", started)
         }
-        var result = ScenarioResult(file: file, name: scenario.name, passed: false, transcript: Transcript(), seconds: 0)
+        var result = ScenarioResult(
+            file: file, name: scenario.name, passed: false, transcript: Transcript(), seconds: 0)
         do {
             try await context.syncClock()
             try await context.readJournal(show: false)
             // The file's name, not its path, so a golden transcript holds wherever the repository is.
             let name = URL(fileURLWithPath: file).lastPathComponent
-            context.add(.scenario, "# exomock run \(name): scenario '\(scenario.name)', seed \(scenario.seed), starting \(context.time)")
+            context.add(
+                .scenario,
+                "# exomock run \(name): scenario '\(scenario.name)', seed \(scenario.seed), starting \(context.time)")
             try await context.runSteps(scenario.flow, prefix: "")
             context.stepLabel = ""
             context.add(.scenario, "\n# passed: \(scenario.flow.count) step(s)")
             result.passed = true
         } catch let failure as StepFailure {
             context.stepLabel = ""
-            let message = "\(file):\(failure.line): step '\(failure.step)': expected \(failure.expected), got \(failure.got)"
+            let message =
+                "\(file):\(failure.line): step '\(failure.step)': expected \(failure.expected), got \(failure.got)"
             result.failure = message
             result.details = failure.context.joined(separator: "\n")
             context.add(.scenario, "\n# FAILED \(message)")
@@ -88,7 +96,9 @@ public enum FlowRunner {
         return result
     }
 
-    static func failedToStart(_ scenario: Scenario, file: String, _ why: String, _ started: ContinuousClock.Instant) -> ScenarioResult {
+    static func failedToStart(_ scenario: Scenario, file: String, _ why: String, _ started: ContinuousClock.Instant)
+        -> ScenarioResult
+    {
         var transcript = Transcript()
         transcript.add(.scenario, time: "", step: "", "# ERROR \(file): \(why)")
         return ScenarioResult(

@@ -66,7 +66,9 @@ extension FlowRunner {
     }
 
     /// The first line where two transcripts differ.
-    public static func firstDifference(expected: String, actual: String) -> (line: Int, expected: String, actual: String)? {
+    public static func firstDifference(expected: String, actual: String) -> (
+        line: Int, expected: String, actual: String
+    )? {
         let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let b = actual.split(separator: "\n", omittingEmptySubsequences: false)
         for i in 0..<max(a.count, b.count) {

@@ -70,11 +70,13 @@ public struct JUnitReport: Sendable {
         for suite in suites {
             let counts = Counts(suite)
             totals.add(counts)
-            body += "  <testsuite" + Self.attributes([
-                ("name", Self.nonEmpty(suite.name, "(unnamed file)")), ("tests", String(counts.tests)),
-                ("failures", String(counts.failures)), ("errors", String(counts.errors)), ("skipped", "0"),
-                ("time", Self.seconds(milliseconds: counts.milliseconds)),
-            ])
+            body +=
+                "  <testsuite"
+                + Self.attributes([
+                    ("name", Self.nonEmpty(suite.name, "(unnamed file)")), ("tests", String(counts.tests)),
+                    ("failures", String(counts.failures)), ("errors", String(counts.errors)), ("skipped", "0"),
+                    ("time", Self.seconds(milliseconds: counts.milliseconds)),
+                ])
             if counts.tests == 0 {
                 body += "/>\n"
                 continue
@@ -84,10 +86,12 @@ public struct JUnitReport: Sendable {
             if let error = suite.error { body += Self.errorCase(suite: suite.name, message: error) }
             body += "  </testsuite>\n"
         }
-        var document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + Self.attributes([
-            ("name", "exomock"), ("tests", String(totals.tests)), ("failures", String(totals.failures)),
-            ("errors", String(totals.errors)), ("time", Self.seconds(milliseconds: totals.milliseconds)),
-        ])
+        var document =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"
+            + Self.attributes([
+                ("name", "exomock"), ("tests", String(totals.tests)), ("failures", String(totals.failures)),
+                ("errors", String(totals.errors)), ("time", Self.seconds(milliseconds: totals.milliseconds)),
+            ])
         document += body.isEmpty ? "/>\n" : ">\n" + body + "</testsuites>\n"
         return document
     }
@@ -115,11 +119,13 @@ public struct JUnitReport: Sendable {
     }
 
     static func element(_ testCase: TestCase) -> String {
-        var text = "    <testcase" + attributes([
-            ("name", nonEmpty(testCase.name, "(unnamed scenario)")),
-            ("classname", nonEmpty(testCase.className, "exomock")),
-            ("time", seconds(milliseconds: milliseconds(testCase.seconds))),
-        ])
+        var text =
+            "    <testcase"
+            + attributes([
+                ("name", nonEmpty(testCase.name, "(unnamed scenario)")),
+                ("classname", nonEmpty(testCase.className, "exomock")),
+                ("time", seconds(milliseconds: milliseconds(testCase.seconds))),
+            ])
         guard testCase.failure != nil || testCase.systemOut != nil else { return text + "/>\n" }
         text += ">\n"
         if let failure = testCase.failure {
@@ -135,9 +141,10 @@ public struct JUnitReport: Sendable {
 
     /// The test case standing for a file that never ran.
     static func errorCase(suite: String, message: String) -> String {
-        "    <testcase" + attributes([
-            ("name", "(load)"), ("classname", "exomock." + stem(suite)), ("time", "0.000"),
-        ]) + ">\n      <error" + attributes([("message", message), ("type", errorType)]) + ">"
+        "    <testcase"
+            + attributes([
+                ("name", "(load)"), ("classname", "exomock." + stem(suite)), ("time", "0.000"),
+            ]) + ">\n      <error" + attributes([("message", message), ("type", errorType)]) + ">"
             + escapeText(message) + "</error>\n    </testcase>\n"
     }
 

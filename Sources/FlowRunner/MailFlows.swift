@@ -22,7 +22,9 @@ enum MailService: String {
 /// IMAP, POP3 and SMTP sessions as a mail handler runs them: connect, TLS, XOAUTH2, the step's commands
 /// (each checked against its own `expect`), goodbye.
 extension RunContext {
-    func runMail(_ m: MailStep, service: MailService, commands: [MailCommand], stepName: String) async throws -> Observation {
+    func runMail(_ m: MailStep, service: MailService, commands: [MailCommand], stepName: String) async throws
+        -> Observation
+    {
         let cloud = m.cloud ?? homeCloud(ofAddress: m.mailbox) ?? scenario.clouds[0]
         let endpoints = try cloudEndpoints(cloud)
         guard
@@ -30,7 +32,8 @@ extension RunContext {
                 $0.service == service.rawValue && $0.tls == m.tls.rawValue
             })
         else {
-            throw RunError.setup("cloud '\(cloud.rawValue)' has no \(service.rawValue) listener with \(m.tls.rawValue) TLS")
+            throw RunError.setup(
+                "cloud '\(cloud.rawValue)' has no \(service.rawValue) listener with \(m.tls.rawValue) TLS")
         }
         var token: String?
         if m.auth == .xoauth2, let name = m.token {
@@ -61,14 +64,16 @@ extension RunContext {
             return Observation(success: false, closed: true, summary: "the connection failed (\(error))")
         }
         var observation = try await converse(
-            session, greeting: greeting, m, commands: commands, token: token, stepName: stepName, service: service.rawValue)
+            session, greeting: greeting, m, commands: commands, token: token, stepName: stepName,
+            service: service.rawValue)
         flushWire(session)
         observation.lines = session.wire.filter { $0.direction == .server }.map(\.text)
         return observation
     }
 
     func converse(
-        _ session: any MailProtocolClient, greeting: CommandOutcome, _ m: MailStep, commands: [MailCommand], token: String?,
+        _ session: any MailProtocolClient, greeting: CommandOutcome, _ m: MailStep, commands: [MailCommand],
+        token: String?,
         stepName: String, service: String
     ) async throws -> Observation {
         var observation = Observation(success: true, summary: "")
@@ -78,7 +83,9 @@ extension RunContext {
             case .closed:
                 return Observation(success: false, closed: true, summary: "the server closed the connection \(doing)")
             case .timedOut(let s):
-                return Observation(success: false, timedOut: true, summary: "no answer within \(DurationText.format(seconds: s)) \(doing)")
+                return Observation(
+                    success: false, timedOut: true,
+                    summary: "no answer within \(DurationText.format(seconds: s)) \(doing)")
             case .failed(let why):
                 return Observation(success: false, closed: true, summary: "the connection failed \(doing): \(why)")
             }
@@ -88,16 +95,20 @@ extension RunContext {
             let outcome = try await session.startTLS()
             if let stop = ended(outcome, doing: "at STARTTLS") { return await finish(session, stop) }
             guard outcome.succeeded else {
-                return await finish(session, Observation(success: false, summary: "STARTTLS refused: \(outcome.lines.last ?? "")"))
+                return await finish(
+                    session, Observation(success: false, summary: "STARTTLS refused: \(outcome.lines.last ?? "")"))
             }
         }
         if m.auth == .xoauth2 {
             let shownToken = reveal ? (token ?? "") : "<access token '\(m.token ?? "")'>"
-            let outcome = try await session.authenticateXOAUTH2(user: m.mailbox, token: token ?? "", display: "user=\(m.mailbox) auth=Bearer \(shownToken)")
+            let outcome = try await session.authenticateXOAUTH2(
+                user: m.mailbox, token: token ?? "", display: "user=\(m.mailbox) auth=Bearer \(shownToken)")
             if let stop = ended(outcome, doing: "at authentication") { return await finish(session, stop) }
             try await readJournalQuietly(session)
             guard outcome.succeeded else {
-                return await finish(session, Observation(success: false, summary: "authentication refused: \(outcome.lines.last ?? "")"))
+                return await finish(
+                    session, Observation(success: false, summary: "authentication refused: \(outcome.lines.last ?? "")")
+                )
             }
         }
         for command in commands {
@@ -119,7 +130,8 @@ extension RunContext {
                     await session.close()
                     throw StepFailure(
                         line: command.location?.line ?? 0, step: stepName,
-                        expected: "command '\(command.text)' \(problem.expected)", got: problem.got, context: recentLines)
+                        expected: "command '\(command.text)' \(problem.expected)", got: problem.got,
+                        context: recentLines)
                 }
                 if var stop = ended(outcome, doing: "at '\(command.text)'") {
                     stop.success = true
@@ -130,7 +142,8 @@ extension RunContext {
             }
             if let stop = ended(outcome, doing: "at '\(command.text)'") { return await finish(session, stop) }
             if !outcome.succeeded {
-                observation = Observation(success: false, summary: "'\(command.text)' answered: \(outcome.lines.last ?? "")")
+                observation = Observation(
+                    success: false, summary: "'\(command.text)' answered: \(outcome.lines.last ?? "")")
                 break
             }
         }
@@ -148,7 +161,9 @@ extension RunContext {
     /// Moves the session's new wire lines into the transcript.
     func flushWire(_ session: any MailProtocolClient) {
         for line in session.takeNewWire() {
-            add(line.direction == .client ? .client : .server, line.text + (line.dataBytes > 0 ? "  (+\(line.dataBytes) bytes)" : ""))
+            add(
+                line.direction == .client ? .client : .server,
+                line.text + (line.dataBytes > 0 ? "  (+\(line.dataBytes) bytes)" : ""))
         }
     }
 

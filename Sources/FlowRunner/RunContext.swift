@@ -91,7 +91,8 @@ final class RunContext {
 
     /// Moves the virtual clock and notes it.
     func advance(seconds: Double, reason: String) async throws {
-        let answer = try await http.request(.POST, "\(adminURL)/clock/advance", json: ["by": DurationText.format(seconds: seconds)])
+        let answer = try await http.request(
+            .POST, "\(adminURL)/clock/advance", json: ["by": DurationText.format(seconds: seconds)])
         guard answer.status == 200 else {
             throw RunError.setup("the admin API refused to advance the clock: HTTP \(answer.status) \(answer.body)")
         }
@@ -117,11 +118,17 @@ final class RunContext {
         guard transcript.recording || !show else { return }
         let answer = try await http.request(.GET, "\(adminURL)/journal?after=\(journalCursor)")
         for line in answer.body.split(separator: "\n") {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                continue
+            }
             if let seq = object["seq"] as? Int { journalCursor = max(journalCursor, seq) }
             guard show, let event = object["event"] as? String, JournalView.shows(event) else { continue }
             let detail = object["detail"] as? [String: String] ?? [:]
-            add(.journal, JournalView.render(event: event, service: object["service"] as? String, cloud: object["cloud"] as? String, detail: detail))
+            add(
+                .journal,
+                JournalView.render(
+                    event: event, service: object["service"] as? String, cloud: object["cloud"] as? String,
+                    detail: detail))
         }
     }
 }

@@ -37,11 +37,14 @@ extension RunContext {
             observation = nil
         case .revokeSessions(let upn):
             let cloud = homeCloud(ofAddress: upn) ?? scenario.clouds[0]
-            observation = try await admin("/\(cloud.rawValue)/revoke-sessions", json: ["user": upn], what: "revoke sessions of \(upn)")
+            observation = try await admin(
+                "/\(cloud.rawValue)/revoke-sessions", json: ["user": upn], what: "revoke sessions of \(upn)")
         case .change(let change):
             var body = ["kind": change.kind.rawValue]
-            for (key, value) in [("user", change.user), ("mailbox", change.mailbox), ("app", change.app),
-                ("password", change.password), ("secret", change.secret), ("by", change.by?.rawValue)] {
+            for (key, value) in [
+                ("user", change.user), ("mailbox", change.mailbox), ("app", change.app),
+                ("password", change.password), ("secret", change.secret), ("by", change.by?.rawValue),
+            ] {
                 if let value { body[key] = value }
             }
             var shownBody = body
@@ -59,20 +62,25 @@ extension RunContext {
         guard let observation else { return }
         if let problem = StepCheck.unmet(step.expect, observation) {
             add(.verdict, "FAILED: expected \(problem.expected), got \(problem.got)")
-            throw StepFailure(line: step.location?.line ?? 0, step: name, expected: problem.expected, got: problem.got, context: recentLines)
+            throw StepFailure(
+                line: step.location?.line ?? 0, step: name, expected: problem.expected, got: problem.got,
+                context: recentLines)
         }
         add(.verdict, "ok: \(observation.summary)")
     }
 
     /// A POST to the admin API, shown in the transcript.
-    func admin(_ path: String, json: [String: String], shown: [String: String]? = nil, what: String) async throws -> Observation {
+    func admin(_ path: String, json: [String: String], shown: [String: String]? = nil, what: String) async throws
+        -> Observation
+    {
         let text = (shown ?? json).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         add(.request, "admin POST \(path) \(text)")
         let answer = try await http.request(.POST, adminURL + path, json: json)
         let error = answer.json?["error"] as? String
         add(.response, "\(answer.status)" + (error.map { " error=\"\($0)\"" } ?? ""))
         let ok = (200..<300).contains(answer.status)
-        return Observation(success: ok, httpStatus: answer.status, error: error, lines: [answer.body],
+        return Observation(
+            success: ok, httpStatus: answer.status, error: error, lines: [answer.body],
             summary: ok ? "\(what) done" : "\(what) refused: HTTP \(answer.status) \(error ?? "")")
     }
 
@@ -91,15 +99,22 @@ extension RunContext {
         let folder = FormEncoding.escape(d.folder)
         var last = Observation(success: true, summary: "")
         for bytes in messages {
-            let path = "/mailboxes/\(FormEncoding.escape(d.mailbox).replacingOccurrences(of: "%40", with: "@"))/messages?folder=\(folder)"
+            let path =
+                "/mailboxes/\(FormEncoding.escape(d.mailbox).replacingOccurrences(of: "%40", with: "@"))/messages?folder=\(folder)"
             add(.request, "admin POST \(path) (\(bytes.count) bytes)")
             let answer = try await http.request(.POST, adminURL + path, body: bytes, contentType: "message/rfc822")
             let uid = answer.json?["uid"].map { "\($0)" }
-            add(.response, "\(answer.status)" + (uid.map { " uid=\($0)" } ?? "") + ((answer.json?["error"] as? String).map { " error=\"\($0)\"" } ?? ""))
+            add(
+                .response,
+                "\(answer.status)" + (uid.map { " uid=\($0)" } ?? "")
+                    + ((answer.json?["error"] as? String).map { " error=\"\($0)\"" } ?? ""))
             guard (200..<300).contains(answer.status) else {
-                return Observation(success: false, httpStatus: answer.status, summary: "delivery refused: HTTP \(answer.status)")
+                return Observation(
+                    success: false, httpStatus: answer.status, summary: "delivery refused: HTTP \(answer.status)")
             }
-            last = Observation(success: true, httpStatus: answer.status, summary: "\(messages.count) message(s) delivered to \(d.mailbox)/\(d.folder)")
+            last = Observation(
+                success: true, httpStatus: answer.status,
+                summary: "\(messages.count) message(s) delivered to \(d.mailbox)/\(d.folder)")
         }
         return last
     }
@@ -108,7 +123,10 @@ extension RunContext {
     /// failure in a quiet round still ends the run with its located message).
     func runRepeat(_ block: Repeat, label: String) async throws {
         let rounds = block.rounds
-        add(.note, "repeat: \(rounds) round(s)" + (block.every.map { ", one every \(DurationText.format(seconds: $0)) of virtual time" } ?? ""))
+        add(
+            .note,
+            "repeat: \(rounds) round(s)"
+                + (block.every.map { ", one every \(DurationText.format(seconds: $0)) of virtual time" } ?? ""))
         defer { transcript.recording = true }
         for round in 1...max(rounds, 1) where rounds > 0 {
             let loud = round == 1 || round == rounds
@@ -138,7 +156,10 @@ enum StepCheck {
             return ("error \(error)", o.error.map { "error \($0) (\(o.summary))" } ?? o.summary)
         }
         if let code = e.errorCode, !o.errorCodes.contains(code) {
-            return ("AADSTS\(code)", o.errorCodes.isEmpty ? o.summary : o.errorCodes.map { "AADSTS\($0)" }.joined(separator: ", "))
+            return (
+                "AADSTS\(code)",
+                o.errorCodes.isEmpty ? o.summary : o.errorCodes.map { "AADSTS\($0)" }.joined(separator: ", ")
+            )
         }
         if let status = e.status, o.httpStatus != status {
             return ("HTTP \(status)", o.httpStatus.map { "HTTP \($0)" } ?? o.summary)

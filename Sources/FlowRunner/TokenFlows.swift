@@ -1,5 +1,5 @@
-import Determinism
 import Crypto
+import Determinism
 import Foundation
 import MicrosoftClouds
 import ScenarioModel
@@ -34,7 +34,8 @@ extension RunContext {
             guard let from = t.from, let refresh = saved[from]?.refreshToken else {
                 let name = t.from ?? "?"
                 add(.note, "no refresh token saved as '\(name)': the handler has nothing to refresh with")
-                return Observation(success: false, error: "no_refresh_token", summary: "no refresh token saved as '\(name)'")
+                return Observation(
+                    success: false, error: "no_refresh_token", summary: "no refresh token saved as '\(name)'")
             }
             form = [("grant_type", "refresh_token"), ("refresh_token", refresh)]
         case .authorizationCode:
@@ -74,19 +75,23 @@ extension RunContext {
 
     /// Fields of a form as a transcript shows them, secrets masked.
     func shown(_ form: [(String, String)]) -> String {
-        let secretKeys: Set<String> = ["client_secret", "password", "refresh_token", "code", "device_code", "code_verifier", "passwd"]
+        let secretKeys: Set<String> = [
+            "client_secret", "password", "refresh_token", "code", "device_code", "code_verifier", "passwd",
+        ]
         return form.map { "\($0.0)=\(secretKeys.contains($0.0) ? mask($0.1) : $0.1)" }.joined(separator: " ")
     }
 
     /// POSTs a grant to the token endpoint and reads Microsoft's answer.
-    func redeem(_ form: [(String, String)], url: String, saveAs: String?, origin: TokenStep) async throws -> Observation {
+    func redeem(_ form: [(String, String)], url: String, saveAs: String?, origin: TokenStep) async throws -> Observation
+    {
         add(.request, "POST \(URLText.pathAndQuery(url)) \(shown(form))")
         let answer: HTTPAnswer
         do {
             answer = try await http.request(.POST, url, form: form)
         } catch {
             add(.response, "no answer: the connection closed or failed")
-            return Observation(success: false, closed: true, summary: "no answer from the token service (connection closed)")
+            return Observation(
+                success: false, closed: true, summary: "no answer from the token service (connection closed)")
         }
         return tokenAnswer(answer, saveAs: saveAs, origin: origin)
     }
@@ -96,11 +101,15 @@ extension RunContext {
         var lines = ["HTTP \(answer.status)"]
         if answer.status == 200, let access = json["access_token"] as? String {
             let claims = JWTView.claims(access)
-            add(.response, "200 token_type=\(json["token_type"] as? String ?? "") expires_in=\(json["expires_in"] ?? "")"
-                + (json["scope"].map { " scope=\"\($0)\"" } ?? ""))
+            add(
+                .response,
+                "200 token_type=\(json["token_type"] as? String ?? "") expires_in=\(json["expires_in"] ?? "")"
+                    + (json["scope"].map { " scope=\"\($0)\"" } ?? ""))
             add(.response, "  access_token \(reveal ? access : JWTView.describe(claims))")
             if let refresh = json["refresh_token"] as? String { add(.response, "  refresh_token \(mask(refresh))") }
-            if json["id_token"] != nil { add(.response, "  id_token \(reveal ? json["id_token"] as? String ?? "" : "(JWT)")") }
+            if json["id_token"] != nil {
+                add(.response, "  id_token \(reveal ? json["id_token"] as? String ?? "" : "(JWT)")")
+            }
             if let saveAs {
                 let exp = (claims["exp"] as? Int).map { Date(timeIntervalSince1970: Double($0)) }
                 saved[saveAs] = SavedTokens(
@@ -122,8 +131,10 @@ extension RunContext {
             add(.response, "  \(description)")
             lines.append(description)
         }
-        let summary = "HTTP \(answer.status)" + (error.map { " \($0)" } ?? "") + (codes.first.map { " AADSTS\($0)" } ?? "")
-        return Observation(success: false, httpStatus: answer.status, error: error, errorCodes: codes, lines: lines, summary: summary)
+        let summary =
+            "HTTP \(answer.status)" + (error.map { " \($0)" } ?? "") + (codes.first.map { " AADSTS\($0)" } ?? "")
+        return Observation(
+            success: false, httpStatus: answer.status, error: error, errorCodes: codes, lines: lines, summary: summary)
     }
 
     // MARK: Device code
@@ -138,7 +149,9 @@ extension RunContext {
             let deviceCode = json["device_code"] as? String
         else { return .failure(tokenAnswer(answer, saveAs: nil, origin: t)) }
         let interval = (json["interval"] as? Int) ?? 5
-        add(.response, "200 user_code=\(userCode) interval=\(interval) verification_uri=\(json["verification_uri"] ?? "")")
+        add(
+            .response,
+            "200 user_code=\(userCode) interval=\(interval) verification_uri=\(json["verification_uri"] ?? "")")
         let approval = [("otc", userCode), ("loginfmt", t.user ?? ""), ("passwd", password(for: t))]
         add(.request, "browser POST \(URLText.pathAndQuery(page)) \(shown(approval))")
         let approved = try await http.request(.POST, page, form: approval)
@@ -172,7 +185,7 @@ enum JWTView {
         let fields = shownClaims.compactMap { key -> String? in
             guard let value = claims[key] else { return nil }
             if let list = value as? [Any] { return "\(key)=[\(list.map { "\($0)" }.joined(separator: ","))]" }
-            if (key == "iat" || key == "exp"), let seconds = value as? Int {
+            if key == "iat" || key == "exp", let seconds = value as? Int {
                 return "\(key)=\(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(seconds))))"
             }
             return "\(key)=\(value)"

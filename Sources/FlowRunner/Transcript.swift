@@ -59,7 +59,9 @@ public struct Transcript: Sendable {
     public func jsonLines() -> String {
         entries.map { entry in
             let fields = ["kind": entry.kind.rawValue, "step": entry.step, "text": entry.text, "time": entry.time]
-            let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             return String(decoding: data, as: UTF8.self)
         }.joined(separator: "\n") + (entries.isEmpty ? "" : "\n")
     }

@@ -1,3 +1,5 @@
+import Determinism
+import ExomockLimits
 import Foundation
 import IMAPWire
 import ListenerSupport
@@ -7,8 +9,6 @@ import MicrosoftClouds
 import NIOCore
 import ScenarioModel
 import Synchronization
-import ExomockLimits
-import Determinism
 
 /// Exchange Online's IMAP4 service for one cloud.
 ///
@@ -44,8 +44,10 @@ public final class IMAPServer: MailProtocolServer {
     }
 
     public func configure(channel: any Channel, context: ConnectionContext) throws {
-        let session = IMAPSession(store: store, authenticator: authenticator, settings: settings, tlsMode: context.tlsMode, counter: sessions)
-        let handler = IMAPConnectionHandler(session: session, context: context, store: store, idleTimeout: settings.idleTimeout, faults: faults)
+        let session = IMAPSession(
+            store: store, authenticator: authenticator, settings: settings, tlsMode: context.tlsMode, counter: sessions)
+        let handler = IMAPConnectionHandler(
+            session: session, context: context, store: store, idleTimeout: settings.idleTimeout, faults: faults)
         try channel.pipeline.syncOperations.addHandler(handler)
         let id = ObjectIdentifier(channel)
         if shuttingDown.load(ordering: .relaxed) {
@@ -106,7 +108,10 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// A command held back by a latency fault; nothing else of this connection runs until it has.
     var delayedCommand: [UInt8]?
 
-    init(session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double, faults: MailFaults = .none) {
+    init(
+        session: IMAPSession, context: ConnectionContext, store: MailStore, idleTimeout: Double,
+        faults: MailFaults = .none
+    ) {
         self.faults = faults
         self.session = session
         self.connection = context
@@ -140,7 +145,9 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         idleTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(idleTimeout * 1000))) {
             let h = handler.value
-            h.perform(h.session.terminate(reason: "idle for \(DurationText.format(seconds: h.idleTimeout)) (real time)"), loopBound.value)
+            h.perform(
+                h.session.terminate(reason: "idle for \(DurationText.format(seconds: h.idleTimeout)) (real time)"),
+                loopBound.value)
         }
     }
 
@@ -208,7 +215,8 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                         close(context)
                         return
                     case .latency(let seconds):
-                        connection.record(.faultLatency, ["command": Self.commandName(bytes), "seconds": String(seconds)])
+                        connection.record(
+                            .faultLatency, ["command": Self.commandName(bytes), "seconds": String(seconds)])
                         delay(bytes, seconds: seconds, context)
                         return
                     }
@@ -224,7 +232,8 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func command(_ bytes: [UInt8]) -> IMAPOutput {
         let now = connection.clock.now()
         if now.timeIntervalSince(lastActivity) > idleTimeout {
-            return session.terminate(reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
+            return session.terminate(
+                reason: "idle for more than \(DurationText.format(seconds: idleTimeout)) (virtual clock)")
         }
         lastActivity = now
         return session.received(bytes)

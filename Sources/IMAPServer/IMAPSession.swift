@@ -113,7 +113,10 @@ public struct IMAPSession {
     let counter: IMAPSessionCounter
     let parser = IMAPParser()
 
-    public init(store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings, tlsMode: TLSMode, counter: IMAPSessionCounter) {
+    public init(
+        store: MailStore, authenticator: any MailAuthenticating, settings: ExchangeSettings, tlsMode: TLSMode,
+        counter: IMAPSessionCounter
+    ) {
         self.store = store
         self.authenticator = authenticator
         self.settings = settings
@@ -158,7 +161,9 @@ public struct IMAPSession {
             state = .notAuthenticated
             let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
             if line == "*" {
-                return IMAPOutput([.bad(tag, IMAPTexts.authenticateCancelled)], notes: [IMAPJournalNote(.authCanceled, ["mechanism": mechanism])])
+                return IMAPOutput(
+                    [.bad(tag, IMAPTexts.authenticateCancelled)],
+                    notes: [IMAPJournalNote(.authCanceled, ["mechanism": mechanism])])
             }
             return authenticate(tag: tag, mechanism: mechanism, response: line)
         case .idling(let tag, let mailbox):
@@ -185,17 +190,27 @@ public struct IMAPSession {
     public mutating func framingRejected(tag: String, reason: IMAPFramingError) -> IMAPOutput {
         if case .awaitingSASL(let saslTag, let mechanism) = state {
             state = .notAuthenticated
-            return IMAPOutput([.bad(saslTag, reason.description)], notes: [IMAPJournalNote(.authFailed, [
-                "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": mechanism, "detail": reason.description,
-            ])])
+            return IMAPOutput(
+                [.bad(saslTag, reason.description)],
+                notes: [
+                    IMAPJournalNote(
+                        .authFailed,
+                        [
+                            "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": mechanism,
+                            "detail": reason.description,
+                        ])
+                ])
         }
-        return IMAPOutput([.bad(tag, reason.description)], notes: [IMAPJournalNote(.commandRejected, ["reason": reason.description])])
+        return IMAPOutput(
+            [.bad(tag, reason.description)], notes: [IMAPJournalNote(.commandRejected, ["reason": reason.description])])
     }
 
     /// The framer cannot resynchronise: BYE and close.
     public mutating func framingFatal(tag: String, reason: IMAPFramingError) -> IMAPOutput {
         state = .loggedOut
-        return IMAPOutput([.bye(reason.description)], after: .close, notes: [IMAPJournalNote(.connectionFatal, ["reason": reason.description])])
+        return IMAPOutput(
+            [.bye(reason.description)], after: .close,
+            notes: [IMAPJournalNote(.connectionFatal, ["reason": reason.description])])
     }
 
     /// A synchronising literal was announced: `+ Ready for additional command text.`
@@ -211,7 +226,9 @@ public struct IMAPSession {
     public mutating func terminate(reason: String) -> IMAPOutput {
         guard state != .loggedOut else { return IMAPOutput() }
         state = .loggedOut
-        return IMAPOutput([.bye(IMAPTexts.connectionClosedBye)], after: .close, notes: [IMAPJournalNote(.connectionBye, ["reason": reason])])
+        return IMAPOutput(
+            [.bye(IMAPTexts.connectionClosedBye)], after: .close,
+            notes: [IMAPJournalNote(.connectionBye, ["reason": reason])])
     }
 
     /// The connection closed: release the session slot.
@@ -239,7 +256,9 @@ public struct IMAPSession {
                 [.bye(IMAPTexts.logoutBye), .ok(tag, IMAPTexts.completed("LOGOUT"))], after: .close,
                 notes: [IMAPJournalNote(.logout, wasLoggedIn.map { ["mailbox": $0] } ?? [:])])
         case .id:
-            return IMAPOutput([.id(IMAPTexts.idResponse.map { IDPair(key: $0.0, value: $0.1) }), .ok(tag, IMAPTexts.completed("ID"))])
+            return IMAPOutput([
+                .id(IMAPTexts.idResponse.map { IDPair(key: $0.0, value: $0.1) }), .ok(tag, IMAPTexts.completed("ID")),
+            ])
         default: break
         }
 
@@ -267,10 +286,17 @@ public struct IMAPSession {
             return IMAPOutput([.ok(tag, IMAPTexts.beginTLS)], after: .startTLS, notes: [IMAPJournalNote(.tlsStarted)])
         case .authenticate(let mechanism, let initial):
             guard tlsActive else {
-                return IMAPOutput([.bad(tag, IMAPTexts.invalidState)], notes: [IMAPJournalNote(.authFailed, ["reason": "tls_required", "detail": "AUTHENTICATE before STARTTLS"])])
+                return IMAPOutput(
+                    [.bad(tag, IMAPTexts.invalidState)],
+                    notes: [
+                        IMAPJournalNote(
+                            .authFailed, ["reason": "tls_required", "detail": "AUTHENTICATE before STARTTLS"])
+                    ])
             }
             guard mechanism == "XOAUTH2" || mechanism == "PLAIN" else {
-                return IMAPOutput([.no(tag, IMAPTexts.unsupportedMechanism)], notes: [IMAPJournalNote(.authFailed, ["reason": "unsupported_mechanism", "mechanism": mechanism])])
+                return IMAPOutput(
+                    [.no(tag, IMAPTexts.unsupportedMechanism)],
+                    notes: [IMAPJournalNote(.authFailed, ["reason": "unsupported_mechanism", "mechanism": mechanism])])
             }
             guard let initial else {
                 state = .awaitingSASL(tag: tag, mechanism: mechanism)
@@ -279,10 +305,17 @@ public struct IMAPSession {
             return authenticate(tag: tag, mechanism: mechanism, response: initial)
         case .login(let user, let password):
             guard tlsActive else {
-                return IMAPOutput([.no(tag, IMAPTexts.loginFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": "tls_required", "detail": "LOGIN before STARTTLS (LOGINDISABLED)"])])
+                return IMAPOutput(
+                    [.no(tag, IMAPTexts.loginFailed)],
+                    notes: [
+                        IMAPJournalNote(
+                            .authFailed, ["reason": "tls_required", "detail": "LOGIN before STARTTLS (LOGINDISABLED)"])
+                    ])
             }
             let decision = authenticator.authenticateBasic(user: user, password: password, service: .imap)
-            return decide(decision, tag: tag, command: "LOGIN", failedText: IMAPTexts.loginFailed, completedText: IMAPTexts.loginCompleted, user: user)
+            return decide(
+                decision, tag: tag, command: "LOGIN", failedText: IMAPTexts.loginFailed,
+                completedText: IMAPTexts.loginCompleted, user: user)
         default:
             return IMAPOutput([.bad(tag, IMAPTexts.invalidState)])
         }
@@ -294,45 +327,103 @@ public struct IMAPSession {
             var b64 = response
             while b64.count % 4 != 0 { b64 += "=" }
             guard let data = Data(base64Encoded: b64) else {
-                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "invalid base64"])])
+                return IMAPOutput(
+                    [.no(tag, IMAPTexts.authenticateFailed)],
+                    notes: [
+                        IMAPJournalNote(
+                            .authFailed,
+                            [
+                                "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN",
+                                "detail": "invalid base64",
+                            ])
+                    ])
             }
-            let parts = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            let parts = data.split(separator: 0, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
             guard parts.count == 3 else {
-                return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN", "detail": "not authzid NUL user NUL password"])])
+                return IMAPOutput(
+                    [.no(tag, IMAPTexts.authenticateFailed)],
+                    notes: [
+                        IMAPJournalNote(
+                            .authFailed,
+                            [
+                                "reason": MailAuthFailure.malformedSASL.rawValue, "mechanism": "PLAIN",
+                                "detail": "not authzid NUL user NUL password",
+                            ])
+                    ])
             }
             let decision = authenticator.authenticateBasic(user: parts[1], password: parts[2], service: .imap)
-            return decide(decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed, completedText: IMAPTexts.authenticateCompleted, user: parts[1])
+            return decide(
+                decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed,
+                completedText: IMAPTexts.authenticateCompleted, user: parts[1])
         }
         switch XOAUTH2Credentials.parse(base64: response) {
         case .failure(let error):
             let reason: MailAuthFailure = error == .missingBearer ? .missingBearer : .malformedSASL
-            return IMAPOutput([.no(tag, IMAPTexts.authenticateFailed)], notes: [IMAPJournalNote(.authFailed, ["reason": reason.rawValue, "mechanism": "XOAUTH2", "detail": error.rawValue])])
+            return IMAPOutput(
+                [.no(tag, IMAPTexts.authenticateFailed)],
+                notes: [
+                    IMAPJournalNote(
+                        .authFailed, ["reason": reason.rawValue, "mechanism": "XOAUTH2", "detail": error.rawValue])
+                ])
         case .success(let credentials):
             let decision = authenticator.authenticate(credentials, service: .imap)
-            return decide(decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed, completedText: IMAPTexts.authenticateCompleted, user: credentials.user)
+            return decide(
+                decision, tag: tag, command: "AUTHENTICATE", failedText: IMAPTexts.authenticateFailed,
+                completedText: IMAPTexts.authenticateCompleted, user: credentials.user)
         }
     }
 
-    mutating func decide(_ decision: MailAccessDecision, tag: String, command: String, failedText: String, completedText: String, user: String) -> IMAPOutput {
+    mutating func decide(
+        _ decision: MailAccessDecision, tag: String, command: String, failedText: String, completedText: String,
+        user: String
+    ) -> IMAPOutput {
         switch decision {
         case .granted(let grant):
             guard counter.acquire(grant.mailbox) else {
                 state = .authenticatedNotConnected(reason: .tooManySessions)
-                return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authNotConnected, [
-                    "reason": MailAuthFailure.tooManySessions.rawValue, "mailbox": grant.mailbox, "principal": grant.principal,
-                    "detail": "more than \(counter.limit) IMAP sessions on the mailbox (exchange.imap_sessions_per_mailbox)",
-                ])])
+                return IMAPOutput(
+                    [.ok(tag, completedText)],
+                    notes: [
+                        IMAPJournalNote(
+                            .authNotConnected,
+                            [
+                                "reason": MailAuthFailure.tooManySessions.rawValue, "mailbox": grant.mailbox,
+                                "principal": grant.principal,
+                                "detail":
+                                    "more than \(counter.limit) IMAP sessions on the mailbox (exchange.imap_sessions_per_mailbox)",
+                            ])
+                    ])
             }
             countedMailbox = grant.mailbox
             state = .authenticated(mailbox: grant.mailbox)
-            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authSucceeded, [
-                "mailbox": grant.mailbox, "principal": grant.principal, "app_only": grant.appOnly ? "true" : "false", "command": command,
-            ])])
+            return IMAPOutput(
+                [.ok(tag, completedText)],
+                notes: [
+                    IMAPJournalNote(
+                        .authSucceeded,
+                        [
+                            "mailbox": grant.mailbox, "principal": grant.principal,
+                            "app_only": grant.appOnly ? "true" : "false", "command": command,
+                        ])
+                ])
         case .rejected(let failure, let detail):
-            return IMAPOutput([.no(tag, failedText)], notes: [IMAPJournalNote(.authFailed, ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
+            return IMAPOutput(
+                [.no(tag, failedText)],
+                notes: [
+                    IMAPJournalNote(
+                        .authFailed, ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])
+                ])
         case .authenticatedNotConnected(let failure, let detail):
             state = .authenticatedNotConnected(reason: failure)
-            return IMAPOutput([.ok(tag, completedText)], notes: [IMAPJournalNote(.authNotConnected, ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])])
+            return IMAPOutput(
+                [.ok(tag, completedText)],
+                notes: [
+                    IMAPJournalNote(
+                        .authNotConnected,
+                        ["reason": failure.rawValue, "detail": detail, "user": user, "command": command])
+                ])
         }
     }
 
@@ -369,29 +460,47 @@ public struct IMAPSession {
                 state = .authenticated(mailbox: mailbox)
                 return IMAPOutput([.no(tag, error.description)], after: wasSelected ? .unwatch : .none)
             }
-            selected = Selected(folder: snapshot.name, readOnly: readOnly, uidValidity: snapshot.uidValidity, uids: snapshot.messages.map(\.uid))
+            selected = Selected(
+                folder: snapshot.name, readOnly: readOnly, uidValidity: snapshot.uidValidity,
+                uids: snapshot.messages.map(\.uid))
             state = .selected(mailbox: mailbox)
             var responses: [IMAPResponse] = [
                 .exists(snapshot.messages.count), .recent(0), .flags(IMAPTexts.permanentFlags),
-                .untaggedStatus("OK", code: "PERMANENTFLAGS (" + (readOnly ? "" : IMAPTexts.permanentFlags.joined(separator: " ")) + ")", text: "Permanent flags"),
+                .untaggedStatus(
+                    "OK",
+                    code: "PERMANENTFLAGS (" + (readOnly ? "" : IMAPTexts.permanentFlags.joined(separator: " ")) + ")",
+                    text: "Permanent flags"),
             ]
             if let first = snapshot.messages.firstIndex(where: { !$0.hasFlag("\\Seen") }) {
-                responses.append(.untaggedStatus("OK", code: "UNSEEN \(first + 1)", text: "Is the first unseen message"))
+                responses.append(
+                    .untaggedStatus("OK", code: "UNSEEN \(first + 1)", text: "Is the first unseen message"))
             }
-            responses.append(.untaggedStatus("OK", code: "UIDVALIDITY \(snapshot.uidValidity)", text: "UIDVALIDITY value"))
-            responses.append(.untaggedStatus("OK", code: "UIDNEXT \(snapshot.uidNext)", text: "The next unique identifier value"))
+            responses.append(
+                .untaggedStatus("OK", code: "UIDVALIDITY \(snapshot.uidValidity)", text: "UIDVALIDITY value"))
+            responses.append(
+                .untaggedStatus("OK", code: "UIDNEXT \(snapshot.uidNext)", text: "The next unique identifier value"))
             responses.append(.ok(tag, IMAPTexts.completed(verb), code: readOnly ? "READ-ONLY" : "READ-WRITE"))
             return IMAPOutput(responses, after: .watch(mailbox: mailbox, folder: snapshot.name))
         case .create(let name):
-            return simple(tag, "CREATE") { () throws(MailStoreError) in try store.createFolder(mailbox: mailbox, name: Self.storeName(name)) }
+            return simple(tag, "CREATE") { () throws(MailStoreError) in
+                try store.createFolder(mailbox: mailbox, name: Self.storeName(name))
+            }
         case .delete(let name):
-            return simple(tag, "DELETE") { () throws(MailStoreError) in try store.deleteFolder(mailbox: mailbox, name: Self.storeName(name)) }
+            return simple(tag, "DELETE") { () throws(MailStoreError) in
+                try store.deleteFolder(mailbox: mailbox, name: Self.storeName(name))
+            }
         case .rename(let from, let to):
-            return simple(tag, "RENAME") { () throws(MailStoreError) in try store.renameFolder(mailbox: mailbox, from: Self.storeName(from), to: Self.storeName(to)) }
+            return simple(tag, "RENAME") { () throws(MailStoreError) in
+                try store.renameFolder(mailbox: mailbox, from: Self.storeName(from), to: Self.storeName(to))
+            }
         case .subscribe(let name):
-            return simple(tag, "SUBSCRIBE") { () throws(MailStoreError) in try store.setSubscribed(mailbox: mailbox, folder: Self.storeName(name), true) }
+            return simple(tag, "SUBSCRIBE") { () throws(MailStoreError) in
+                try store.setSubscribed(mailbox: mailbox, folder: Self.storeName(name), true)
+            }
         case .unsubscribe(let name):
-            return simple(tag, "UNSUBSCRIBE") { () throws(MailStoreError) in try store.setSubscribed(mailbox: mailbox, folder: Self.storeName(name), false) }
+            return simple(tag, "UNSUBSCRIBE") { () throws(MailStoreError) in
+                try store.setSubscribed(mailbox: mailbox, folder: Self.storeName(name), false)
+            }
         case .list(let reference, let pattern), .lsub(let reference, let pattern):
             let isList: Bool
             if case .list = command { isList = true } else { isList = false }
@@ -408,7 +517,9 @@ public struct IMAPSession {
                     case .unseen: (item, s.unseenCount)
                     }
                 }
-                return IMAPOutput([.status(name: Self.clientName(s.name), values), .ok(tag, IMAPTexts.completed("STATUS"))])
+                return IMAPOutput([
+                    .status(name: Self.clientName(s.name), values), .ok(tag, IMAPTexts.completed("STATUS")),
+                ])
             } catch {
                 return IMAPOutput([.no(tag, error.description)])
             }
@@ -416,8 +527,13 @@ public struct IMAPSession {
             let folder = Self.storeName(name)
             let internalDate = date.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }
             do {
-                let (validity, uid) = try store.append(mailbox: mailbox, folder: folder, rawMessage: message, flags: Set(flags), internalDate: internalDate)
-                return IMAPOutput(sync(allowExpunge: true) + [.ok(tag, IMAPTexts.completed("APPEND"), code: "APPENDUID \(validity) \(uid)")])
+                let (validity, uid) = try store.append(
+                    mailbox: mailbox, folder: folder, rawMessage: message, flags: Set(flags), internalDate: internalDate
+                )
+                return IMAPOutput(
+                    sync(allowExpunge: true) + [
+                        .ok(tag, IMAPTexts.completed("APPEND"), code: "APPENDUID \(validity) \(uid)")
+                    ])
             } catch {
                 if case .folderNotFound = error { return IMAPOutput([.no(tag, error.description, code: "TRYCREATE")]) }
                 return IMAPOutput([.no(tag, error.description)])
@@ -445,37 +561,59 @@ public struct IMAPSession {
     func list(_ tag: String, mailbox: String, reference: String, pattern: String, subscribedOnly: Bool) -> IMAPOutput {
         let verb = subscribedOnly ? "LSUB" : "LIST"
         if pattern.isEmpty, !subscribedOnly {
-            return IMAPOutput([.list(attributes: ["\\Noselect", "\\HasChildren"], delimiter: "/", name: ""), .ok(tag, IMAPTexts.completed(verb))])
+            return IMAPOutput([
+                .list(attributes: ["\\Noselect", "\\HasChildren"], delimiter: "/", name: ""),
+                .ok(tag, IMAPTexts.completed(verb)),
+            ])
         }
-        guard let folders = try? store.folders(of: mailbox) else { return IMAPOutput([.ok(tag, IMAPTexts.completed(verb))]) }
+        guard let folders = try? store.folders(of: mailbox) else {
+            return IMAPOutput([.ok(tag, IMAPTexts.completed(verb))])
+        }
         let full = reference + pattern
         var responses: [IMAPResponse] = []
         for folder in folders where !subscribedOnly || folder.subscribed {
             let shown = Self.clientName(folder.name)
-            guard Self.matches(pattern: Array(full.utf8), name: Array(shown.utf8)) || (full.uppercased().hasPrefix("INBOX") && Self.matches(pattern: Array(full.uppercased().utf8), name: Array(shown.uppercased().utf8))) else { continue }
+            guard
+                Self.matches(pattern: Array(full.utf8), name: Array(shown.utf8))
+                    || (full.uppercased().hasPrefix("INBOX")
+                        && Self.matches(pattern: Array(full.uppercased().utf8), name: Array(shown.uppercased().utf8)))
+            else { continue }
             var attributes = [folder.hasChildren ? "\\HasChildren" : "\\HasNoChildren"]
             if let special = folder.specialUse { attributes.append(special) }
-            responses.append(subscribedOnly ? .lsub(attributes: attributes, delimiter: "/", name: shown) : .list(attributes: attributes, delimiter: "/", name: shown))
+            responses.append(
+                subscribedOnly
+                    ? .lsub(attributes: attributes, delimiter: "/", name: shown)
+                    : .list(attributes: attributes, delimiter: "/", name: shown))
         }
         return IMAPOutput(responses + [.ok(tag, IMAPTexts.completed(verb))])
     }
 
     /// LIST wildcards: `*` matches anything, `%` anything but the delimiter. Iterative (no recursion on input).
     static func matches(pattern: [UInt8], name: [UInt8]) -> Bool {
-        var p = 0, n = 0
+        var p = 0
+        var n = 0
         var star: (p: Int, n: Int)?
         var percent: (p: Int, n: Int)?
         while n < name.count {
             if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-                star = (p, n); percent = nil; p += 1
+                star = (p, n)
+                percent = nil
+                p += 1
             } else if p < pattern.count, pattern[p] == UInt8(ascii: "%") {
-                percent = (p, n); p += 1
+                percent = (p, n)
+                p += 1
             } else if p < pattern.count, pattern[p] == name[n] {
-                p += 1; n += 1
+                p += 1
+                n += 1
             } else if let pc = percent, name[pc.n] != UInt8(ascii: "/") {
-                percent = (pc.p, pc.n + 1); p = pc.p + 1; n = pc.n + 1
+                percent = (pc.p, pc.n + 1)
+                p = pc.p + 1
+                n = pc.n + 1
             } else if let s = star {
-                star = (s.p, s.n + 1); percent = nil; p = s.p + 1; n = s.n + 1
+                star = (s.p, s.n + 1)
+                percent = nil
+                p = s.p + 1
+                n = s.n + 1
             } else {
                 return false
             }
@@ -486,8 +624,12 @@ public struct IMAPSession {
 
     // MARK: Selected state
 
-    mutating func executeSelected(_ tag: String, _ command: IMAPCommand, mailbox: String, current: Selected) -> IMAPOutput {
-        guard let snapshot = try? store.snapshot(mailbox: mailbox, folder: current.folder), snapshot.uidValidity == current.uidValidity else {
+    mutating func executeSelected(_ tag: String, _ command: IMAPCommand, mailbox: String, current: Selected)
+        -> IMAPOutput
+    {
+        guard let snapshot = try? store.snapshot(mailbox: mailbox, folder: current.folder),
+            snapshot.uidValidity == current.uidValidity
+        else {
             selected = nil
             state = .authenticated(mailbox: mailbox)
             return IMAPOutput([.bye("The selected folder no longer exists.")], after: .close)
@@ -511,14 +653,20 @@ public struct IMAPSession {
             return IMAPOutput(sync(allowExpunge: true) + [.ok(tag, IMAPTexts.completed(command.name))])
         case .search(let charset, let key, let uid):
             if let charset, !["UTF-8", "US-ASCII"].contains(charset.uppercased()) {
-                return IMAPOutput([.no(tag, "The charset \(charset) is not supported; use UTF-8 or US-ASCII.", code: "BADCHARSET (US-ASCII UTF-8)")])
+                return IMAPOutput([
+                    .no(
+                        tag, "The charset \(charset) is not supported; use UTF-8 or US-ASCII.",
+                        code: "BADCHARSET (US-ASCII UTF-8)")
+                ])
             }
             var found: [UInt32] = []
             let largestSeq = UInt32(current.uids.count)
             let largestUID = current.uids.last ?? 0
             for (i, u) in current.uids.enumerated() {
                 guard let m = byUID[u] else { continue }
-                if MessageView(m).matches(key, sequence: UInt32(i + 1), largestSequence: largestSeq, largestUID: largestUID) {
+                if MessageView(m).matches(
+                    key, sequence: UInt32(i + 1), largestSequence: largestSeq, largestUID: largestUID)
+                {
                     found.append(uid ? u : UInt32(i + 1))
                 }
             }
@@ -529,7 +677,9 @@ public struct IMAPSession {
             if current.readOnly { return IMAPOutput([.no(tag, "The folder is read-only (opened with EXAMINE).")]) }
             let targets = resolve(set, byUID: uid, current)
             let op: MailStore.FlagOperation = mode == .replace ? .replace : mode == .add ? .add : .remove
-            let changed = (try? store.setFlags(mailbox: mailbox, folder: current.folder, uids: targets.map(\.uid), op, Set(flags))) ?? []
+            let changed =
+                (try? store.setFlags(mailbox: mailbox, folder: current.folder, uids: targets.map(\.uid), op, Set(flags)))
+                ?? []
             var responses: [IMAPResponse] = []
             if !silent {
                 let changedByUID = Dictionary(changed.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
@@ -545,14 +695,21 @@ public struct IMAPSession {
             let isMove: Bool
             if case .move = command { isMove = true } else { isMove = false }
             let verb = isMove ? "MOVE" : "COPY"
-            if isMove, current.readOnly { return IMAPOutput([.no(tag, "The folder is read-only (opened with EXAMINE).")]) }
+            if isMove, current.readOnly {
+                return IMAPOutput([.no(tag, "The folder is read-only (opened with EXAMINE).")])
+            }
             let targets = resolve(set, byUID: uid, current).map(\.uid)
             do {
-                let result = isMove
-                    ? try store.move(mailbox: mailbox, from: current.folder, uids: targets, to: Self.storeName(destination))
-                    : try store.copy(mailbox: mailbox, from: current.folder, uids: targets, to: Self.storeName(destination))
-                let code = result.sourceUIDs.isEmpty
-                    ? nil : "COPYUID \(result.destinationUIDValidity) \(Self.uidSet(result.sourceUIDs)) \(Self.uidSet(result.destinationUIDs))"
+                let result =
+                    isMove
+                    ? try store.move(
+                        mailbox: mailbox, from: current.folder, uids: targets, to: Self.storeName(destination))
+                    : try store.copy(
+                        mailbox: mailbox, from: current.folder, uids: targets, to: Self.storeName(destination))
+                let code =
+                    result.sourceUIDs.isEmpty
+                    ? nil
+                    : "COPYUID \(result.destinationUIDValidity) \(Self.uidSet(result.sourceUIDs)) \(Self.uidSet(result.destinationUIDs))"
                 if isMove {
                     var responses: [IMAPResponse] = []
                     if let code { responses.append(.untaggedStatus("OK", code: code, text: "Moved")) }
@@ -603,7 +760,8 @@ public struct IMAPSession {
     }
 
     mutating func fetch(
-        _ tag: String, set: SequenceSet, items: [FetchAttribute], byUID: Bool, mailbox: String, current: Selected, byUIDMap: [UInt32: StoredMessage]
+        _ tag: String, set: SequenceSet, items: [FetchAttribute], byUID: Bool, mailbox: String, current: Selected,
+        byUIDMap: [UInt32: StoredMessage]
     ) -> IMAPOutput {
         if !byUID {
             // A sequence number past the session's view is an error (RFC 3501 §6.4.5: BAD for invalid numbers).
@@ -611,7 +769,12 @@ public struct IMAPSession {
             for r in set.ranges {
                 for n in [r.first, r.last] {
                     if case .number(let v) = n, v > largest {
-                        return IMAPOutput([.bad(tag, "\(IMAPParser.argumentErrorPrefix) Message \(v) does not exist; the folder has \(largest) messages.")])
+                        return IMAPOutput([
+                            .bad(
+                                tag,
+                                "\(IMAPParser.argumentErrorPrefix) Message \(v) does not exist; the folder has \(largest) messages."
+                            )
+                        ])
                     }
                 }
             }
@@ -627,7 +790,8 @@ public struct IMAPSession {
                 switch item {
                 case .flags: out.append(FetchItem("FLAGS", .list(Self.sortedFlags(message.flags).map { .atom($0) })))
                 case .uid: out.append(FetchItem("UID", .number(Int(message.uid))))
-                case .internalDate: out.append(FetchItem("INTERNALDATE", .text(MessageView.internalDate(message.internalDate))))
+                case .internalDate:
+                    out.append(FetchItem("INTERNALDATE", .text(MessageView.internalDate(message.internalDate))))
                 case .rfc822Size: out.append(FetchItem("RFC822.SIZE", .number(message.size)))
                 case .envelope: out.append(FetchItem("ENVELOPE", view.envelope()))
                 case .bodyStructure: out.append(FetchItem("BODYSTRUCTURE", view.bodyStructure(extensible: true)))
@@ -635,7 +799,8 @@ public struct IMAPSession {
                 case .rfc822:
                     out.append(FetchItem("RFC822", .literal(message.raw)))
                     setsSeen = true
-                case .rfc822Header: out.append(FetchItem("RFC822.HEADER", .literal(Array(message.raw[view.mime.headerRange]))))
+                case .rfc822Header:
+                    out.append(FetchItem("RFC822.HEADER", .literal(Array(message.raw[view.mime.headerRange]))))
                 case .rfc822Text:
                     out.append(FetchItem("RFC822.TEXT", .literal(Array(message.raw[view.mime.bodyRange]))))
                     setsSeen = true
@@ -657,11 +822,17 @@ public struct IMAPSession {
                 var flags = message.flags
                 flags.insert("\\Seen")
                 let flagItem = FetchItem("FLAGS", .list(Self.sortedFlags(flags).map { .atom($0) }))
-                if let i = out.firstIndex(where: { $0.name == "FLAGS" }) { out[i] = flagItem } else { out.append(flagItem) }
+                if let i = out.firstIndex(where: { $0.name == "FLAGS" }) {
+                    out[i] = flagItem
+                } else {
+                    out.append(flagItem)
+                }
             }
             responses.append(.fetch(target.sequence, out))
         }
-        if !markSeen.isEmpty { _ = try? store.setFlags(mailbox: mailbox, folder: current.folder, uids: markSeen, .add, ["\\Seen"]) }
+        if !markSeen.isEmpty {
+            _ = try? store.setFlags(mailbox: mailbox, folder: current.folder, uids: markSeen, .add, ["\\Seen"])
+        }
         return IMAPOutput(sync(allowExpunge: byUID) + responses + [.ok(tag, IMAPTexts.completed("FETCH"))])
     }
 

@@ -15,7 +15,8 @@ public enum IMAPTexts {
 
     /// 993 before authentication, basic authentication off.
     public static let capabilitiesImplicitTLS = [
-        "IMAP4", "IMAP4rev1", "AUTH=XOAUTH2", "LOGINDISABLED", "SASL-IR", "UIDPLUS", "ID", "UNSELECT", "CHILDREN", "IDLE",
+        "IMAP4", "IMAP4rev1", "AUTH=XOAUTH2", "LOGINDISABLED", "SASL-IR", "UIDPLUS", "ID", "UNSELECT", "CHILDREN",
+        "IDLE",
         "NAMESPACE", "LITERAL+",
     ]
     /// 993 before authentication, basic authentication on (legacy reproductions).
@@ -25,11 +26,13 @@ public enum IMAPTexts {
     ]
     /// 143 before STARTTLS: no AUTH= mechanism, LOGINDISABLED.
     public static let capabilitiesBeforeStartTLS = [
-        "IMAP4", "IMAP4rev1", "LOGINDISABLED", "STARTTLS", "UIDPLUS", "MOVE", "ID", "CHILDREN", "IDLE", "NAMESPACE", "LITERAL+",
+        "IMAP4", "IMAP4rev1", "LOGINDISABLED", "STARTTLS", "UIDPLUS", "MOVE", "ID", "CHILDREN", "IDLE", "NAMESPACE",
+        "LITERAL+",
     ]
     /// After authentication.
     public static let capabilitiesAuthenticated = [
-        "IMAP4", "IMAP4rev1", "AUTH=PLAIN", "AUTH=XOAUTH2", "SASL-IR", "UIDPLUS", "MOVE", "ID", "UNSELECT", "CLIENTACCESSRULES",
+        "IMAP4", "IMAP4rev1", "AUTH=PLAIN", "AUTH=XOAUTH2", "SASL-IR", "UIDPLUS", "MOVE", "ID", "UNSELECT",
+        "CLIENTACCESSRULES",
         "CLIENTNETWORKPRESENCELOCATION", "BACKENDAUTHENTICATE", "CHILDREN", "IDLE", "NAMESPACE", "LITERAL+",
     ]
 

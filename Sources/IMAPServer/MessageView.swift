@@ -23,14 +23,17 @@ final class MessageView {
             guard let value = entity.field(name) else { return .nil }
             let list = EnvelopeAddress.parseList(value)
             if list.isEmpty { return .nil }
-            return .list([.adjacent(list.map { .list([.nstring($0.name), .nil, .nstring($0.mailbox), .nstring($0.host)]) })])
+            return .list([
+                .adjacent(list.map { .list([.nstring($0.name), .nil, .nstring($0.mailbox), .nstring($0.host)]) })
+            ])
         }
         let from = addresses("From")
         let sender = entity.field("Sender") == nil ? from : addresses("Sender")
         let replyTo = entity.field("Reply-To") == nil ? from : addresses("Reply-To")
         return .list([
             .nstring(entity.field("Date")), .nstring(entity.field("Subject")), from, sender, replyTo, addresses("To"),
-            addresses("Cc"), addresses("Bcc"), .nstring(entity.field("In-Reply-To")), .nstring(entity.field("Message-ID")),
+            addresses("Cc"), addresses("Bcc"), .nstring(entity.field("In-Reply-To")),
+            .nstring(entity.field("Message-ID")),
         ])
     }
 
@@ -118,7 +121,10 @@ final class MessageView {
         for line in MIMEEntity.lines(raw, e.headerRange) {
             if line.isEmpty { break }
             if let first = line.first, first != 32, first != 9 {
-                let name = line.firstIndex(of: 58).map { String(decoding: line[line.startIndex..<$0], as: UTF8.self).lowercased() } ?? ""
+                let name =
+                    line.firstIndex(of: 58).map {
+                        String(decoding: line[line.startIndex..<$0], as: UTF8.self).lowercased()
+                    } ?? ""
                 keep = wanted.contains(name.trimmingCharacters(in: CharacterSet.whitespaces)) != not
             }
             if keep {
@@ -139,7 +145,8 @@ final class MessageView {
             case .text: s += "TEXT"
             case .mime: s += "MIME"
             case .headerFields(let f): s += "HEADER.FIELDS (" + f.map { $0.uppercased() }.joined(separator: " ") + ")"
-            case .headerFieldsNot(let f): s += "HEADER.FIELDS.NOT (" + f.map { $0.uppercased() }.joined(separator: " ") + ")"
+            case .headerFieldsNot(let f):
+                s += "HEADER.FIELDS.NOT (" + f.map { $0.uppercased() }.joined(separator: " ") + ")"
             }
         }
         return "BODY[\(s)]"
@@ -186,12 +193,15 @@ final class MessageView {
         case .smaller(let n): return m.size < n
         case .uid(let set): return set.contains(m.uid, largest: largestUID)
         case .sequence(let set): return set.contains(sequence, largest: largestSequence)
-        case .not(let k): return !matches(k, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID)
+        case .not(let k):
+            return !matches(k, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID)
         case .or(let a, let b):
             return matches(a, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID)
                 || matches(b, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID)
         case .and(let keys):
-            return keys.allSatisfy { matches($0, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID) }
+            return keys.allSatisfy {
+                matches($0, sequence: sequence, largestSequence: largestSequence, largestUID: largestUID)
+            }
         }
     }
 
@@ -229,7 +239,8 @@ final class MessageView {
         var words = date.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         if let first = words.first, first.count == 3, Int(first) == nil { words.removeFirst() }
         guard words.count >= 3, let day = Int(words[0]), let year = Int(words[2]),
-            let month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].firstIndex(of: words[1].lowercased())
+            let month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].firstIndex(
+                of: words[1].lowercased())
         else { return nil }
         return year * 10_000 + (month + 1) * 100 + day
     }
@@ -260,6 +271,7 @@ final class MessageView {
     static func internalDate(_ date: Date) -> String {
         let c = civil(date)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(two(c.day))-\(monthNames[c.month - 1])-\(c.year) \(two(c.seconds / 3600)):\(two(c.seconds / 60 % 60)):\(two(c.seconds % 60)) +0000"
+        return
+            "\(two(c.day))-\(monthNames[c.month - 1])-\(c.year) \(two(c.seconds / 3600)):\(two(c.seconds / 60 % 60)):\(two(c.seconds % 60)) +0000"
     }
 }

@@ -93,12 +93,24 @@ public indirect enum SearchKey: Sendable, Hashable {
     case all
     case answered, deleted, flagged, seen, draft, recent, new, old
     case unanswered, undeleted, unflagged, unseen, undraft
-    case keyword(String), unkeyword(String)
-    case since(IMAPDate), before(IMAPDate), on(IMAPDate)
-    case sentSince(IMAPDate), sentBefore(IMAPDate), sentOn(IMAPDate)
-    case from(String), to(String), cc(String), bcc(String), subject(String), body(String), text(String)
+    case keyword(String)
+    case unkeyword(String)
+    case since(IMAPDate)
+    case before(IMAPDate)
+    case on(IMAPDate)
+    case sentSince(IMAPDate)
+    case sentBefore(IMAPDate)
+    case sentOn(IMAPDate)
+    case from(String)
+    case to(String)
+    case cc(String)
+    case bcc(String)
+    case subject(String)
+    case body(String)
+    case text(String)
     case header(String, String)
-    case larger(Int), smaller(Int)
+    case larger(Int)
+    case smaller(Int)
     case uid(SequenceSet)
     case sequence(SequenceSet)
     case not(SearchKey)
@@ -145,7 +157,11 @@ public struct PartialRange: Sendable, Hashable {
 }
 
 public enum StatusAttribute: String, Sendable, Hashable, CaseIterable {
-    case messages = "MESSAGES", recent = "RECENT", uidNext = "UIDNEXT", uidValidity = "UIDVALIDITY", unseen = "UNSEEN"
+    case messages = "MESSAGES"
+    case recent = "RECENT"
+    case uidNext = "UIDNEXT"
+    case uidValidity = "UIDVALIDITY"
+    case unseen = "UNSEEN"
 }
 
 public enum StoreMode: Sendable, Hashable {
@@ -159,7 +175,12 @@ public enum IMAPCommand: Sendable, Hashable {
     case id([IDPair]?)
     case authenticate(mechanism: String, initialResponse: String?)
     case login(user: String, password: String)
-    case select(String), examine(String), create(String), delete(String), subscribe(String), unsubscribe(String)
+    case select(String)
+    case examine(String)
+    case create(String)
+    case delete(String)
+    case subscribe(String)
+    case unsubscribe(String)
     case rename(from: String, to: String)
     case list(reference: String, pattern: String)
     case lsub(reference: String, pattern: String)

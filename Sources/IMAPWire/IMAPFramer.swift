@@ -117,7 +117,9 @@ public struct IMAPFramer: Sendable {
                 let lf = view.firstIndex(of: 10)
                 let take = (lf.map { $0 + 1 } ?? view.endIndex) - view.startIndex
                 if lineBytes + take > maximumLineLength {
-                    let head = Array(current.prefix(64)) + (buffer.getBytes(at: buffer.readerIndex, length: min(take, 64)) ?? [])
+                    let head =
+                        Array(current.prefix(64))
+                        + (buffer.getBytes(at: buffer.readerIndex, length: min(take, 64)) ?? [])
                     let authenticateLine = expectsSASLResponse || (literals == 0 && Self.isAuthenticateCommand(head))
                     if authenticateLine, lineBytes + take <= maximumAuthenticateLineLength {
                         current.append(contentsOf: buffer.readBytes(length: take) ?? [])
@@ -127,8 +129,10 @@ public struct IMAPFramer: Sendable {
                         continue
                     }
                     let tag = Self.tag(of: head)
-                    let reason: IMAPFramingError = authenticateLine
-                        ? .authenticateLineTooLong(limit: maximumAuthenticateLineLength) : .lineTooLong(limit: maximumLineLength)
+                    let reason: IMAPFramingError =
+                        authenticateLine
+                        ? .authenticateLineTooLong(limit: maximumAuthenticateLineLength)
+                        : .lineTooLong(limit: maximumLineLength)
                     if let lf {
                         buffer.moveReaderIndex(to: lf + 1)
                         reset()

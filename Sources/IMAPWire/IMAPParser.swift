@@ -22,11 +22,18 @@ public struct IMAPParser: Sendable {
         var cursor = Cursor(bytes: bytes, maximumDepth: maximumDepth)
         let tagBytes = cursor.take { IMAPGrammar.isTagChar($0) }
         guard !tagBytes.isEmpty else {
-            return .failure(IMAPParseError(tag: "*", text: "\(Self.unknownCommandPrefix) The command has no tag; start each command with a tag such as a1."))
+            return .failure(
+                IMAPParseError(
+                    tag: "*",
+                    text:
+                        "\(Self.unknownCommandPrefix) The command has no tag; start each command with a tag such as a1."
+                ))
         }
         let tag = String(decoding: tagBytes, as: UTF8.self)
         guard cursor.skipSpace() else {
-            return .failure(IMAPParseError(tag: tag, text: "\(Self.unknownCommandPrefix) Expected a space and a command after the tag."))
+            return .failure(
+                IMAPParseError(
+                    tag: tag, text: "\(Self.unknownCommandPrefix) Expected a space and a command after the tag."))
         }
         do throws(Failure) {
             let command = try parseCommand(&cursor)
@@ -39,10 +46,17 @@ public struct IMAPParser: Sendable {
             case .unknown(let name):
                 return .failure(IMAPParseError(tag: tag, text: "\(Self.unknownCommandPrefix) Unknown command \(name)."))
             case .argument(let text):
-                return .failure(IMAPParseError(tag: tag, text: "\(Self.argumentErrorPrefix) \(text.prefix(1).uppercased() + text.dropFirst())."))
+                return .failure(
+                    IMAPParseError(
+                        tag: tag, text: "\(Self.argumentErrorPrefix) \(text.prefix(1).uppercased() + text.dropFirst())."
+                    ))
             case .tooDeep:
-                return .failure(IMAPParseError(
-                    tag: tag, text: "\(Self.argumentErrorPrefix) Nesting deeper than \(maximumDepth) levels (Limits.imapMaximumNestingDepth)."))
+                return .failure(
+                    IMAPParseError(
+                        tag: tag,
+                        text:
+                            "\(Self.argumentErrorPrefix) Nesting deeper than \(maximumDepth) levels (Limits.imapMaximumNestingDepth)."
+                    ))
             }
         }
     }
@@ -137,7 +151,9 @@ public struct IMAPParser: Sendable {
             guard consume(UInt8(ascii: "{")) else { throw .argument("expected a literal") }
             let digits = take { $0 >= 48 && $0 <= 57 }
             _ = consume(UInt8(ascii: "+"))
-            guard !digits.isEmpty, digits.count <= 10, consume(UInt8(ascii: "}")) else { throw .argument("bad literal header") }
+            guard !digits.isEmpty, digits.count <= 10, consume(UInt8(ascii: "}")) else {
+                throw .argument("bad literal header")
+            }
             _ = consume(13)
             guard consume(10) else { throw .argument("literal header not followed by CRLF") }
             let n = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
@@ -215,9 +231,12 @@ public struct IMAPParser: Sendable {
 
         mutating func dateText() throws(Failure) -> IMAPDate {
             let day = take { $0 >= 48 && $0 <= 57 }
-            guard (1...2).contains(day.count), consume(UInt8(ascii: "-")) else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
+            guard (1...2).contains(day.count), consume(UInt8(ascii: "-")) else {
+                throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026")
+            }
             let mon = take { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
-            guard let m = Self.months.firstIndex(of: String(decoding: mon.map(Self.upper), as: UTF8.self)), consume(UInt8(ascii: "-"))
+            guard let m = Self.months.firstIndex(of: String(decoding: mon.map(Self.upper), as: UTF8.self)),
+                consume(UInt8(ascii: "-"))
             else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
             let year = take { $0 >= 48 && $0 <= 57 }
             guard year.count == 4 else { throw .argument("bad date: use d-Mon-yyyy, e.g. 1-Feb-2026") }
@@ -248,7 +267,8 @@ public struct IMAPParser: Sendable {
             guard z.count == 4, inner.atEnd, h < 24, mi < 60, s < 61 else { throw bad }
             let zv = z.reduce(0) { $0 * 10 + Int($1 - 48) }
             let minutes = (zv / 100) * 60 + zv % 100
-            return IMAPDateTime(date: date, hour: h, minute: mi, second: s, zoneMinutes: sign == 45 ? -minutes : minutes)
+            return IMAPDateTime(
+                date: date, hour: h, minute: mi, second: s, zoneMinutes: sign == 45 ? -minutes : minutes)
         }
 
         mutating func flagList() throws(Failure) -> [String] {
@@ -334,7 +354,8 @@ public struct IMAPParser: Sendable {
             let reference = try c.astring()
             try c.expectSpace("the mailbox pattern")
             let pattern = try c.listMailbox()
-            return name == "LIST" ? .list(reference: reference, pattern: pattern) : .lsub(reference: reference, pattern: pattern)
+            return name == "LIST"
+                ? .list(reference: reference, pattern: pattern) : .lsub(reference: reference, pattern: pattern)
         case "STATUS":
             try c.expectSpace("the mailbox name")
             let mailbox = try c.astring()
@@ -505,11 +526,13 @@ public struct IMAPParser: Sendable {
     }
 
     func fetchAttribute(_ c: inout Cursor, allowMacro: Bool) throws(Failure) -> [FetchAttribute] {
-        let word = String(decoding: c.take { IMAPGrammar.isAtomChar($0) && $0 != UInt8(ascii: "[") }.map(Cursor.upper), as: UTF8.self)
+        let word = String(
+            decoding: c.take { IMAPGrammar.isAtomChar($0) && $0 != UInt8(ascii: "[") }.map(Cursor.upper), as: UTF8.self)
         switch word {
         case "ALL" where allowMacro: return [.flags, .internalDate, .rfc822Size, .envelope]
         case "FAST" where allowMacro: return [.flags, .internalDate, .rfc822Size]
-        case "FULL" where allowMacro: return [.flags, .internalDate, .rfc822Size, .envelope, .bodyStructureNonExtensible]
+        case "FULL" where allowMacro:
+            return [.flags, .internalDate, .rfc822Size, .envelope, .bodyStructureNonExtensible]
         case "FLAGS": return [.flags]
         case "UID": return [.uid]
         case "INTERNALDATE": return [.internalDate]
@@ -530,7 +553,9 @@ public struct IMAPParser: Sendable {
                 let offset = try c.number()
                 guard c.consume(UInt8(ascii: ".")) else { throw .argument("partial fetch must be <offset.count>") }
                 let count = try c.number()
-                guard count > 0, c.consume(UInt8(ascii: ">")) else { throw .argument("partial fetch must be <offset.count> with count > 0") }
+                guard count > 0, c.consume(UInt8(ascii: ">")) else {
+                    throw .argument("partial fetch must be <offset.count> with count > 0")
+                }
                 partial = PartialRange(offset: offset, count: count)
             }
             return [.body(section: section, peek: word == "BODY.PEEK", partial: partial)]
@@ -579,7 +604,13 @@ public struct IMAPParser: Sendable {
         let set = try c.sequenceSet()
         try c.expectSpace("the flag operation")
         let mode: StoreMode
-        if c.consume(UInt8(ascii: "+")) { mode = .add } else if c.consume(UInt8(ascii: "-")) { mode = .remove } else { mode = .replace }
+        if c.consume(UInt8(ascii: "+")) {
+            mode = .add
+        } else if c.consume(UInt8(ascii: "-")) {
+            mode = .remove
+        } else {
+            mode = .replace
+        }
         guard c.consumeKeyword("FLAGS") else { throw .argument("STORE takes FLAGS, +FLAGS or -FLAGS") }
         let silent = c.consumeKeyword(".SILENT")
         try c.expectSpace("the flags")

@@ -21,7 +21,9 @@ public indirect enum IMAPValue: Sendable, Hashable {
 }
 
 public enum IMAPStatus: String, Sendable, Hashable {
-    case ok = "OK", no = "NO", bad = "BAD"
+    case ok = "OK"
+    case no = "NO"
+    case bad = "BAD"
 }
 
 /// One data item of a FETCH response.
@@ -59,9 +61,15 @@ public enum IMAPResponse: Sendable, Hashable {
     public static func == (a: IMAPResponse, b: IMAPResponse) -> Bool { a.encoded() == b.encoded() }
     public func hash(into hasher: inout Hasher) { hasher.combine(encoded()) }
 
-    public static func ok(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse { .tagged(tag, .ok, code: code, text: text) }
-    public static func no(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse { .tagged(tag, .no, code: code, text: text) }
-    public static func bad(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse { .tagged(tag, .bad, code: code, text: text) }
+    public static func ok(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse {
+        .tagged(tag, .ok, code: code, text: text)
+    }
+    public static func no(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse {
+        .tagged(tag, .no, code: code, text: text)
+    }
+    public static func bad(_ tag: String, _ text: String, code: String? = nil) -> IMAPResponse {
+        .tagged(tag, .bad, code: code, text: text)
+    }
     public static func bye(_ text: String) -> IMAPResponse { .untaggedStatus("BYE", code: nil, text: text) }
 
     /// The bytes on the wire, CRLF included.
@@ -148,7 +156,11 @@ public struct IMAPResponseWriter: Sendable {
     /// otherwise a quoted string (`"Sent Items"`) or a literal.
     mutating func writeMailbox(_ name: String) {
         let b = Array(name.utf8)
-        if !b.isEmpty, b.allSatisfy(IMAPGrammar.isAStringChar) { bytes.append(contentsOf: b) } else { write(.string(b)) }
+        if !b.isEmpty, b.allSatisfy(IMAPGrammar.isAStringChar) {
+            bytes.append(contentsOf: b)
+        } else {
+            write(.string(b))
+        }
     }
 
     mutating func writeLiteral(_ s: [UInt8]) {

@@ -10,11 +10,16 @@ public enum ModifiedUTF7 {
         func flush() {
             guard !pending.isEmpty else { return }
             var bytes: [UInt8] = []
-            for unit in pending { bytes.append(UInt8(unit >> 8)); bytes.append(UInt8(unit & 0xFF)) }
+            for unit in pending {
+                bytes.append(UInt8(unit >> 8))
+                bytes.append(UInt8(unit & 0xFF))
+            }
             out.append(UInt8(ascii: "&"))
             var i = 0
             while i < bytes.count {
-                let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+                let b0 = bytes[i]
+                let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+                let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
                 let n = min(3, bytes.count - i)
                 out.append(alphabet[Int(b0 >> 2)])
                 out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
@@ -56,7 +61,8 @@ public enum ModifiedUTF7 {
                 i = end + 1
                 continue
             }
-            var bits: UInt32 = 0, count = 0
+            var bits: UInt32 = 0
+            var count = 0
             var decoded: [UInt8] = []
             for c in bytes[(i + 1)..<end] {
                 guard let v = alphabet.firstIndex(of: c) else { return nil }
@@ -68,7 +74,9 @@ public enum ModifiedUTF7 {
                 }
             }
             guard decoded.count % 2 == 0, !decoded.isEmpty else { return nil }
-            for j in stride(from: 0, to: decoded.count, by: 2) { units.append(UInt16(decoded[j]) << 8 | UInt16(decoded[j + 1])) }
+            for j in stride(from: 0, to: decoded.count, by: 2) {
+                units.append(UInt16(decoded[j]) << 8 | UInt16(decoded[j + 1]))
+            }
             i = end + 1
         }
         var result = ""

@@ -172,7 +172,6 @@ public final class Journal: Sendable {
     }
 }
 
-
 // MARK: Decisions, for the console
 
 extension JournalEvent {

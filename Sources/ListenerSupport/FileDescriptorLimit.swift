@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ExomockLimits
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The process's open-file limit (`RLIMIT_NOFILE`), which caps how many connections can be open at
 /// once: every connection is one descriptor. Linux starts processes at a soft limit of 1024 with a far
@@ -29,10 +30,12 @@ public enum FileDescriptorLimit {
     }
 
     /// A sentence for stderr when `soft` descriptors cannot hold `connections` connections, else nil.
-    public static func warning(soft: Int, hard: Int, connections: Int = Limits.maximumConnectionsPerListener) -> String? {
+    public static func warning(soft: Int, hard: Int, connections: Int = Limits.maximumConnectionsPerListener) -> String?
+    {
         let usable = max(0, soft - reserve)
         guard usable < connections else { return nil }
-        return "exomock: warning: the open-file limit (RLIMIT_NOFILE) is \(soft) (hard limit \(hard)), so at most about \(usable) "
+        return
+            "exomock: warning: the open-file limit (RLIMIT_NOFILE) is \(soft) (hard limit \(hard)), so at most about \(usable) "
             + "IMAP/POP3 connections can be open at once; a listener allows \(connections) (Limits.maximumConnectionsPerListener). "
             + "Connections past that are refused by the kernel. To hold more, raise the hard limit before starting exomock, "
             + "e.g. `ulimit -Hn \(connections + reserve); ulimit -n \(connections + reserve)` or LimitNOFILE= in a systemd unit."
@@ -41,8 +44,8 @@ public enum FileDescriptorLimit {
     static func clamp(_ value: rlim_t) -> Int { value > rlim_t(Int.max) ? Int.max : Int(value) }
 
     #if canImport(Glibc)
-    static let resourceNoFile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        static let resourceNoFile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     #else
-    static let resourceNoFile = RLIMIT_NOFILE
+        static let resourceNoFile = RLIMIT_NOFILE
     #endif
 }

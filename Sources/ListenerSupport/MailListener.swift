@@ -100,11 +100,14 @@ public final class ConnectionIDs: Sendable {
 /// Builds a TLS server context from PEM text (leaf first, then intermediates) and a PEM private key.
 public enum TLSContexts {
     public static func server(certificateChainPEM: String, privateKeyPEM: String) throws -> NIOSSLContext {
-        try NIOSSLContext(configuration: serverConfiguration(certificateChainPEM: certificateChainPEM, privateKeyPEM: privateKeyPEM))
+        try NIOSSLContext(
+            configuration: serverConfiguration(certificateChainPEM: certificateChainPEM, privateKeyPEM: privateKeyPEM))
     }
 
     /// The TLS configuration behind `server(...)`, for servers that take a configuration (Hummingbird).
-    public static func serverConfiguration(certificateChainPEM: String, privateKeyPEM: String) throws -> TLSConfiguration {
+    public static func serverConfiguration(certificateChainPEM: String, privateKeyPEM: String) throws
+        -> TLSConfiguration
+    {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificateChainPEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(
@@ -131,7 +134,9 @@ public final class MailListener: Sendable {
         let count = Atomic<Int>(0)
     }
 
-    private init(host: String, port: Int, service: MailService, tlsMode: TLSMode, cloud: Cloud, channel: any Channel, open: Open) {
+    private init(
+        host: String, port: Int, service: MailService, tlsMode: TLSMode, cloud: Cloud, channel: any Channel, open: Open
+    ) {
         self.host = host
         self.port = port
         self.service = service
@@ -193,7 +198,8 @@ public final class MailListener: Sendable {
             .bind(host: host, port: port)
             .get()
         let bound = channel.localAddress?.port ?? port
-        return MailListener(host: host, port: bound, service: service, tlsMode: tlsMode, cloud: cloud, channel: channel, open: open)
+        return MailListener(
+            host: host, port: bound, service: service, tlsMode: tlsMode, cloud: cloud, channel: channel, open: open)
     }
 
     /// Stops accepting. Open connections are closed by their protocol (IMAP sends `BYE`) or by the

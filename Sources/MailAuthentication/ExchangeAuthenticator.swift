@@ -60,7 +60,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         let appOnly = claims.upn == nil && !claims.roles.isEmpty
         if appOnly {
             guard claims.roles.contains(service.applicationPermission) else {
-                return .rejected(.missingPermission, detail: "roles \(claims.roles) lack \(service.applicationPermission)")
+                return .rejected(
+                    .missingPermission, detail: "roles \(claims.roles) lack \(service.applicationPermission)")
             }
         } else {
             guard claims.scp.contains(service.delegatedPermission) else {
@@ -71,19 +72,25 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         let snapshot = live.snapshot
         let scenario = snapshot.scenario
         guard let mailbox = Self.mailbox(credentials.user, in: snapshot, cloud: cloud) else {
-            return .authenticatedNotConnected(.mailboxNotFound, detail: "no mailbox \(credentials.user) in \(cloud.name.rawValue)")
+            return .authenticatedNotConnected(
+                .mailboxNotFound, detail: "no mailbox \(credentials.user) in \(cloud.name.rawValue)")
         }
-        if let tenant = scenario.tenant(forAddress: mailbox.address), tenant.id.lowercased() != claims.tid.lowercased() {
-            return .authenticatedNotConnected(.noMailboxAccess, detail: "token tenant \(claims.tid) is not the mailbox's tenant \(tenant.id)")
+        if let tenant = scenario.tenant(forAddress: mailbox.address), tenant.id.lowercased() != claims.tid.lowercased()
+        {
+            return .authenticatedNotConnected(
+                .noMailboxAccess, detail: "token tenant \(claims.tid) is not the mailbox's tenant \(tenant.id)")
         }
         let principal: String
         if appOnly {
             principal = claims.appid
             let fullAccess = snapshot.hasFullAccess(claims.appid, on: mailbox.address)
             // SMTP: Send As on the mailbox also lets the app authenticate as it.
-            let granted = fullAccess || (service == .smtp && scenario.hasSendAs(trustee: claims.appid, on: mailbox.address))
+            let granted =
+                fullAccess || (service == .smtp && scenario.hasSendAs(trustee: claims.appid, on: mailbox.address))
             guard granted else {
-                return .authenticatedNotConnected(.noMailboxAccess, detail: "service principal of \(claims.appid) has no FullAccess on \(mailbox.address)")
+                return .authenticatedNotConnected(
+                    .noMailboxAccess,
+                    detail: "service principal of \(claims.appid) has no FullAccess on \(mailbox.address)")
             }
         } else {
             let upn = claims.upn ?? claims.uniqueName ?? ""
@@ -92,7 +99,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             let fullAccess = snapshot.hasFullAccess(upn, on: mailbox.address)
             let sendAs = service == .smtp && scenario.hasSendAs(trustee: upn, on: mailbox.address)
             guard own || fullAccess || sendAs else {
-                return .authenticatedNotConnected(.noMailboxAccess, detail: "\(upn) has no FullAccess on \(mailbox.address)")
+                return .authenticatedNotConnected(
+                    .noMailboxAccess, detail: "\(upn) has no FullAccess on \(mailbox.address)")
             }
         }
         if let refusal = Self.protocolRefusal(service, mailbox: mailbox, scenario: scenario) { return refusal }
@@ -109,7 +117,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             return .rejected(.badPassword, detail: "unknown user or bad password for \(user)")
         }
         guard let mailbox = Self.mailbox(account.upn, in: snapshot, cloud: cloud) else {
-            return .authenticatedNotConnected(.mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
+            return .authenticatedNotConnected(
+                .mailboxNotFound, detail: "\(account.upn) has no mailbox in \(cloud.name.rawValue)")
         }
         if let refusal = Self.protocolRefusal(service, mailbox: mailbox, scenario: scenario) { return refusal }
         return .granted(MailGrant(mailbox: mailbox.address, principal: account.upn, appOnly: false))
@@ -121,7 +130,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
         case .imap, .pop3:
             let enabled = service == .imap ? mailbox.imapEnabled : mailbox.popEnabled
             guard enabled else {
-                return .authenticatedNotConnected(.protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
+                return .authenticatedNotConnected(
+                    .protocolDisabled, detail: "\(service.rawValue) is disabled on \(mailbox.address)")
             }
             return nil
         case .smtp:
@@ -129,10 +139,12 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             case .enabled: return nil
             case .disabledForTenant:
                 return .authenticatedNotConnected(
-                    .smtpAuthDisabledForTenant, detail: "SmtpClientAuthenticationDisabled is true for the tenant of \(mailbox.address)")
+                    .smtpAuthDisabledForTenant,
+                    detail: "SmtpClientAuthenticationDisabled is true for the tenant of \(mailbox.address)")
             case .disabledForMailbox:
                 return .authenticatedNotConnected(
-                    .smtpAuthDisabledForMailbox, detail: "SmtpClientAuthenticationDisabled is true on \(mailbox.address)")
+                    .smtpAuthDisabledForMailbox,
+                    detail: "SmtpClientAuthenticationDisabled is true on \(mailbox.address)")
             }
         }
     }

@@ -4,7 +4,10 @@ import NIOCore
 
 /// One line on the wire, as a transcript shows it.
 public struct WireLine: Sendable, Equatable {
-    public enum Direction: String, Sendable { case client = "C", server = "S" }
+    public enum Direction: String, Sendable {
+        case client = "C"
+        case server = "S"
+    }
     public var direction: Direction
     /// The line as sent or received (literal data left out, `{N}` kept), or a masked form of it.
     public var text: String
@@ -42,7 +45,10 @@ public struct CommandOutcome: Sendable {
     public var dataBytes: Int
     public var ending: CommandEnding
 
-    public init(sent: String?, lines: [String] = [], status: String? = nil, dataBytes: Int = 0, ending: CommandEnding = .completed) {
+    public init(
+        sent: String?, lines: [String] = [], status: String? = nil, dataBytes: Int = 0,
+        ending: CommandEnding = .completed
+    ) {
         self.sent = sent
         self.lines = lines
         self.status = status
@@ -156,7 +162,9 @@ public class ClientSession {
 /// What IMAP and POP3 client sessions offer a flow step or a load generator, so either drives both.
 public protocol MailProtocolClient: ClientSession {
     /// Connects and reads the greeting.
-    static func connect(to endpoint: MailEndpoint, timeout: Double, recording: Bool) async throws -> (Self, CommandOutcome)
+    static func connect(to endpoint: MailEndpoint, timeout: Double, recording: Bool) async throws -> (
+        Self, CommandOutcome
+    )
     /// STARTTLS / STLS, and TLS under the connection when the server agrees.
     func startTLS() async throws -> CommandOutcome
     /// SASL XOAUTH2, logging `display` in place of the response.

@@ -63,14 +63,17 @@ public final class MailConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if endpoint.security == .implicit {
-                        guard let tls = endpoint.tls else { throw MailClientError.connectFailed("no TLS context for an implicit-TLS port") }
+                        guard let tls = endpoint.tls else {
+                            throw MailClientError.connectFailed("no TLS context for an implicit-TLS port")
+                        }
                         let handler = try NIOSSLClientHandler(context: tls, serverHostname: endpoint.serverName)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let bodyMode = BodyMode()
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(ResponseFrameDecoder(literals: literals, bodyMode: bodyMode)))
-                    try channel.pipeline.syncOperations.addHandler(FrameInbox(eventLoop: channel.eventLoop, bodyMode: bodyMode))
+                    try channel.pipeline.syncOperations.addHandler(
+                        FrameInbox(eventLoop: channel.eventLoop, bodyMode: bodyMode))
                 }
             }
         let channel: any Channel
@@ -80,7 +83,8 @@ public final class MailConnection: Sendable {
             throw MailClientError.connectFailed("\(endpoint.host):\(endpoint.port): \(error)")
         }
         let inbox = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: FrameInbox.self), eventLoop: channel.eventLoop)
+            NIOLoopBound(
+                try channel.pipeline.syncOperations.handler(type: FrameInbox.self), eventLoop: channel.eventLoop)
         }.get()
         return MailConnection(channel: channel, inbox: inbox, endpoint: endpoint)
     }

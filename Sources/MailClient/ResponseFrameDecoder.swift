@@ -75,12 +75,16 @@ struct ResponseFrameDecoder: ByteToMessageDecoder {
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         if let count = bodyCount { return try countBodyLine(context: context, buffer: &buffer, count: count) }
         if let length = pendingLiteral {
-            guard buffer.readableBytes >= length, let slice = buffer.readSlice(length: length) else { return .needMoreData }
+            guard buffer.readableBytes >= length, let slice = buffer.readSlice(length: length) else {
+                return .needMoreData
+            }
             pieces.append(slice)
             pendingLiteral = nil
         }
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > Limits.clientMaximumLineLength { throw MailClientError.tooLarge("a response line") }
+            if buffer.readableBytes > Limits.clientMaximumLineLength {
+                throw MailClientError.tooLarge("a response line")
+            }
             return .needMoreData
         }
         let length = newline - buffer.readerIndex
@@ -89,7 +93,9 @@ struct ResponseFrameDecoder: ByteToMessageDecoder {
         if line.hasSuffix("\r") { line.removeLast() }
         text += line
         if literals, let size = Self.literalSize(atEndOf: line) {
-            guard size <= Limits.clientMaximumLiteralSize else { throw MailClientError.tooLarge("a literal of \(size) bytes") }
+            guard size <= Limits.clientMaximumLiteralSize else {
+                throw MailClientError.tooLarge("a literal of \(size) bytes")
+            }
             pendingLiteral = size
             return .continue
         }
@@ -108,7 +114,9 @@ struct ResponseFrameDecoder: ByteToMessageDecoder {
         -> DecodingState
     {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > Limits.clientMaximumLineLength { throw MailClientError.tooLarge("a response line") }
+            if buffer.readableBytes > Limits.clientMaximumLineLength {
+                throw MailClientError.tooLarge("a response line")
+            }
             return .needMoreData
         }
         let start = buffer.readerIndex
@@ -125,7 +133,9 @@ struct ResponseFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
     }

@@ -55,7 +55,9 @@ public struct MIMEEntity: Sendable, Equatable {
         parse(raw, range: 0..<raw.count, defaultType: ("text", "plain"), depth: 0, maximumDepth: maximumDepth)
     }
 
-    static func parse(_ raw: [UInt8], range: Range<Int>, defaultType: (String, String), depth: Int, maximumDepth: Int) -> MIMEEntity {
+    static func parse(_ raw: [UInt8], range: Range<Int>, defaultType: (String, String), depth: Int, maximumDepth: Int)
+        -> MIMEEntity
+    {
         let headerEnd = findHeaderEnd(raw, range)
         let fields = parseFields(raw, range.lowerBound..<headerEnd.fieldsEnd)
         var entity = MIMEEntity(
@@ -77,19 +79,28 @@ public struct MIMEEntity: Sendable, Equatable {
         if entity.isMultipart, let boundary = entity.parameter("boundary"), !boundary.isEmpty {
             let childDefault = entity.subtype == "digest" ? ("message", "rfc822") : ("text", "plain")
             for partRange in splitMultipart(raw, entity.bodyRange, boundary: Array(boundary.utf8)) {
-                entity.parts.append(parse(raw, range: partRange, defaultType: childDefault, depth: depth + 1, maximumDepth: maximumDepth))
+                entity.parts.append(
+                    parse(
+                        raw, range: partRange, defaultType: childDefault, depth: depth + 1, maximumDepth: maximumDepth))
             }
             if entity.parts.isEmpty {
                 // A multipart with no parts is not allowed; show the body as one empty text part.
-                entity.parts.append(MIMEEntity(
-                    headerRange: entity.bodyRange.lowerBound..<entity.bodyRange.lowerBound, bodyRange: entity.bodyRange,
-                    fields: [], type: "text", subtype: "plain", parameters: [("charset", "us-ascii")], parts: [], encapsulated: []))
+                entity.parts.append(
+                    MIMEEntity(
+                        headerRange: entity.bodyRange.lowerBound..<entity.bodyRange.lowerBound,
+                        bodyRange: entity.bodyRange,
+                        fields: [], type: "text", subtype: "plain", parameters: [("charset", "us-ascii")], parts: [],
+                        encapsulated: []))
             }
         } else if entity.isMultipart {
             entity.type = "text"
             entity.subtype = "plain"
         } else if entity.isMessage {
-            entity.encapsulated = [parse(raw, range: entity.bodyRange, defaultType: ("text", "plain"), depth: depth + 1, maximumDepth: maximumDepth)]
+            entity.encapsulated = [
+                parse(
+                    raw, range: entity.bodyRange, defaultType: ("text", "plain"), depth: depth + 1,
+                    maximumDepth: maximumDepth)
+            ]
         }
         return entity
     }
@@ -124,7 +135,8 @@ public struct MIMEEntity: Sendable, Equatable {
 
     static func field(from line: String) -> HeaderField {
         guard let colon = line.firstIndex(of: ":") else { return HeaderField(name: "", value: "") }
-        return HeaderField(name: String(line[..<colon]).trimmed, value: String(line[line.index(after: colon)...]).trimmed)
+        return HeaderField(
+            name: String(line[..<colon]).trimmed, value: String(line[line.index(after: colon)...]).trimmed)
     }
 
     /// Lines in `range`, without their CRLF.
@@ -175,8 +187,11 @@ public struct MIMEEntity: Sendable, Equatable {
                 }
                 // The CRLF before the delimiter line belongs to it.
                 var start = lineStart
-                if start >= range.lowerBound + 2, raw[start - 1] == 10, raw[start - 2] == 13 { start -= 2 }
-                else if start >= range.lowerBound + 1, raw[start - 1] == 10 { start -= 1 }
+                if start >= range.lowerBound + 2, raw[start - 1] == 10, raw[start - 2] == 13 {
+                    start -= 2
+                } else if start >= range.lowerBound + 1, raw[start - 1] == 10 {
+                    start -= 1
+                }
                 delimiters.append((max(start, range.lowerBound), next, close))
                 if close { break }
             }
@@ -215,10 +230,22 @@ public struct MIMEEntity: Sendable, Equatable {
         var quoted = false
         var escaped = false
         for c in value {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\", quoted { current.append(c); escaped = true; continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\", quoted {
+                current.append(c)
+                escaped = true
+                continue
+            }
             if c == "\"" { quoted.toggle() }
-            if c == ";", !quoted { result.append(current); current = ""; continue }
+            if c == ";", !quoted {
+                result.append(current)
+                current = ""
+                continue
+            }
             current.append(c)
         }
         result.append(current)
@@ -274,7 +301,9 @@ public struct EnvelopeAddress: Sendable, Equatable {
             let text = item.trimmed
             if text.isEmpty { continue }
             // Groups: `Name: a, b;` — flattened to their members, as most servers do for simple cases.
-            if let colon = firstTopLevel(text, ":"), !text.contains("<") || firstTopLevel(text, "<").map({ colon < $0 }) == true {
+            if let colon = firstTopLevel(text, ":"),
+                !text.contains("<") || firstTopLevel(text, "<").map({ colon < $0 }) == true
+            {
                 var inner = String(text[text.index(after: colon)...]).trimmed
                 if inner.hasSuffix(";") { inner.removeLast() }
                 for member in splitTopLevel(inner, separator: ",") {
@@ -309,7 +338,8 @@ public struct EnvelopeAddress: Sendable, Equatable {
         var spec = spec
         if let colon = spec.lastIndex(of: ":"), spec.hasPrefix("@") { spec = String(spec[spec.index(after: colon)...]) }  // source route
         if let at = spec.lastIndex(of: "@") {
-            return EnvelopeAddress(name: name, mailbox: String(spec[..<at]), host: String(spec[spec.index(after: at)...]))
+            return EnvelopeAddress(
+                name: name, mailbox: String(spec[..<at]), host: String(spec[spec.index(after: at)...]))
         }
         return EnvelopeAddress(name: name, mailbox: spec.isEmpty ? nil : spec, host: nil)
     }
@@ -320,8 +350,17 @@ public struct EnvelopeAddress: Sendable, Equatable {
         var i = text.startIndex
         while i < text.endIndex {
             let c = text[i]
-            if c == "\"" { quoted.toggle() } else if !quoted {
-                if c == "<" { if target == "<" { return i }; angle += 1 } else if c == ">" { angle -= 1 } else if c == target, angle == 0 { return i }
+            if c == "\"" {
+                quoted.toggle()
+            } else if !quoted {
+                if c == "<" {
+                    if target == "<" { return i }
+                    angle += 1
+                } else if c == ">" {
+                    angle -= 1
+                } else if c == target, angle == 0 {
+                    return i
+                }
             }
             i = text.index(after: i)
         }
@@ -336,10 +375,22 @@ public struct EnvelopeAddress: Sendable, Equatable {
         var paren = 0
         var group = false
         for c in text {
-            if c == "\"" { quoted.toggle() } else if !quoted {
-                if c == "<" { angle += 1 } else if c == ">" { angle = max(0, angle - 1) } else if c == "(" { paren += 1 } else if c == ")" {
+            if c == "\"" {
+                quoted.toggle()
+            } else if !quoted {
+                if c == "<" {
+                    angle += 1
+                } else if c == ">" {
+                    angle = max(0, angle - 1)
+                } else if c == "(" {
+                    paren += 1
+                } else if c == ")" {
                     paren = max(0, paren - 1)
-                } else if c == ":", angle == 0, paren == 0 { group = true } else if c == ";", angle == 0, paren == 0 { group = false }
+                } else if c == ":", angle == 0, paren == 0 {
+                    group = true
+                } else if c == ";", angle == 0, paren == 0 {
+                    group = false
+                }
                 if c == separator, angle == 0, paren == 0, !group {
                     result.append(current)
                     current = ""

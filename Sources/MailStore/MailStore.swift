@@ -92,10 +92,14 @@ public enum MailStoreError: Error, Sendable, Equatable, CustomStringConvertible 
         case .folderNotFound(let f): "The folder \(f) doesn't exist."
         case .folderExists(let f): "A folder named \(f) already exists."
         case .folderProtected(let f): "The folder \(f) is a default folder and can't be deleted or renamed."
-        case .invalidFolderName(let f): "The folder name \"\(f)\" is not valid: it must be non-empty, without empty levels or control characters."
-        case .messageTooLarge(let size, let limit): "The message is \(size) bytes; the limit is \(limit) bytes (Limits.scenarioMaximumMessageSize)."
-        case .tooManyGeneratedMessages(let count, let limit): "A folder asks for \(count) generated messages; the limit is \(limit) (Limits.scenarioMaximumGeneratedMessages)."
-        case .messageFileUnreadable(let path, let reason): "The message file \(path) could not be read: \(reason). Check the path in the scenario."
+        case .invalidFolderName(let f):
+            "The folder name \"\(f)\" is not valid: it must be non-empty, without empty levels or control characters."
+        case .messageTooLarge(let size, let limit):
+            "The message is \(size) bytes; the limit is \(limit) bytes (Limits.scenarioMaximumMessageSize)."
+        case .tooManyGeneratedMessages(let count, let limit):
+            "A folder asks for \(count) generated messages; the limit is \(limit) (Limits.scenarioMaximumGeneratedMessages)."
+        case .messageFileUnreadable(let path, let reason):
+            "The message file \(path) could not be read: \(reason). Check the path in the scenario."
         }
     }
 }
@@ -133,7 +137,8 @@ public final class MailStore: Sendable {
         var allMessages: [StoredMessage] { VirtualMessages.merge(messages, virtual.messages()) }
 
         var snapshot: FolderSnapshot {
-            FolderSnapshot(name: name, uidValidity: uidValidity, uidNext: uidNext, subscribed: subscribed, messages: allMessages)
+            FolderSnapshot(
+                name: name, uidValidity: uidValidity, uidNext: uidNext, subscribed: subscribed, messages: allMessages)
         }
 
         /// Moves the virtual messages among `uids` into `messages` (as they are), so a change can edit them.
@@ -179,7 +184,9 @@ public final class MailStore: Sendable {
         var state = State()
         let start = clock.now()
         for mailbox in scenario.allMailboxes {
-            let info = MailboxInfo(address: mailbox.address, kind: mailbox.kind, imapEnabled: mailbox.imapEnabled, popEnabled: mailbox.popEnabled)
+            let info = MailboxInfo(
+                address: mailbox.address, kind: mailbox.kind, imapEnabled: mailbox.imapEnabled,
+                popEnabled: mailbox.popEnabled)
             var folders: [FolderState] = []
             for folder in mailbox.folders {
                 var messages: [StoredMessage] = []
@@ -193,21 +200,28 @@ public final class MailStore: Sendable {
                         uid += 1
                     case .generated(let count, let size, let seed):
                         guard count <= Limits.scenarioMaximumGeneratedMessages else {
-                            throw MailStoreError.tooManyGeneratedMessages(count: count, limit: Limits.scenarioMaximumGeneratedMessages)
+                            throw MailStoreError.tooManyGeneratedMessages(
+                                count: count, limit: Limits.scenarioMaximumGeneratedMessages)
                         }
                         guard size <= Limits.scenarioMaximumMessageSize else {
                             throw MailStoreError.messageTooLarge(size: size, limit: Limits.scenarioMaximumMessageSize)
                         }
                         // Virtual: older messages first, about an hour apart, ending at the scenario start;
                         // nothing is made or measured until a client looks.
-                        let recipe = MessageRecipe(seed: seed, recipient: mailbox.address, approximateSize: size, count: max(0, count), end: start)
-                        if count > 0 { virtual.runs.append(GeneratedRun(recipe: recipe, firstUID: uid, cache: generatedBodies)) }
+                        let recipe = MessageRecipe(
+                            seed: seed, recipient: mailbox.address, approximateSize: size, count: max(0, count),
+                            end: start)
+                        if count > 0 {
+                            virtual.runs.append(GeneratedRun(recipe: recipe, firstUID: uid, cache: generatedBodies))
+                        }
                         uid += UInt32(max(0, count))
                     }
                 }
-                folders.append(FolderState(
-                    name: folder.name, uidValidity: Self.makeUIDValidity(ids), uidNext: uid, subscribed: true, messages: messages,
-                    virtual: virtual))
+                folders.append(
+                    FolderState(
+                        name: folder.name, uidValidity: Self.makeUIDValidity(ids), uidNext: uid, subscribed: true,
+                        messages: messages,
+                        virtual: virtual))
             }
             state.mailboxes[mailbox.address.lowercased()] = MailboxState(info: info, folders: folders)
         }
@@ -300,14 +314,15 @@ public final class MailStore: Sendable {
         let result: Result<[FolderInfo], MailStoreError> = state.withLock { state in
             guard let box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
             let names = box.folders.map(\.name)
-            return .success(box.folders.map { folder in
-                let prefix = Self.folderKey(folder.name) + "/"
-                return FolderInfo(
-                    name: folder.name,
-                    subscribed: folder.subscribed,
-                    hasChildren: names.contains { Self.folderKey($0).hasPrefix(prefix) },
-                    specialUse: Self.specialUse(of: folder.name))
-            }.sorted { $0.name.lowercased() < $1.name.lowercased() })
+            return .success(
+                box.folders.map { folder in
+                    let prefix = Self.folderKey(folder.name) + "/"
+                    return FolderInfo(
+                        name: folder.name,
+                        subscribed: folder.subscribed,
+                        hasChildren: names.contains { Self.folderKey($0).hasPrefix(prefix) },
+                        specialUse: Self.specialUse(of: folder.name))
+                }.sorted { $0.name.lowercased() < $1.name.lowercased() })
         }
         return try result.get()
     }
@@ -316,7 +331,9 @@ public final class MailStore: Sendable {
     public func snapshot(mailbox: String, folder: String) throws(MailStoreError) -> FolderSnapshot {
         // A folder's first open measures its generated runs (a counting pass, milliseconds for a few hundred
         // messages): done here, outside the store's lock, so it holds up no other mailbox.
-        for run in try withFolder(mailbox, folder, { folderState, _ in folderState.virtual.runs }) { _ = run.measured() }
+        for run in try withFolder(mailbox, folder, { folderState, _ in folderState.virtual.runs }) {
+            _ = run.measured()
+        }
         return try withFolder(mailbox, folder) { folderState, _ in folderState.snapshot }
     }
 
@@ -326,7 +343,8 @@ public final class MailStore: Sendable {
         let result: Result<Void, MailStoreError> = state.withLock { state in
             guard var box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
             if box.index(of: name) != nil { return .failure(.folderExists(name)) }
-            box.folders.append(FolderState(name: name, uidValidity: validity, uidNext: 1, subscribed: true, messages: []))
+            box.folders.append(
+                FolderState(name: name, uidValidity: validity, uidNext: 1, subscribed: true, messages: []))
             state.mailboxes[mailbox.lowercased()] = box
             return .success(())
         }
@@ -364,7 +382,10 @@ public final class MailStore: Sendable {
     }
 
     public func setSubscribed(mailbox: String, folder: String, _ subscribed: Bool) throws(MailStoreError) {
-        let _: Void = try mutateFolder(mailbox, folder) { f in f.subscribed = subscribed; return ((), nil) }
+        let _: Void = try mutateFolder(mailbox, folder) { f in
+            f.subscribed = subscribed
+            return ((), nil)
+        }
     }
 
     // MARK: Messages
@@ -480,14 +501,18 @@ public final class MailStore: Sendable {
         try transfer(mailbox: mailbox, from: from, uids: uids, to: to, removeSource: true)
     }
 
-    private func transfer(mailbox: String, from: String, uids: [UInt32], to: String, removeSource: Bool) throws(MailStoreError) -> CopyResult {
+    private func transfer(mailbox: String, from: String, uids: [UInt32], to: String, removeSource: Bool)
+        throws(MailStoreError) -> CopyResult
+    {
         let wanted = Set(uids)
-        let (result, calls): (CopyResult, [(Callback, FolderChange)]) = try mutate(mailbox) { box, state throws(MailStoreError) in
+        let (result, calls): (CopyResult, [(Callback, FolderChange)]) = try mutate(mailbox) {
+            box, state throws(MailStoreError) in
             guard let source = box.index(of: from) else { throw .folderNotFound(from) }
             guard let destination = box.index(of: to) else { throw .folderNotFound(to) }
             box.folders[source].materialize(wanted)
             let picked = box.folders[source].messages.filter { wanted.contains($0.uid) }
-            var result = CopyResult(destinationUIDValidity: box.folders[destination].uidValidity, sourceUIDs: [], destinationUIDs: [])
+            var result = CopyResult(
+                destinationUIDValidity: box.folders[destination].uidValidity, sourceUIDs: [], destinationUIDs: [])
             for m in picked {
                 let uid = box.folders[destination].uidNext
                 box.folders[destination].uidNext += 1
@@ -520,11 +545,14 @@ public final class MailStore: Sendable {
 
     /// Calls `callback` (on the thread making the change, outside the store's lock) for each change
     /// of the folder. Keep it short; hop to your own event loop inside.
-    public func subscribe(mailbox: String, folder: String, _ callback: @escaping @Sendable (FolderChange) -> Void) -> ChangeSubscription {
+    public func subscribe(mailbox: String, folder: String, _ callback: @escaping @Sendable (FolderChange) -> Void)
+        -> ChangeSubscription
+    {
         state.withLock { state in
             let id = state.nextSubscriber
             state.nextSubscriber += 1
-            state.subscribers[id] = Subscriber(mailbox: mailbox.lowercased(), folder: Self.folderKey(folder), callback: callback)
+            state.subscribers[id] = Subscriber(
+                mailbox: mailbox.lowercased(), folder: Self.folderKey(folder), callback: callback)
             return ChangeSubscription(id: id)
         }
     }
@@ -541,10 +569,13 @@ public final class MailStore: Sendable {
     private static func subscribers(_ state: State, _ mailbox: String, _ folder: String) -> [Callback] {
         let m = mailbox.lowercased()
         let f = folderKey(folder)
-        return state.subscribers.sorted { $0.key < $1.key }.filter { $0.value.mailbox == m && $0.value.folder == f }.map(\.value.callback)
+        return state.subscribers.sorted { $0.key < $1.key }.filter { $0.value.mailbox == m && $0.value.folder == f }
+            .map(\.value.callback)
     }
 
-    private func withFolder<T>(_ mailbox: String, _ folder: String, _ body: (FolderState, MailboxState) -> T) throws(MailStoreError) -> T {
+    private func withFolder<T>(_ mailbox: String, _ folder: String, _ body: (FolderState, MailboxState) -> T)
+        throws(MailStoreError) -> T
+    {
         let result: Result<T, MailStoreError> = state.withLock { state in
             guard let box = state.mailboxes[mailbox.lowercased()] else { return .failure(.mailboxNotFound(mailbox)) }
             guard let index = box.index(of: folder) else { return .failure(.folderNotFound(folder)) }
@@ -553,7 +584,9 @@ public final class MailStore: Sendable {
         return try result.get()
     }
 
-    private func mutate<T>(_ mailbox: String, _ body: (inout MailboxState, State) throws(MailStoreError) -> T) throws(MailStoreError) -> T {
+    private func mutate<T>(_ mailbox: String, _ body: (inout MailboxState, State) throws(MailStoreError) -> T)
+        throws(MailStoreError) -> T
+    {
         let result: Result<T, MailStoreError> = state.withLock { state in
             // Taken out of the dictionary while edited, so the edit does not copy its folders' messages.
             let key = mailbox.lowercased()
@@ -572,7 +605,8 @@ public final class MailStore: Sendable {
     private func mutateFolder<T>(
         _ mailbox: String, _ folder: String, _ body: (inout FolderState) -> (T, FolderChange?)
     ) throws(MailStoreError) -> T {
-        let (value, change, callbacks): (T, FolderChange?, [Callback]) = try mutate(mailbox) { box, state throws(MailStoreError) in
+        let (value, change, callbacks): (T, FolderChange?, [Callback]) = try mutate(mailbox) {
+            box, state throws(MailStoreError) in
             guard let index = box.index(of: folder) else { throw .folderNotFound(folder) }
             let (value, change) = body(&box.folders[index])
             let callbacks = change == nil ? [] : Self.subscribers(state, mailbox, box.folders[index].name)

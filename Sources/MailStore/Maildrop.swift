@@ -97,7 +97,9 @@ public final class MaildropLocks: Sendable {
     public init() {}
 
     /// Takes a hold for `session` as `sharing` allows. Returns nil on success, or why not.
-    public func acquire(_ mailbox: String, session: String, sharing: MaildropSharing = .exclusive) -> MaildropOpenFailure? {
+    public func acquire(_ mailbox: String, session: String, sharing: MaildropSharing = .exclusive)
+        -> MaildropOpenFailure?
+    {
         holders.withLock { holders in
             let key = mailbox.lowercased()
             let current = holders[key] ?? []

@@ -92,7 +92,9 @@ extension Cloud {
             appResource: "https://outlook.office365.com",
             delegatedAudience: "https://outlook.office.com",
             appAudience: "https://ps.outlook.com",
-            acceptedMailAudiences: ["https://outlook.office.com", "https://outlook.office365.com", "https://ps.outlook.com"],
+            acceptedMailAudiences: [
+                "https://outlook.office.com", "https://outlook.office365.com", "https://ps.outlook.com",
+            ],
             graphHost: "graph.microsoft.com",
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/devicelogin",
@@ -113,7 +115,9 @@ extension Cloud {
             appResource: "https://outlook.office365.com",
             delegatedAudience: "https://outlook.office.com",
             appAudience: "https://ps.outlook.com",
-            acceptedMailAudiences: ["https://outlook.office.com", "https://outlook.office365.com", "https://ps.outlook.com"],
+            acceptedMailAudiences: [
+                "https://outlook.office.com", "https://outlook.office365.com", "https://ps.outlook.com",
+            ],
             graphHost: "graph.microsoft.com",
             v1IssuerTemplate: "https://sts.windows.net/{tenant}/",
             deviceLoginURL: "https://microsoft.com/devicelogin",

@@ -319,7 +319,8 @@ final class POP3ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 let decision = server.authenticator.authenticateBasic(user: user, password: password, service: .pop3)
                 perform(session.authenticated(decision), context: context)
             case .openMaildrop(let mailbox):
-                let result = server.store.openMaildrop(mailbox, session: connection.connectionID, sharing: server.sharing)
+                let result = server.store.openMaildrop(
+                    mailbox, session: connection.connectionID, sharing: server.sharing)
                 perform(session.maildropOpened(result), context: context)
             case .expunge(let mailbox, let uids):
                 server.store.expungeMaildrop(mailbox, session: connection.connectionID, uids: uids)

@@ -26,7 +26,8 @@ public struct POP3Session: Sendable {
         public var xoauth2InitialResponse: ExchangeSettings.POP3InitialResponse
 
         public init(
-            serverName: String, basicAuth: Bool, offersSTLS: Bool, xoauth2InitialResponse: ExchangeSettings.POP3InitialResponse
+            serverName: String, basicAuth: Bool, offersSTLS: Bool,
+            xoauth2InitialResponse: ExchangeSettings.POP3InitialResponse
         ) {
             self.serverName = serverName
             self.basicAuth = basicAuth
@@ -117,12 +118,18 @@ public struct POP3Session: Sendable {
             var effects: [Effect] = [.record(.commandTooLong, ["length": String(length), "sasl": "true"])]
             if case .awaitingSASL(let mechanism) = state {
                 state = .authorization(user: nil)
-                effects = [.record(.authFailed, [
-                    "reason": MailAuthFailure.malformedSASL.rawValue, "method": mechanism.rawValue,
-                    "detail": "SASL response of \(length) bytes is over Limits.pop3MaximumAuthenticateLineLength",
-                ])]
+                effects = [
+                    .record(
+                        .authFailed,
+                        [
+                            "reason": MailAuthFailure.malformedSASL.rawValue, "method": mechanism.rawValue,
+                            "detail":
+                                "SASL response of \(length) bytes is over Limits.pop3MaximumAuthenticateLineLength",
+                        ])
+                ]
             }
-            effects.append(.send(.err(POP3Texts.authenticateLineTooLong(limit: Limits.pop3MaximumAuthenticateLineLength))))
+            effects.append(
+                .send(.err(POP3Texts.authenticateLineTooLong(limit: Limits.pop3MaximumAuthenticateLineLength))))
             return effects
         case .line(let bytes):
             if case .awaitingSASL(let mechanism) = state {
@@ -174,7 +181,9 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             guard configuration.basicAuth else {
                 return [
-                    .record(.authFailed, ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "USER", "user": user]),
+                    .record(
+                        .authFailed,
+                        ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "USER", "user": user]),
                     .send(.err(POP3Texts.logonFailure)),
                 ]
             }
@@ -184,7 +193,10 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             guard let name = mechanism else { return [.send(.err(POP3Texts.protocolError))] }
             guard let mechanism = Mechanism(rawValue: name) else {
-                return [.record(.authFailed, ["reason": "unknown_mechanism", "method": name]), .send(.err(POP3Texts.unknownMechanism))]
+                return [
+                    .record(.authFailed, ["reason": "unknown_mechanism", "method": name]),
+                    .send(.err(POP3Texts.unknownMechanism)),
+                ]
             }
             guard let initialResponse else {
                 state = .awaitingSASL(mechanism)
@@ -192,7 +204,12 @@ public struct POP3Session: Sendable {
             }
             if mechanism == .xoauth2, configuration.xoauth2InitialResponse == .protocolError {
                 return [
-                    .record(.commandInvalid, ["problem": "one-line AUTH XOAUTH2 with an initial response (exchange.pop3_xoauth2_initial_response)"]),
+                    .record(
+                        .commandInvalid,
+                        [
+                            "problem":
+                                "one-line AUTH XOAUTH2 with an initial response (exchange.pop3_xoauth2_initial_response)"
+                        ]),
                     .send(.err(POP3Texts.protocolError)),
                 ]
             }
@@ -207,7 +224,9 @@ public struct POP3Session: Sendable {
         switch response {
         case .cancel:
             state = .authorization(user: nil)
-            return [.record(.authCanceled, ["method": mechanism.rawValue]), .send(.err(POP3Texts.authenticationCanceled))]
+            return [
+                .record(.authCanceled, ["method": mechanism.rawValue]), .send(.err(POP3Texts.authenticationCanceled)),
+            ]
         case .response(let text):
             switch mechanism {
             case .xoauth2:
@@ -219,7 +238,8 @@ public struct POP3Session: Sendable {
                     state = .authorization(user: nil)
                     let reason: MailAuthFailure = error == .missingBearer ? .missingBearer : .malformedSASL
                     return [
-                        .record(.authFailed, ["reason": reason.rawValue, "method": "XOAUTH2", "detail": error.rawValue]),
+                        .record(
+                            .authFailed, ["reason": reason.rawValue, "method": "XOAUTH2", "detail": error.rawValue]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
@@ -234,7 +254,9 @@ public struct POP3Session: Sendable {
                 guard configuration.basicAuth else {
                     state = .authorization(user: nil)
                     return [
-                        .record(.authFailed, ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "PLAIN", "user": user]),
+                        .record(
+                            .authFailed,
+                            ["reason": MailAuthFailure.basicAuthDisabled.rawValue, "method": "PLAIN", "user": user]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
@@ -273,7 +295,10 @@ public struct POP3Session: Sendable {
             return [
                 .record(
                     .authFailed,
-                    ["reason": reason.rawValue, "method": method, "detail": detail, "note": "authenticated_not_connected"]
+                    [
+                        "reason": reason.rawValue, "method": method, "detail": detail,
+                        "note": "authenticated_not_connected",
+                    ]
                 ),
                 .send(.err(failureLine)),
             ]
@@ -290,29 +315,42 @@ public struct POP3Session: Sendable {
             return [
                 .record(
                     .authSucceeded,
-                    ["method": method, "mailbox": grant.mailbox, "principal": grant.principal, "messages": String(snapshot.messages.count)]
+                    [
+                        "method": method, "mailbox": grant.mailbox, "principal": grant.principal,
+                        "messages": String(snapshot.messages.count),
+                    ]
                 ),
                 .send(.ok(POP3Texts.authenticated)),
             ]
         case .failure(.locked(let holder)):
             state = .authorization(user: nil)
             return [
-                .record(.authFailed, ["reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox, "detail": "maildrop locked by \(holder)"]),
+                .record(
+                    .authFailed,
+                    [
+                        "reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox,
+                        "detail": "maildrop locked by \(holder)",
+                    ]),
                 .send(.err(POP3Texts.maildropLocked)),
             ]
         case .failure(.tooManySessions(let limit)):
             state = .authorization(user: nil)
             return [
-                .record(.authFailed, [
-                    "reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox,
-                    "detail": "more than \(limit) POP3 sessions on the mailbox (exchange.pop3_sessions_per_mailbox)",
-                ]),
+                .record(
+                    .authFailed,
+                    [
+                        "reason": MailAuthFailure.tooManySessions.rawValue, "method": method, "mailbox": grant.mailbox,
+                        "detail":
+                            "more than \(limit) POP3 sessions on the mailbox (exchange.pop3_sessions_per_mailbox)",
+                    ]),
                 .send(.err(POP3Texts.authenticationFailure)),
             ]
         case .failure(.mailboxNotFound(let mailbox)):
             state = .authorization(user: nil)
             return [
-                .record(.authFailed, ["reason": MailAuthFailure.mailboxNotFound.rawValue, "method": method, "mailbox": mailbox]),
+                .record(
+                    .authFailed,
+                    ["reason": MailAuthFailure.mailboxNotFound.rawValue, "method": method, "mailbox": mailbox]),
                 .send(.err(POP3Texts.authenticationFailure)),
             ]
         }
@@ -341,7 +379,12 @@ public struct POP3Session: Sendable {
             return [.send(.ok("\(live.count) \(size)"))]
         case .list(nil):
             let size = live.reduce(0) { $0 + messages[$1].size }
-            return [.send(.multiline("\(live.count) messages (\(size) octets)", lines: live.map { "\($0 + 1) \(messages[$0].size)" }))]
+            return [
+                .send(
+                    .multiline(
+                        "\(live.count) messages (\(size) octets)", lines: live.map { "\($0 + 1) \(messages[$0].size)" })
+                )
+            ]
         case .list(let n?):
             switch message(n) {
             case .found(let m): return [.send(.ok("\(n) \(m.size)"))]
@@ -361,7 +404,8 @@ public struct POP3Session: Sendable {
             }
         case .top(let n, let lines):
             switch message(n) {
-            case .found(let m): return [.send(.message("", content: POP3MessageText.top(of: m.content, bodyLines: lines)))]
+            case .found(let m):
+                return [.send(.message("", content: POP3MessageText.top(of: m.content, bodyLines: lines)))]
             case .refused(let err): return [.send(err)]
             }
         case .dele(let n):
@@ -421,7 +465,6 @@ public struct POP3Session: Sendable {
         return timeout + connectionDropped() + [.close]
     }
 }
-
 
 /// A message number looked up in TRANSACTION: the message, or the `-ERR` to answer.
 private enum Lookup {

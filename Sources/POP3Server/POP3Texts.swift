@@ -28,7 +28,8 @@ public enum POP3Texts {
     /// QUIT (UNCONFIRMED exact text, by analogy with IMAP's BYE).
     public static let signingOff = "Microsoft Exchange Server POP3 server signing off."
     /// A second POP3 session on a locked maildrop (UNCONFIRMED: no Exchange transcript found).
-    public static let maildropLocked = "The mailbox is in use by another POP3 session; close it with QUIT and try again."
+    public static let maildropLocked =
+        "The mailbox is in use by another POP3 session; close it with QUIT and try again."
     /// Command not allowed in the current state (UNCONFIRMED).
     public static let invalidState = "Command is not valid in this state."
     /// Unknown command or bad arguments (UNCONFIRMED).

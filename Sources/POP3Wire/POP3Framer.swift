@@ -84,7 +84,8 @@ public struct POP3LineFramer: Sendable {
             if let dropped = discarding {
                 if newline != nil {
                     let length = dropped.count + chunk.count + 1
-                    frames.append(dropped.authenticate ? .authenticateLineTooLong(length: length) : .lineTooLong(length: length))
+                    frames.append(
+                        dropped.authenticate ? .authenticateLineTooLong(length: length) : .lineTooLong(length: length))
                     discarding = nil
                     saslResponseNext = false
                 } else {
@@ -97,7 +98,9 @@ public struct POP3LineFramer: Sendable {
                 let dropped = pending.count + chunk.count
                 pending.removeAll(keepingCapacity: true)
                 if newline != nil {
-                    frames.append(authenticate ? .authenticateLineTooLong(length: dropped + 1) : .lineTooLong(length: dropped + 1))
+                    frames.append(
+                        authenticate ? .authenticateLineTooLong(length: dropped + 1) : .lineTooLong(length: dropped + 1)
+                    )
                     saslResponseNext = false
                 } else {
                     discarding = (dropped, authenticate)

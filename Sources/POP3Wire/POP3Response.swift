@@ -55,7 +55,9 @@ public enum POP3ResponseEncoder {
     /// Byte-stuffs message content: a `.` at the start of a line is doubled, bare `LF` becomes `CRLF`,
     /// and a final line without a line end gets one, so the terminator always starts a line.
     static func writeStuffed(_ content: [UInt8], into buffer: inout ByteBuffer) {
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let dot = UInt8(ascii: ".")
         let count = content.count
         var lineStart = 0
         while lineStart < count {
@@ -76,7 +78,8 @@ public enum POP3MessageText {
     /// `TOP n m` (RFC 1939 §7): the header, the blank line after it, and the first `bodyLines` lines of
     /// the body. A message without a blank line is all header.
     public static func top(of content: [UInt8], bodyLines: Int) -> [UInt8] {
-        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         // Walk lines; the header ends at the first empty line.
         var index = 0
         var headerEnd: Int?

@@ -84,13 +84,16 @@ extension ScenarioMapper {
         guard let f = r.mapping(node, path, keys: Keys.token, what: "token step") else { return nil }
         let tenant = r.required(f, "tenant").flatMap { r.string($0, f.path("tenant")) }
         let app = r.required(f, "app").flatMap { r.string($0, f.path("app")) }
-        let grant = r.required(f, "grant").flatMap { r.choice($0, f.path("grant"), TokenStep.Grant.self, what: "grant") }
+        let grant = r.required(f, "grant").flatMap {
+            r.choice($0, f.path("grant"), TokenStep.Grant.self, what: "grant")
+        }
         var step = TokenStep(tenant: tenant ?? "", app: app ?? "", grant: grant ?? .clientCredentials)
         var o = OptionalFields()
         o.readOptional(f["cloud"], into: &step.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
         o.readOptional(f["user"], into: &step.user) { r.string($0, f.path("user")) }
         o.read(f["scopes"], into: &step.scopes) {
-            r.strings($0, f.path("scopes"), example: "`[https://outlook.office365.us/IMAP.AccessAsUser.All, offline_access]`")
+            r.strings(
+                $0, f.path("scopes"), example: "`[https://outlook.office365.us/IMAP.AccessAsUser.All, offline_access]`")
         }
         o.readOptional(f["save_as"], into: &step.saveAs) { r.string($0, f.path("save_as")) }
         o.readOptional(f["from"], into: &step.from) { r.string($0, f.path("from")) }
@@ -207,7 +210,8 @@ extension ScenarioMapper {
 
     static func change(_ node: Node, _ path: String, _ r: inout NodeReader) -> Change? {
         guard let f = r.mapping(node, path, keys: Keys.change, what: "change") else { return nil }
-        guard let kind = r.required(f, "kind").flatMap({ r.choice($0, f.path("kind"), Change.Kind.self, what: "change") })
+        guard
+            let kind = r.required(f, "kind").flatMap({ r.choice($0, f.path("kind"), Change.Kind.self, what: "change") })
         else { return nil }
         var change = Change(kind: kind)
         var o = OptionalFields()
@@ -226,7 +230,8 @@ extension ScenarioMapper {
                 by == .user && kind == .resetPassword
                 ? "Use `kind: change_password` for a user changing their own password."
                 : "Remove `by`; only `reset_password` takes it."
-            r.report(f.path("by"), at: node.mark, "`by: \(by.rawValue)` does not apply to a `\(kind.rawValue)` change", fix)
+            r.report(
+                f.path("by"), at: node.mark, "`by: \(by.rawValue)` does not apply to a `\(kind.rawValue)` change", fix)
             ok = false
         }
         for key in change.requiredKeys where f[key] == nil {

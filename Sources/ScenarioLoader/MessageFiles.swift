@@ -40,7 +40,9 @@ enum MessageFiles {
         for i in scenario.mailboxes.indices {
             for j in scenario.mailboxes[i].folders.indices {
                 for k in scenario.mailboxes[i].folders[j].messages.indices {
-                    guard case .file(let path, let flags) = scenario.mailboxes[i].folders[j].messages[k] else { continue }
+                    guard case .file(let path, let flags) = scenario.mailboxes[i].folders[j].messages[k] else {
+                        continue
+                    }
                     let field = "mailboxes[\(i)].folders[\(j)].messages[\(k)].file"
                     guard let absolute = resolved(path, field: field) else { continue }
                     scenario.mailboxes[i].folders[j].messages[k] = .file(path: absolute, flags: flags)

@@ -85,13 +85,17 @@ struct NodeReader {
     mutating func mapping(_ node: Node, _ path: String, keys: [String], what: String) -> Fields? {
         record(path, node)
         guard case .mapping(let mapping) = node else {
-            wrongType(path, node, expected: "a mapping (\(what))", example: "it as `key: value` lines, one key per line, e.g. `\(keys[0]): ...`")
+            wrongType(
+                path, node, expected: "a mapping (\(what))",
+                example: "it as `key: value` lines, one key per line, e.g. `\(keys[0]): ...`")
             return nil
         }
         var fields = Fields(path: path, mark: node.mark, what: what)
         for (keyNode, value) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
-                report(path, at: keyNode.mark, "a key must be a plain word, found \(Self.kind(of: keyNode))", "Use one of: \(keys.joined(separator: ", ")).")
+                report(
+                    path, at: keyNode.mark, "a key must be a plain word, found \(Self.kind(of: keyNode))",
+                    "Use one of: \(keys.joined(separator: ", ")).")
                 continue
             }
             let key = keyScalar.string
@@ -138,7 +142,10 @@ struct NodeReader {
     mutating func string(_ node: Node, _ path: String) -> String? {
         record(path, node)
         guard case .scalar(let scalar) = node, node.null == nil else {
-            wrongType(path, node, expected: "a string", example: "a single value on the same line, quoted if it contains `: ` or starts with a special character")
+            wrongType(
+                path, node, expected: "a string",
+                example:
+                    "a single value on the same line, quoted if it contains `: ` or starts with a special character")
             return nil
         }
         return scalar.string
@@ -169,7 +176,8 @@ struct NodeReader {
     mutating func unsigned64(_ node: Node, _ path: String) -> UInt64? {
         record(path, node)
         guard case .scalar(let scalar) = node, scalar.style == .plain, let value = UInt64(scalar.string) else {
-            wrongType(path, node, expected: "an unsigned whole number", example: "digits only, without quotes, e.g. `1`")
+            wrongType(
+                path, node, expected: "an unsigned whole number", example: "digits only, without quotes, e.g. `1`")
             return nil
         }
         return value
@@ -178,7 +186,9 @@ struct NodeReader {
     mutating func duration(_ node: Node, _ path: String) -> Double? {
         record(path, node)
         guard case .scalar(let scalar) = node, node.null == nil else {
-            wrongType(path, node, expected: "a duration", example: "a duration such as `90d`, `1h30m`, `250ms`, or a number of seconds")
+            wrongType(
+                path, node, expected: "a duration",
+                example: "a duration such as `90d`, `1h30m`, `250ms`, or a number of seconds")
             return nil
         }
         guard let seconds = DurationText.parse(scalar.string), seconds.isFinite else {
@@ -201,7 +211,8 @@ struct NodeReader {
     mutating func size(_ node: Node, _ path: String) -> Int? {
         record(path, node)
         guard case .scalar(let scalar) = node, node.null == nil else {
-            wrongType(path, node, expected: "a size", example: "a size such as `2KiB`, `10KB`, `1MiB`, or a number of bytes")
+            wrongType(
+                path, node, expected: "a size", example: "a size such as `2KiB`, `10KB`, `1MiB`, or a number of bytes")
             return nil
         }
         guard let bytes = SizeText.parse(scalar.string) else {
@@ -217,7 +228,8 @@ struct NodeReader {
     mutating func date(_ node: Node, _ path: String) -> Date? {
         record(path, node)
         guard case .scalar(let scalar) = node, node.null == nil else {
-            wrongType(path, node, expected: "an RFC 3339 date-time", example: "a date-time such as `2026-01-01T00:00:00Z`")
+            wrongType(
+                path, node, expected: "an RFC 3339 date-time", example: "a date-time such as `2026-01-01T00:00:00Z`")
             return nil
         }
         guard let date = Timestamps.parseRFC3339(scalar.string) else {
@@ -290,7 +302,8 @@ enum Suggest {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars.prefix(64)), b = Array(b.unicodeScalars.prefix(64))
+        let a = Array(a.unicodeScalars.prefix(64))
+        let b = Array(b.unicodeScalars.prefix(64))
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -24,13 +24,15 @@ public enum ScenarioLoader {
     /// The keys of every block, by the name `docs/scenario.schema.json` gives the block under
     /// `$defs` (the top level is ""). A test checks schema and loader agree.
     public static let keysByBlock: [String: [String]] = [
-        "": topLevelKeys, "scale": ScaleMapper.keys, "clock": ScenarioMapper.Keys.clock, "tenant": ScenarioMapper.Keys.tenant,
+        "": topLevelKeys, "scale": ScaleMapper.keys, "clock": ScenarioMapper.Keys.clock,
+        "tenant": ScenarioMapper.Keys.tenant,
         "app": ScenarioMapper.Keys.app, "secret": ScenarioMapper.Keys.secret, "user": ScenarioMapper.Keys.user,
         "mailbox": ScenarioMapper.Keys.mailbox, "folder": ScenarioMapper.Keys.folder,
         "message": ScenarioMapper.Keys.message, "generate": ScenarioMapper.Keys.generate,
         "lifetimes": ScenarioMapper.Keys.lifetimes, "exchange": ScenarioMapper.Keys.exchange,
         "browser": ScenarioMapper.Keys.browser, "fault": ScenarioMapper.Keys.fault, "step": ScenarioMapper.Keys.step,
-        "expect": ScenarioMapper.Keys.expect, "tokenStep": ScenarioMapper.Keys.token, "mailStep": ScenarioMapper.Keys.mail,
+        "expect": ScenarioMapper.Keys.expect, "tokenStep": ScenarioMapper.Keys.token,
+        "mailStep": ScenarioMapper.Keys.mail,
         "certificate": ScenarioMapper.Keys.certificate,
     ]
 
@@ -43,7 +45,9 @@ public enum ScenarioLoader {
 
     /// Loads scenario text. `fileName` only names the text in problems; `baseDirectory` resolves
     /// relative `.eml` paths (nil: only absolute paths work).
-    public static func load(yaml: String, fileName: String, baseDirectory: String?) throws(ScenarioLoadError) -> Scenario {
+    public static func load(yaml: String, fileName: String, baseDirectory: String?) throws(ScenarioLoadError)
+        -> Scenario
+    {
         let result = read(yaml: yaml, fileName: fileName, baseDirectory: baseDirectory)
         if let scenario = result.scenario, result.problems.isEmpty { return scenario }
         throw ScenarioLoadError(problems: result.problems)
@@ -124,7 +128,8 @@ public enum ScenarioLoader {
                     LocatedProblem(
                         file: fileName, line: mark?.line ?? 1, column: mark?.column ?? 1, field: "yaml",
                         message: "the file holds more than one YAML document",
-                        fix: "Keep one scenario per file: remove the second `---` and what follows, or move it to its own file."
+                        fix:
+                            "Keep one scenario per file: remove the second `---` and what follows, or move it to its own file."
                     )
                 ])
             }
@@ -172,10 +177,12 @@ public enum ScenarioLoader {
 
     /// A YAML syntax error at libyaml's position.
     static func syntaxProblem(_ error: any Error, fileName: String) -> LocatedProblem {
-        let fix = "Fix the YAML here: check indentation (spaces, not tabs), the `:` after each key, and closing quotes and brackets."
+        let fix =
+            "Fix the YAML here: check indentation (spaces, not tabs), the `:` after each key, and closing quotes and brackets."
         func problem(_ mark: Mark?, _ message: String, _ fix: String) -> LocatedProblem {
             LocatedProblem(
-                file: fileName, line: mark?.line ?? 1, column: mark?.column ?? 1, field: "yaml", message: message, fix: fix
+                file: fileName, line: mark?.line ?? 1, column: mark?.column ?? 1, field: "yaml", message: message,
+                fix: fix
             )
         }
         guard let yamlError = error as? YamlError else {
@@ -184,7 +191,8 @@ public enum ScenarioLoader {
         switch yamlError {
         case .scanner(let context, let text, let mark, _), .parser(let context, let text, let mark, _),
             .composer(let context, let text, let mark, _):
-            let message = context.map { "\(text) (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? text
+            let message =
+                context.map { "\(text) (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? text
             return problem(mark, message, fix)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return problem(
@@ -193,7 +201,8 @@ public enum ScenarioLoader {
                 "Write each key once: merge the entries or remove one."
             )
         case .reader(let text, _, _, _):
-            return problem(nil, "the text cannot be read as YAML: \(text)", "Save the file as UTF-8 without control characters.")
+            return problem(
+                nil, "the text cannot be read as YAML: \(text)", "Save the file as UTF-8 without control characters.")
         default:
             return problem(nil, "the YAML cannot be read (\(yamlError))", fix)
         }

@@ -22,7 +22,8 @@ enum ScenarioMapper {
             "full_access", "consented_apps", "sign_in_frequency", "mfa_registration_required",
         ]
         static let mailbox = [
-            "address", "type", "imap_enabled", "pop_enabled", "folders", "smtp_client_authentication_disabled", "send_as",
+            "address", "type", "imap_enabled", "pop_enabled", "folders", "smtp_client_authentication_disabled",
+            "send_as",
         ]
         static let folder = ["name", "messages"]
         static let message = ["file", "flags", "generate"]
@@ -80,9 +81,11 @@ enum ScenarioMapper {
         if let node = f["clock"] { clock = check(self.clock(node, "clock", &r)) ?? clock }
         var clouds: [CloudName] = []
         if let node = r.required(f, "clouds") {
-            clouds = check(list(node, "clouds", example: "`[gcc-high]`", &r) { item, path, r in
-                r.choice(item, path, CloudName.self, what: "cloud")
-            }) ?? []
+            clouds =
+                check(
+                    list(node, "clouds", example: "`[gcc-high]`", &r) { item, path, r in
+                        r.choice(item, path, CloudName.self, what: "cloud")
+                    }) ?? []
         } else {
             ok = false
         }
@@ -108,7 +111,9 @@ enum ScenarioMapper {
         var signedIn: [String] = []
         if let node = f["browser"] { signedIn = check(browser(node, "browser", &r)) ?? [] }
         var faults: [Fault] = []
-        if let node = f["faults"] { faults = check(list(node, "faults", example: "`- service: token`", &r, fault)) ?? [] }
+        if let node = f["faults"] {
+            faults = check(list(node, "faults", example: "`- service: token`", &r, fault)) ?? []
+        }
         var flow: [FlowStep] = []
         if let node = f["flow"] { flow = check(list(node, "flow", example: "`- token: {...}`", &r, step)) ?? [] }
 
@@ -156,7 +161,9 @@ enum ScenarioMapper {
         var clock = ClockSettings()
         var o = OptionalFields()
         o.read(f["start"], into: &clock.start) { r.date($0, f.path("start")) }
-        o.read(f["mode"], into: &clock.mode) { r.choice($0, f.path("mode"), ClockSettings.Mode.self, what: "clock mode") }
+        o.read(f["mode"], into: &clock.mode) {
+            r.choice($0, f.path("mode"), ClockSettings.Mode.self, what: "clock mode")
+        }
         return o.ok ? clock : nil
     }
 
@@ -164,7 +171,9 @@ enum ScenarioMapper {
         guard let f = r.mapping(node, path, keys: Keys.tenant, what: "tenant") else { return nil }
         let id = r.required(f, "id").flatMap { r.string($0, f.path("id")) }
         let cloud = r.required(f, "cloud").flatMap { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
-        let domains = r.required(f, "domains").flatMap { r.strings($0, f.path("domains"), example: "`[contoso.onmicrosoft.us]`") }
+        let domains = r.required(f, "domains").flatMap {
+            r.strings($0, f.path("domains"), example: "`[contoso.onmicrosoft.us]`")
+        }
         var name = ""
         var smtpAuthDisabled = false
         var o = OptionalFields()
@@ -173,7 +182,8 @@ enum ScenarioMapper {
             r.bool($0, f.path("smtp_client_authentication_disabled"))
         }
         guard o.ok, let id, let cloud, let domains else { return nil }
-        return Tenant(id: id, name: name, cloud: cloud, domains: domains, smtpClientAuthenticationDisabled: smtpAuthDisabled)
+        return Tenant(
+            id: id, name: name, cloud: cloud, domains: domains, smtpClientAuthenticationDisabled: smtpAuthDisabled)
     }
 
     static func app(_ node: Node, _ path: String, _ r: inout NodeReader) -> App? {
@@ -210,7 +220,9 @@ enum ScenarioMapper {
         o.read(f["certificates"], into: &app.certificates) {
             list($0, f.path("certificates"), example: "`- file: certs/handler.pem`", &r, certificate)
         }
-        o.readOptional(f["sign_in_frequency"], into: &app.signInFrequency) { r.duration($0, f.path("sign_in_frequency")) }
+        o.readOptional(f["sign_in_frequency"], into: &app.signInFrequency) {
+            r.duration($0, f.path("sign_in_frequency"))
+        }
         o.read(f["multi_tenant"], into: &app.multiTenant) { r.bool($0, f.path("multi_tenant")) }
         return o.ok ? app : nil
     }
@@ -269,7 +281,9 @@ enum ScenarioMapper {
         o.read(f["type"], into: &mailbox.kind) { r.choice($0, f.path("type"), Mailbox.Kind.self, what: "mailbox type") }
         o.read(f["imap_enabled"], into: &mailbox.imapEnabled) { r.bool($0, f.path("imap_enabled")) }
         o.read(f["pop_enabled"], into: &mailbox.popEnabled) { r.bool($0, f.path("pop_enabled")) }
-        o.read(f["folders"], into: &mailbox.folders) { list($0, f.path("folders"), example: "`- name: Inbox`", &r, folder) }
+        o.read(f["folders"], into: &mailbox.folders) {
+            list($0, f.path("folders"), example: "`- name: Inbox`", &r, folder)
+        }
         o.readOptional(f["smtp_client_authentication_disabled"], into: &mailbox.smtpClientAuthenticationDisabled) {
             r.bool($0, f.path("smtp_client_authentication_disabled"))
         }
@@ -417,7 +431,9 @@ enum ScenarioMapper {
 
     static func fault(_ node: Node, _ path: String, _ r: inout NodeReader) -> Fault? {
         guard let f = r.mapping(node, path, keys: Keys.fault, what: "fault") else { return nil }
-        let service = r.required(f, "service").flatMap { r.choice($0, f.path("service"), Fault.Service.self, what: "service") }
+        let service = r.required(f, "service").flatMap {
+            r.choice($0, f.path("service"), Fault.Service.self, what: "service")
+        }
         let kind = r.required(f, "kind").flatMap { r.choice($0, f.path("kind"), Fault.Kind.self, what: "fault kind") }
         var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
         var o = OptionalFields()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte sizes as scenarios write them: `2KiB`, `10KB`, `1MiB`, `512B`, or a bare number of bytes.
 /// Decimal units (`KB`, `MB`, `GB`) are powers of 1000, binary units (`KiB`, `MiB`, `GiB`) of 1024.
 public enum SizeText {
@@ -26,5 +28,3 @@ public enum SizeText {
         return Int(bytes)
     }
 }
-
-import Foundation

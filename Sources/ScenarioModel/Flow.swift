@@ -206,7 +206,8 @@ public struct SMTPStep: Sendable, Equatable, Codable {
     public func commands(text: String) -> [MailCommand] {
         guard let message else { return session.commands }
         let from = message.from ?? session.mailbox
-        return session.commands + [MailCommand("MAIL FROM:<\(from)>")] + message.to.map { MailCommand("RCPT TO:<\($0)>") }
+        return session.commands + [MailCommand("MAIL FROM:<\(from)>")]
+            + message.to.map { MailCommand("RCPT TO:<\($0)>") }
             + [MailCommand("DATA", data: text)]
     }
 }
@@ -236,7 +237,8 @@ public struct MailCommand: Sendable, Equatable, Codable {
     /// Data sent after a positive intermediate answer (SMTP `DATA`'s `354`): the message, dot-stuffed.
     public var data: String?
 
-    public init(_ text: String, expect: CommandExpectation? = nil, location: SourceLocation? = nil, data: String? = nil) {
+    public init(_ text: String, expect: CommandExpectation? = nil, location: SourceLocation? = nil, data: String? = nil)
+    {
         self.text = text
         self.expect = expect
         self.location = location

@@ -131,7 +131,8 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownApp(let id): "no app has client id '\(id)'"
         case .noSuchPermission(let mailbox, let principal): "\(principal) has no FullAccess on \(mailbox) to remove"
         case .publicClient(let app): "app '\(app)' is a public client: it has no client secrets"
-        case .byNotAllowed(let kind): "change '\(kind.rawValue)' takes no `by`: only `reset_password` says where it was made"
+        case .byNotAllowed(let kind):
+            "change '\(kind.rawValue)' takes no `by`: only `reset_password` says where it was made"
         }
     }
 

@@ -90,7 +90,10 @@ public struct Tenant: Sendable, Equatable, Codable {
     /// (`535 5.7.139 ... disabled for the Tenant`) unless a mailbox turns it back on.
     public var smtpClientAuthenticationDisabled: Bool
 
-    public init(id: String, name: String = "", cloud: CloudName, domains: [String], smtpClientAuthenticationDisabled: Bool = false) {
+    public init(
+        id: String, name: String = "", cloud: CloudName, domains: [String],
+        smtpClientAuthenticationDisabled: Bool = false
+    ) {
         self.id = id
         self.name = name
         self.cloud = cloud

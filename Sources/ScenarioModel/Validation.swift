@@ -28,10 +28,14 @@ extension Scenario {
         }
 
         if version != 1 {
-            add("version", "version \(version) is not supported", "Write `version: 1`, the only format this exomock reads.")
+            add(
+                "version", "version \(version) is not supported",
+                "Write `version: 1`, the only format this exomock reads.")
         }
         if clouds.isEmpty {
-            add("clouds", "no cloud is listed", "List at least one of: \(CloudName.allCases.map(\.rawValue).joined(separator: ", ")).")
+            add(
+                "clouds", "no cloud is listed",
+                "List at least one of: \(CloudName.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         for (i, cloud) in clouds.enumerated() where clouds[..<i].contains(cloud) {
             add("clouds[\(i)]", "cloud '\(cloud.rawValue)' is listed twice", "Remove the second entry.")
@@ -43,23 +47,34 @@ extension Scenario {
         for (i, tenant) in tenants.enumerated() {
             let key = tenant.id.lowercased()
             if let first = tenantIDs[key] {
-                add("tenants[\(i)].id", "tenant id '\(tenant.id)' is already used by tenants[\(first)]", "Give each tenant its own GUID.")
+                add(
+                    "tenants[\(i)].id", "tenant id '\(tenant.id)' is already used by tenants[\(first)]",
+                    "Give each tenant its own GUID.")
             } else {
                 tenantIDs[key] = i
             }
             if !Self.isGUID(tenant.id) {
-                add("tenants[\(i)].id", "'\(tenant.id)' is not a GUID", "Write the directory id as 8-4-4-4-12 hex digits, e.g. 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a.")
+                add(
+                    "tenants[\(i)].id", "'\(tenant.id)' is not a GUID",
+                    "Write the directory id as 8-4-4-4-12 hex digits, e.g. 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a.")
             }
             if !clouds.contains(tenant.cloud) {
-                add("tenants[\(i)].cloud", "tenant '\(tenant.id)' is in cloud '\(tenant.cloud.rawValue)', which `clouds` does not list", "Add '\(tenant.cloud.rawValue)' to `clouds`, or move the tenant to a listed cloud.")
+                add(
+                    "tenants[\(i)].cloud",
+                    "tenant '\(tenant.id)' is in cloud '\(tenant.cloud.rawValue)', which `clouds` does not list",
+                    "Add '\(tenant.cloud.rawValue)' to `clouds`, or move the tenant to a listed cloud.")
             }
             if tenant.domains.isEmpty {
-                add("tenants[\(i)].domains", "tenant '\(tenant.id)' has no domain", "List at least one verified domain, e.g. contoso.onmicrosoft.us.")
+                add(
+                    "tenants[\(i)].domains", "tenant '\(tenant.id)' has no domain",
+                    "List at least one verified domain, e.g. contoso.onmicrosoft.us.")
             }
             for (j, domain) in tenant.domains.enumerated() {
                 let d = domain.lowercased()
                 if let owner = domainOwner[d] {
-                    add("tenants[\(i)].domains[\(j)]", "domain '\(domain)' is already verified by tenants[\(owner)]", "A domain belongs to one tenant: remove it here or there.")
+                    add(
+                        "tenants[\(i)].domains[\(j)]", "domain '\(domain)' is already verified by tenants[\(owner)]",
+                        "A domain belongs to one tenant: remove it here or there.")
                 } else {
                     domainOwner[d] = i
                 }
@@ -71,23 +86,36 @@ extension Scenario {
         for (i, mailbox) in mailboxes.enumerated() {
             let key = mailbox.address.lowercased()
             if let first = mailboxIndex[key] {
-                add("mailboxes[\(i)].address", "mailbox '\(mailbox.address)' is already declared at mailboxes[\(first)]", "Declare each mailbox once.")
+                add(
+                    "mailboxes[\(i)].address",
+                    "mailbox '\(mailbox.address)' is already declared at mailboxes[\(first)]",
+                    "Declare each mailbox once.")
             } else {
                 mailboxIndex[key] = i
             }
             if domainOwner[mailbox.domain] == nil {
-                add("mailboxes[\(i)].address", "no tenant has the domain of '\(mailbox.address)'", "Add '\(mailbox.domain)' to a tenant's `domains`, or fix the address.")
+                add(
+                    "mailboxes[\(i)].address", "no tenant has the domain of '\(mailbox.address)'",
+                    "Add '\(mailbox.domain)' to a tenant's `domains`, or fix the address.")
             }
             var folderNames: [String: Int] = [:]
             for (j, folder) in mailbox.folders.enumerated() {
                 let key = folder.name.lowercased()
                 if let first = folderNames[key] {
-                    add("mailboxes[\(i)].folders[\(j)].name", "folder '\(folder.name)' is already declared at folders[\(first)]", "Merge the two folder entries.")
+                    add(
+                        "mailboxes[\(i)].folders[\(j)].name",
+                        "folder '\(folder.name)' is already declared at folders[\(first)]",
+                        "Merge the two folder entries.")
                 } else {
                     folderNames[key] = j
                 }
-                if folder.name.isEmpty || folder.name.hasPrefix("/") || folder.name.hasSuffix("/") || folder.name.contains("//") {
-                    add("mailboxes[\(i)].folders[\(j)].name", "folder name '\(folder.name)' is not a valid Exchange folder path", "Use names like `Inbox` or `Inbox/Tickets` (`/` separates levels).")
+                if folder.name.isEmpty || folder.name.hasPrefix("/") || folder.name.hasSuffix("/")
+                    || folder.name.contains("//")
+                {
+                    add(
+                        "mailboxes[\(i)].folders[\(j)].name",
+                        "folder name '\(folder.name)' is not a valid Exchange folder path",
+                        "Use names like `Inbox` or `Inbox/Tickets` (`/` separates levels).")
                 }
             }
         }
@@ -98,7 +126,9 @@ extension Scenario {
         let upns = Set(users.map { $0.upn.lowercased() })
         for (i, mailbox) in mailboxes.enumerated() where mailbox.kind == .user {
             if !upns.contains(mailbox.address.lowercased()) {
-                add("mailboxes[\(i)].type", "user mailbox '\(mailbox.address)' has no user with that UPN", "Add the user under `users`, or write `type: shared`.")
+                add(
+                    "mailboxes[\(i)].type", "user mailbox '\(mailbox.address)' has no user with that UPN",
+                    "Add the user under `users`, or write `type: shared`.")
             }
         }
 
@@ -106,7 +136,9 @@ extension Scenario {
         for (i, mailbox) in mailboxes.enumerated() {
             for (j, trustee) in mailbox.sendAs.enumerated() {
                 let t = trustee.lowercased()
-                if !users.contains(where: { $0.upn.lowercased() == t }) && !apps.contains(where: { $0.clientID.lowercased() == t }) {
+                if !users.contains(where: { $0.upn.lowercased() == t })
+                    && !apps.contains(where: { $0.clientID.lowercased() == t })
+                {
                     add(
                         "mailboxes[\(i)].send_as[\(j)]", "'\(trustee)' is neither a user's UPN nor an app's client id",
                         "Name a user under `users` (by `upn`) or an app under `apps` (by `client_id`).")
@@ -119,23 +151,37 @@ extension Scenario {
         for (i, user) in users.enumerated() {
             let key = user.upn.lowercased()
             if let first = upnIndex[key] {
-                add("users[\(i)].upn", "user '\(user.upn)' is already declared at users[\(first)]", "Declare each user once.")
+                add(
+                    "users[\(i)].upn", "user '\(user.upn)' is already declared at users[\(first)]",
+                    "Declare each user once.")
             } else {
                 upnIndex[key] = i
             }
             if !user.upn.contains("@") {
-                add("users[\(i)].upn", "'\(user.upn)' is not a UPN", "Write it as name@domain, e.g. admin@contoso.onmicrosoft.us.")
+                add(
+                    "users[\(i)].upn", "'\(user.upn)' is not a UPN",
+                    "Write it as name@domain, e.g. admin@contoso.onmicrosoft.us.")
             } else if domainOwner[user.domain] == nil {
-                add("users[\(i)].upn", "user '\(user.upn)' is in an unknown tenant: no tenant has the domain '\(user.domain)'", "Add '\(user.domain)' to a tenant's `domains`, or fix the UPN.")
+                add(
+                    "users[\(i)].upn",
+                    "user '\(user.upn)' is in an unknown tenant: no tenant has the domain '\(user.domain)'",
+                    "Add '\(user.domain)' to a tenant's `domains`, or fix the UPN.")
             }
             if mailboxIndex[key] != nil, mailboxes[mailboxIndex[key]!].kind == .shared {
-                add("users[\(i)].upn", "'\(user.upn)' is both a user and a shared mailbox", "A shared mailbox has no sign-in of its own: remove the user or the shared mailbox.")
+                add(
+                    "users[\(i)].upn", "'\(user.upn)' is both a user and a shared mailbox",
+                    "A shared mailbox has no sign-in of its own: remove the user or the shared mailbox.")
             }
             for (j, address) in user.fullAccess.enumerated() where !mailboxExists(address) {
-                add("users[\(i)].full_access[\(j)]", "mailbox '\(address)' does not exist", "Declare it under `mailboxes`, or give its user `mailbox: true`.")
+                add(
+                    "users[\(i)].full_access[\(j)]", "mailbox '\(address)' does not exist",
+                    "Declare it under `mailboxes`, or give its user `mailbox: true`.")
             }
-            for (j, clientID) in user.consentedApps.enumerated() where !apps.contains(where: { $0.clientID.lowercased() == clientID.lowercased() }) {
-                add("users[\(i)].consented_apps[\(j)]", "no app has client id '\(clientID)'", "Use the `client_id` of an app under `apps`.")
+            for (j, clientID) in user.consentedApps.enumerated()
+            where !apps.contains(where: { $0.clientID.lowercased() == clientID.lowercased() }) {
+                add(
+                    "users[\(i)].consented_apps[\(j)]", "no app has client id '\(clientID)'",
+                    "Use the `client_id` of an app under `apps`.")
             }
         }
 
@@ -143,43 +189,67 @@ extension Scenario {
         var appKeys: [String: Int] = [:]
         for (i, app) in apps.enumerated() {
             if !Self.isGUID(app.clientID) {
-                add("apps[\(i)].client_id", "'\(app.clientID)' is not a GUID", "Write the application (client) id as 8-4-4-4-12 hex digits.")
+                add(
+                    "apps[\(i)].client_id", "'\(app.clientID)' is not a GUID",
+                    "Write the application (client) id as 8-4-4-4-12 hex digits.")
             }
             let tenantIndex = tenantIDs[app.tenant.lowercased()] ?? domainOwner[app.tenant.lowercased()]
             if tenantIndex == nil {
-                add("apps[\(i)].tenant", "app '\(app.name)' is registered in unknown tenant '\(app.tenant)'", "Use the `id` of a tenant under `tenants`.")
+                add(
+                    "apps[\(i)].tenant", "app '\(app.name)' is registered in unknown tenant '\(app.tenant)'",
+                    "Use the `id` of a tenant under `tenants`.")
             }
             let cloudKey = "\(tenantIndex.map { tenants[$0].cloud.rawValue } ?? "?")/\(app.clientID.lowercased())"
             if let first = appKeys[cloudKey] {
-                add("apps[\(i)].client_id", "client id '\(app.clientID)' is already used by apps[\(first)] in the same cloud", "Client ids are unique within a cloud: give this app its own.")
+                add(
+                    "apps[\(i)].client_id",
+                    "client id '\(app.clientID)' is already used by apps[\(first)] in the same cloud",
+                    "Client ids are unique within a cloud: give this app its own.")
             } else {
                 appKeys[cloudKey] = i
             }
             if app.kind != .confidential, !app.secrets.isEmpty {
-                add("apps[\(i)].secrets", "public app '\(app.name)' has client secrets", "Public clients authenticate without a secret: remove `secrets`, or write `type: confidential`.")
+                add(
+                    "apps[\(i)].secrets", "public app '\(app.name)' has client secrets",
+                    "Public clients authenticate without a secret: remove `secrets`, or write `type: confidential`.")
             }
             for (j, uri) in app.redirectURIs.enumerated() where !Self.isRedirectURI(uri) {
-                add("apps[\(i)].redirect_uris[\(j)]", "'\(uri)' is not an absolute http(s) URI", "Write the URI exactly as the client sends it, e.g. http://localhost:8080/callback.")
+                add(
+                    "apps[\(i)].redirect_uris[\(j)]", "'\(uri)' is not an absolute http(s) URI",
+                    "Write the URI exactly as the client sends it, e.g. http://localhost:8080/callback.")
             }
             for (j, p) in app.delegatedPermissions.enumerated() where !App.knownDelegatedPermissions.contains(p) {
-                add("apps[\(i)].delegated_permissions[\(j)]", "unknown delegated permission '\(p)'", "Use one of: \(App.knownDelegatedPermissions.joined(separator: ", ")).")
+                add(
+                    "apps[\(i)].delegated_permissions[\(j)]", "unknown delegated permission '\(p)'",
+                    "Use one of: \(App.knownDelegatedPermissions.joined(separator: ", ")).")
             }
             for (j, p) in app.applicationPermissions.enumerated() where !App.knownApplicationPermissions.contains(p) {
-                add("apps[\(i)].application_permissions[\(j)]", "unknown application permission '\(p)'", "Use one of: \(App.knownApplicationPermissions.joined(separator: ", ")).")
+                add(
+                    "apps[\(i)].application_permissions[\(j)]", "unknown application permission '\(p)'",
+                    "Use one of: \(App.knownApplicationPermissions.joined(separator: ", ")).")
             }
             for (j, address) in app.mailboxAccess.enumerated() where !mailboxExists(address) {
-                add("apps[\(i)].mailbox_access[\(j)]", "mailbox '\(address)' does not exist", "Declare it under `mailboxes`, or give its user `mailbox: true`.")
+                add(
+                    "apps[\(i)].mailbox_access[\(j)]", "mailbox '\(address)' does not exist",
+                    "Declare it under `mailboxes`, or give its user `mailbox: true`.")
             }
             if app.kind != .confidential, !app.certificates.isEmpty {
-                add("apps[\(i)].certificates", "\(app.kind.rawValue) app '\(app.name)' has certificates", "Only confidential clients authenticate with a certificate: remove `certificates`, or write `type: confidential`.")
+                add(
+                    "apps[\(i)].certificates", "\(app.kind.rawValue) app '\(app.name)' has certificates",
+                    "Only confidential clients authenticate with a certificate: remove `certificates`, or write `type: confidential`."
+                )
             }
             if let frequency = app.signInFrequency, frequency <= 0 {
-                add("apps[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero", "Write a positive duration such as 1h or 1d, or remove the key.")
+                add(
+                    "apps[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero",
+                    "Write a positive duration such as 1h or 1d, or remove the key.")
             }
         }
         for (i, user) in users.enumerated() {
             if let frequency = user.signInFrequency, frequency <= 0 {
-                add("users[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero", "Write a positive duration such as 1h or 1d, or remove the key.")
+                add(
+                    "users[\(i)].sign_in_frequency", "sign-in frequency must be longer than zero",
+                    "Write a positive duration such as 1h or 1d, or remove the key.")
             }
         }
 
@@ -191,12 +261,15 @@ extension Scenario {
         // Lifetimes.
         let lifetimeFields: [(String, Double?)] = [
             ("access_token", lifetimes.accessToken), ("refresh_token_inactivity", lifetimes.refreshTokenInactivity),
-            ("refresh_token_max_age", lifetimes.refreshTokenMaxAge), ("authorization_code", lifetimes.authorizationCode),
+            ("refresh_token_max_age", lifetimes.refreshTokenMaxAge),
+            ("authorization_code", lifetimes.authorizationCode),
             ("device_code", lifetimes.deviceCode), ("id_token", lifetimes.idToken),
         ]
         for (field, value) in lifetimeFields {
             if let value, value <= 0 {
-                add("lifetimes.\(field)", "lifetime must be longer than zero", "Write a positive duration such as 1h or 90d.")
+                add(
+                    "lifetimes.\(field)", "lifetime must be longer than zero",
+                    "Write a positive duration such as 1h or 90d.")
             }
         }
 

@@ -14,7 +14,9 @@ public struct CertificateSet: Sendable {
     /// One server certificate per cloud that was requested.
     let servers: [CloudName: ServerCertificate]
 
-    init(directory: String, caCertificatePath: String, caCertificatePEM: String, servers: [CloudName: ServerCertificate]) {
+    init(
+        directory: String, caCertificatePath: String, caCertificatePEM: String, servers: [CloudName: ServerCertificate]
+    ) {
         self.directory = directory
         self.caCertificatePath = caCertificatePath
         self.caCertificatePEM = caCertificatePEM

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why the test authority could not load or create its files. Every case names the file and says
@@ -25,16 +25,21 @@ public enum TestAuthorityError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case let .unreadableFile(path, reason):
-            return "cannot read \(path): \(reason). Fix its permissions, or delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate (then trust the new ca.pem again)."
-        case let .corruptFile(path, reason):
-            return "\(path) is corrupt: \(reason). Delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate (then trust the new ca.pem again)."
-        case let .authorityExpiring(path, notValidAfter):
-            return "the test CA \(path) expires at \(notValidAfter.formatted(.iso8601)) (less than 30 days from now). Delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate, then trust the new ca.pem again."
-        case let .cannotWrite(path, reason):
-            return "cannot write \(path): \(reason). Check that the directory exists or can be created and is writable, or choose another certificate directory."
-        case let .lockTimeout(path, seconds):
-            return "another process held the lock \(path) for more than \(seconds) seconds while creating certificates. If no other exomock is running, delete \(path) and try again."
+        case .unreadableFile(let path, let reason):
+            return
+                "cannot read \(path): \(reason). Fix its permissions, or delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate (then trust the new ca.pem again)."
+        case .corruptFile(let path, let reason):
+            return
+                "\(path) is corrupt: \(reason). Delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate (then trust the new ca.pem again)."
+        case .authorityExpiring(let path, let notValidAfter):
+            return
+                "the test CA \(path) expires at \(notValidAfter.formatted(.iso8601)) (less than 30 days from now). Delete the certificate directory \(Self.directory(of: path)) to regenerate every certificate, then trust the new ca.pem again."
+        case .cannotWrite(let path, let reason):
+            return
+                "cannot write \(path): \(reason). Check that the directory exists or can be created and is writable, or choose another certificate directory."
+        case .lockTimeout(let path, let seconds):
+            return
+                "another process held the lock \(path) for more than \(seconds) seconds while creating certificates. If no other exomock is running, delete \(path) and try again."
         }
     }
 
@@ -81,7 +86,8 @@ enum Files {
             throw .unreadableFile(path: path, reason: error.localizedDescription)
         }
         guard data.count <= 1024 * 1024 else {
-            throw .corruptFile(path: path, reason: "it is \(data.count) bytes long, far larger than any PEM certificate or key")
+            throw .corruptFile(
+                path: path, reason: "it is \(data.count) bytes long, far larger than any PEM certificate or key")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .corruptFile(path: path, reason: "it is not UTF-8 text, so not PEM")

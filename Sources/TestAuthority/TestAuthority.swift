@@ -111,12 +111,14 @@ public enum TestAuthority {
                 throw .corruptFile(path: keyPath, reason: "this key does not belong to \(certificatePath)")
             }
             guard case .isCertificateAuthority = try? certificate.extensions.basicConstraints else {
-                throw .corruptFile(path: certificatePath, reason: "it is not a CA certificate (basicConstraints CA:true missing)")
+                throw .corruptFile(
+                    path: certificatePath, reason: "it is not a CA certificate (basicConstraints CA:true missing)")
             }
             guard certificate.notValidAfter > now.addingTimeInterval(renewalWindow) else {
                 throw .authorityExpiring(path: certificatePath, notValidAfter: certificate.notValidAfter)
             }
-            let identifier = (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
+            let identifier =
+                (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
                 ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
             return Authority(
                 certificate: certificate,
@@ -231,7 +233,8 @@ public enum TestAuthority {
             )
             certificatePEM = try certificate.serializeAsPEM().pemString + "\n"
         } catch {
-            throw .cannotWrite(path: certificatePath, reason: "could not build the certificate for \(cloud.rawValue): \(error)")
+            throw .cannotWrite(
+                path: certificatePath, reason: "could not build the certificate for \(cloud.rawValue): \(error)")
         }
         let keyPEM = key.pemRepresentation + "\n"
         try Files.writeAtomically(keyPEM, to: keyPath, mode: 0o600)
@@ -265,7 +268,9 @@ public enum TestAuthority {
         }
     }
 
-    static func subjectAlternativeNames(of certificate: Certificate, path: String) throws(TestAuthorityError) -> [String] {
+    static func subjectAlternativeNames(of certificate: Certificate, path: String) throws(TestAuthorityError)
+        -> [String]
+    {
         let extensionValue: SubjectAlternativeNames?
         do {
             extensionValue = try certificate.extensions.subjectAlternativeNames
@@ -274,8 +279,8 @@ public enum TestAuthority {
         }
         return (extensionValue ?? SubjectAlternativeNames()).map { name in
             switch name {
-            case let .dnsName(text): return text
-            case let .ipAddress(octets): return IPAddressText.text(octets.bytes) ?? "\(name)"
+            case .dnsName(let text): return text
+            case .ipAddress(let octets): return IPAddressText.text(octets.bytes) ?? "\(name)"
             default: return "\(name)"
             }
         }

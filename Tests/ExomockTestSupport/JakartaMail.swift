@@ -42,15 +42,21 @@ public enum JakartaMail {
 
     static func compile(className: String, source: String) -> Result<String, TestFailure> {
         for jar in jars where !FileManager.default.fileExists(atPath: jar) {
-            return .failure(TestFailure("\(jar) is missing: install the 'libjakarta-mail-java' package (apt-get install libjakarta-mail-java)"))
+            return .failure(
+                TestFailure(
+                    "\(jar) is missing: install the 'libjakarta-mail-java' package (apt-get install libjakarta-mail-java)"
+                ))
         }
         do {
             let dir = try TestSupport.temporaryDirectory("exomock-jakarta-\(className)")
             let path = dir.appendingPathComponent("\(className).java").path
             try source.write(toFile: path, atomically: true, encoding: .utf8)
             let jarPath = jars.joined(separator: ":")
-            let result = try runProgram("javac", ["-d", dir.path, "-cp", jarPath, path], package: "default-jdk-headless", timeout: 180)
-            guard result.status == 0 else { return .failure(TestFailure("javac failed: \(result.output) \(result.error)")) }
+            let result = try runProgram(
+                "javac", ["-d", dir.path, "-cp", jarPath, path], package: "default-jdk-headless", timeout: 180)
+            guard result.status == 0 else {
+                return .failure(TestFailure("javac failed: \(result.output) \(result.error)"))
+            }
             return .success("\(dir.path):\(jarPath)")
         } catch let error as TestFailure {
             return .failure(error)

@@ -15,7 +15,8 @@ public final class LiveListeners: Sendable {
     let server: any MailProtocolServer
 
     private init(
-        group: MultiThreadedEventLoopGroup, certificate: ThrowawayCertificate, implicit: MailListener, starttls: MailListener,
+        group: MultiThreadedEventLoopGroup, certificate: ThrowawayCertificate, implicit: MailListener,
+        starttls: MailListener,
         server: any MailProtocolServer
     ) {
         self.group = group
@@ -26,17 +27,22 @@ public final class LiveListeners: Sendable {
     }
 
     /// Binds both listeners for `server` as the GCC High cloud.
-    public static func bind(server: any MailProtocolServer, journal: Journal, clock: VirtualClock) async throws -> LiveListeners {
+    public static func bind(server: any MailProtocolServer, journal: Journal, clock: VirtualClock) async throws
+        -> LiveListeners
+    {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let certificate = try ThrowawayCertificate.make()
         let tls = try certificate.serverContext()
         let ids = ConnectionIDs()
         let cloud = Cloud.named(.gccHigh)
         let implicit = try await MailListener.bind(
-            host: "127.0.0.1", port: 0, tlsMode: .implicit, cloud: cloud, tls: tls, server: server, journal: journal, clock: clock, ids: ids, group: group)
+            host: "127.0.0.1", port: 0, tlsMode: .implicit, cloud: cloud, tls: tls, server: server, journal: journal,
+            clock: clock, ids: ids, group: group)
         let starttls = try await MailListener.bind(
-            host: "127.0.0.1", port: 0, tlsMode: .starttls, cloud: cloud, tls: tls, server: server, journal: journal, clock: clock, ids: ids, group: group)
-        return LiveListeners(group: group, certificate: certificate, implicit: implicit, starttls: starttls, server: server)
+            host: "127.0.0.1", port: 0, tlsMode: .starttls, cloud: cloud, tls: tls, server: server, journal: journal,
+            clock: clock, ids: ids, group: group)
+        return LiveListeners(
+            group: group, certificate: certificate, implicit: implicit, starttls: starttls, server: server)
     }
 
     /// Says goodbye on open connections, closes both listeners and the event loops, removes the certificate.
@@ -57,11 +63,13 @@ public func runClient(
 ) async throws -> ProgramResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
-            continuation.resume(with: Result {
-                try runProgram(
-                    program, arguments, package: package, timeout: timeout, input: input, environment: environment ?? [:],
-                    currentDirectory: currentDirectory)
-            })
+            continuation.resume(
+                with: Result {
+                    try runProgram(
+                        program, arguments, package: package, timeout: timeout, input: input,
+                        environment: environment ?? [:],
+                        currentDirectory: currentDirectory)
+                })
         }
     }
 }

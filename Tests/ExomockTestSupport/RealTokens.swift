@@ -25,7 +25,8 @@ public struct RealTokens {
             tenants: [Tenant(id: Self.tenantID, cloud: .gccHigh, domains: ["contoso.onmicrosoft.us"])],
             users: [User(upn: user, password: "x", hasMailbox: false, fullAccess: [mailbox])],
             mailboxes: [Mailbox(address: mailbox, kind: .shared)])
-        authenticator = ExchangeAuthenticator(cloud: cloud, scenario: scenario, verifier: AccessTokenVerifier(cloud: cloud, key: key, clock: clock))
+        authenticator = ExchangeAuthenticator(
+            cloud: cloud, scenario: scenario, verifier: AccessTokenVerifier(cloud: cloud, key: key, clock: clock))
     }
 
     /// A delegated token for `user` with both IMAP and POP scopes, padded (in `name`, as many group
@@ -34,9 +35,11 @@ public struct RealTokens {
         func mint(padding: Int) -> String {
             let now = Int(clock.now().timeIntervalSince1970)
             let claims = AccessTokenClaims(
-                aud: "https://outlook.office365.us", iss: cloud.v1Issuer(tenant: Self.tenantID), iat: now, nbf: now, exp: now + 3600,
+                aud: "https://outlook.office365.us", iss: cloud.v1Issuer(tenant: Self.tenantID), iat: now, nbf: now,
+                exp: now + 3600,
                 appid: "11111111-2222-3333-4444-555555555555", name: String(repeating: "g", count: padding), oid: "oid",
-                scp: ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All"], sub: "sub", tid: Self.tenantID, upn: user, uti: "uti")
+                scp: ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All"], sub: "sub", tid: Self.tenantID, upn: user,
+                uti: "uti")
             return TokenMinter(key: key).mint(claims)
         }
         guard let bytes else { return mint(padding: 0) }

@@ -54,7 +54,8 @@ public final class ServedExomock: @unchecked Sendable {
         }
         if hosts { arguments.append("--hosts") }
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let binary = try locateProgram(TestSupport.exomockBinary, package: "exomock (run `swift build --build-tests` first)")
+        let binary = try locateProgram(
+            TestSupport.exomockBinary, package: "exomock (run `swift build --build-tests` first)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -67,7 +68,9 @@ public final class ServedExomock: @unchecked Sendable {
         guard TestSupport.waitForFile(readyFile, timeout: timeout) else {
             Self.stop(process)
             let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            throw TestFailure("exomock serve wrote no ready file within \(Int(timeout)) s (exit \(process.terminationStatus)); its output:\n\(text)")
+            throw TestFailure(
+                "exomock serve wrote no ready file within \(Int(timeout)) s (exit \(process.terminationStatus)); its output:\n\(text)"
+            )
         }
         ready = try JSONDecoder().decode(ServedReady.self, from: Data(contentsOf: URL(fileURLWithPath: readyFile)))
     }
@@ -104,11 +107,13 @@ public final class ServedExomock: @unchecked Sendable {
     /// An app-only access token from the cloud's token endpoint (client credentials), as a mail
     /// handler gets one.
     public func clientCredentialsToken(
-        cloud: String? = nil, tenant: String, clientID: String, secret: String, scope: String = "https://outlook.office365.us/.default"
+        cloud: String? = nil, tenant: String, clientID: String, secret: String,
+        scope: String = "https://outlook.office365.us/.default"
     ) throws -> String {
         let response = try Self.curl([
             "--cacert", ready.ca_file, "\(try self.cloud(cloud).authority_url)/\(tenant)/oauth2/v2.0/token",
-            "-d", "grant_type=client_credentials", "-d", "client_id=\(clientID)", "--data-urlencode", "client_secret=\(secret)",
+            "-d", "grant_type=client_credentials", "-d", "client_id=\(clientID)", "--data-urlencode",
+            "client_secret=\(secret)",
             "--data-urlencode", "scope=\(scope)",
         ])
         guard let json = try? JSONSerialization.jsonObject(with: Data(response.output.utf8)) as? [String: Any],

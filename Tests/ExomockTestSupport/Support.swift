@@ -127,7 +127,9 @@ public func runProgram(
 }
 
 /// Fails the test if `body` takes longer than `seconds`, so no integration test can hang.
-public func withTimeLimit<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeLimit<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws
+    -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
@@ -153,7 +155,8 @@ public struct ThrowawayCertificate: Sendable {
             "openssl",
             [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", dir.appendingPathComponent("key.pem").path, "-out", dir.appendingPathComponent("cert.pem").path,
+                "-keyout", dir.appendingPathComponent("key.pem").path, "-out",
+                dir.appendingPathComponent("cert.pem").path,
                 "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             ],
             package: "openssl",

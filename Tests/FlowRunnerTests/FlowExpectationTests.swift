@@ -226,7 +226,8 @@ import Testing
         #expect(!result.passed)
         let failure = try #require(result.failure, "\(result.transcript.text())")
         // The step's line, or for a command's own expectation the command's line.
-        let marker = c.message.hasPrefix("expected command '") ? "\(c.message.split(separator: "'")[1])" : "- name: wrong"
+        let marker =
+            c.message.hasPrefix("expected command '") ? "\(c.message.split(separator: "'")[1])" : "- name: wrong"
         let line = try FlowFixture.line(of: marker, in: file)
         let expected = "\(file):\(line): step 'wrong': \(c.message)"
         #expect(failure.hasPrefix(expected), "\(failure)\n--- transcript ---\n\(result.transcript.text())")

@@ -70,7 +70,9 @@ enum FlowFixture {
     static func line(of marker: String, in file: String) throws -> Int {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let index = lines.lastIndex(where: { $0.contains(marker) }) else { throw TestFailure("no '\(marker)' in \(file)") }
+        guard let index = lines.lastIndex(where: { $0.contains(marker) }) else {
+            throw TestFailure("no '\(marker)' in \(file)")
+        }
         return index + 1
     }
 

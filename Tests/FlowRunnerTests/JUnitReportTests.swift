@@ -10,14 +10,16 @@ import Testing
 
     static var mixed: JUnitReport {
         JUnitReport(suites: [
-            .init(name: "Scenarios/quickstart.yaml", cases: [
-                .init(name: "quickstart", className: "exomock.quickstart", seconds: 1.2344),
-                .init(
-                    name: "refresh <after> 90 days", className: "exomock.quickstart", seconds: 0.25,
-                    failure: nastyMessage, details: "S: A1 NO AUTHENTICATE failed.\r\nC: \u{1B}[0m done",
-                    systemOut: "C: A1 AUTHENTICATE XOAUTH2 ...\nS: A1 NO AUTHENTICATE failed.\n"
-                ),
-            ]),
+            .init(
+                name: "Scenarios/quickstart.yaml",
+                cases: [
+                    .init(name: "quickstart", className: "exomock.quickstart", seconds: 1.2344),
+                    .init(
+                        name: "refresh <after> 90 days", className: "exomock.quickstart", seconds: 0.25,
+                        failure: nastyMessage, details: "S: A1 NO AUTHENTICATE failed.\r\nC: \u{1B}[0m done",
+                        systemOut: "C: A1 AUTHENTICATE XOAUTH2 ...\nS: A1 NO AUTHENTICATE failed.\n"
+                    ),
+                ]),
             .init(
                 name: "Scenarios/broken.yaml", cases: [], error: "Scenarios/broken.yaml:3:9: clouds: expected a list"
             ),
@@ -35,8 +37,9 @@ import Testing
     @Test func countsAndTimes() throws {
         let file = try write(Self.mixed.xml())
         defer { try? FileManager.default.removeItem(atPath: file) }
-        #expect(try xpath("concat(/testsuites/@tests, ' ', /testsuites/@failures, ' ', /testsuites/@errors)", file)
-            == "3 1 1")
+        #expect(
+            try xpath("concat(/testsuites/@tests, ' ', /testsuites/@failures, ' ', /testsuites/@errors)", file)
+                == "3 1 1")
         #expect(try xpath("string(/testsuites/@time)", file) == "1.484")
         #expect(try xpath("count(//testsuite)", file) == "3")
         #expect(try xpath("count(//testcase)", file) == "3")
@@ -48,12 +51,15 @@ import Testing
         #expect(try xpath("string(\(first)/testcase[2]/@time)", file) == "0.250")
         #expect(try xpath("count(\(first)/testcase[1]/*)", file) == "0")
         let broken = "/testsuites/testsuite[2]"
-        #expect(try xpath("concat(\(broken)/@tests, ' ', \(broken)/@failures, ' ', \(broken)/@errors)", file)
-            == "1 0 1")
-        #expect(try xpath("concat(\(broken)/testcase/@name, ' ', \(broken)/testcase/@classname)", file)
-            == "(load) exomock.broken")
-        #expect(try xpath("string(\(broken)/testcase/error/@message)", file)
-            == "Scenarios/broken.yaml:3:9: clouds: expected a list")
+        #expect(
+            try xpath("concat(\(broken)/@tests, ' ', \(broken)/@failures, ' ', \(broken)/@errors)", file)
+                == "1 0 1")
+        #expect(
+            try xpath("concat(\(broken)/testcase/@name, ' ', \(broken)/testcase/@classname)", file)
+                == "(load) exomock.broken")
+        #expect(
+            try xpath("string(\(broken)/testcase/error/@message)", file)
+                == "Scenarios/broken.yaml:3:9: clouds: expected a list")
         #expect(try xpath("string(/testsuites/testsuite[3]/@tests)", file) == "0")
     }
 
@@ -61,49 +67,56 @@ import Testing
         let xml = Self.mixed.xml()
         #expect(!xml.unicodeScalars.contains("\u{01}"))
         #expect(!xml.unicodeScalars.contains("\u{1B}"))
-        #expect(xml.contains(
-            "message=\"Scenarios/x.yaml:12: step &apos;a &lt;b&gt; &amp; &quot;c&quot;&apos;: "
-                + "expected OK,&#10;got \\u{1}NO\""
-        ))
+        #expect(
+            xml.contains(
+                "message=\"Scenarios/x.yaml:12: step &apos;a &lt;b&gt; &amp; &quot;c&quot;&apos;: "
+                    + "expected OK,&#10;got \\u{1}NO\""
+            ))
         let file = try write(xml)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let failure = "/testsuites/testsuite[1]/testcase[2]/failure"
         // The newline survives attribute normalisation; the control character becomes visible text.
-        #expect(try xpath("string(\(failure)/@message)", file)
-            == "Scenarios/x.yaml:12: step 'a <b> & \"c\"': expected OK,\ngot \\u{1}NO")
+        #expect(
+            try xpath("string(\(failure)/@message)", file)
+                == "Scenarios/x.yaml:12: step 'a <b> & \"c\"': expected OK,\ngot \\u{1}NO")
         #expect(try xpath("string(\(failure)/@type)", file).isEmpty == false)
         let visible = Self.nastyMessage.replacingOccurrences(of: "\u{01}", with: "\\u{1}")
         let body = visible + "\nS: A1 NO AUTHENTICATE failed.\r\nC: \\u{1B}[0m done"
         #expect(try xpath("string(\(failure))", file) == body)
-        #expect(try xpath("string(/testsuites/testsuite[1]/testcase[2]/system-out)", file)
-            == "C: A1 AUTHENTICATE XOAUTH2 ...\nS: A1 NO AUTHENTICATE failed.\n")
+        #expect(
+            try xpath("string(/testsuites/testsuite[1]/testcase[2]/system-out)", file)
+                == "C: A1 AUTHENTICATE XOAUTH2 ...\nS: A1 NO AUTHENTICATE failed.\n")
         #expect(try xpath("string(/testsuites/testsuite[1]/testcase[2]/@name)", file) == "refresh <after> 90 days")
     }
 
     @Test func numbersAreCLocaleWithThreeDecimals() throws {
         let report = JUnitReport(suites: [
-            .init(name: "s.yaml", cases: [
-                .init(name: "big", className: "c", seconds: 12_345.6789),
-                .init(name: "negative", className: "c", seconds: -1),
-                .init(name: "nan", className: "c", seconds: .nan),
-                .init(name: "tiny", className: "c", seconds: 0.0004),
-            ]),
+            .init(
+                name: "s.yaml",
+                cases: [
+                    .init(name: "big", className: "c", seconds: 12_345.6789),
+                    .init(name: "negative", className: "c", seconds: -1),
+                    .init(name: "nan", className: "c", seconds: .nan),
+                    .init(name: "tiny", className: "c", seconds: 0.0004),
+                ])
         ])
         let xml = report.xml()
         #expect(xml.contains("name=\"big\" classname=\"c\" time=\"12345.679\""))
         #expect(xml.contains("name=\"negative\" classname=\"c\" time=\"0.000\""))
         #expect(xml.contains("name=\"nan\" classname=\"c\" time=\"0.000\""))
         #expect(xml.contains("name=\"tiny\" classname=\"c\" time=\"0.000\""))
-        #expect(xml.contains(
-            "<testsuite name=\"s.yaml\" tests=\"4\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"12345.679\">"
-        ))
+        #expect(
+            xml.contains(
+                "<testsuite name=\"s.yaml\" tests=\"4\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"12345.679\">"
+            ))
         #expect(try validate(xml).status == 0)
     }
 
     @Test func emptyReportAndEmptyNamesValidate() throws {
         let empty = JUnitReport(suites: []).xml()
-        #expect(empty == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            + "<testsuites name=\"exomock\" tests=\"0\" failures=\"0\" errors=\"0\" time=\"0.000\"/>\n")
+        #expect(
+            empty == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<testsuites name=\"exomock\" tests=\"0\" failures=\"0\" errors=\"0\" time=\"0.000\"/>\n")
         #expect(try validate(empty).status == 0)
         // Names the schema needs non-empty get a stand-in rather than an invalid document.
         let unnamed = JUnitReport(suites: [.init(name: "", cases: [.init(name: " ", className: "", seconds: 1)])])
@@ -164,7 +177,8 @@ private func run(_ arguments: [String]) throws -> ToolResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try xmllintPath())
     process.arguments = arguments
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()

@@ -20,9 +20,12 @@ struct ResponseFrameDecoderTests {
         // Every split point gives the same two frames.
         for cut in 1..<wire.utf8.count {
             let bytes = Array(wire.utf8)
-            let parts = [String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self)]
+            let parts = [
+                String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self),
+            ]
             let decoded = try frames(parts, literals: true)
-            #expect(decoded.map(\.text) == ["* 1 FETCH (UID 7 BODY[] {12})", "A3 OK FETCH completed."], "cut at \(cut)")
+            #expect(
+                decoded.map(\.text) == ["* 1 FETCH (UID 7 BODY[] {12})", "A3 OK FETCH completed."], "cut at \(cut)")
             #expect(decoded.first?.literalBytes == 12)
             #expect(decoded.first.map { String(buffer: $0.literals[0]) } == "Hello\r\nWorld")
         }
@@ -45,7 +48,9 @@ struct ResponseFrameDecoderTests {
         let loop = EmbeddedEventLoop()
         let inbox = FrameInbox(eventLoop: loop)
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(ResponseFrameDecoder(literals: true)), inbox])
+        try channel.pipeline.syncOperations.addHandlers([
+            ByteToMessageHandler(ResponseFrameDecoder(literals: true)), inbox,
+        ])
         try channel.connect(to: .init(ipAddress: "127.0.0.1", port: 993)).wait()
         try channel.writeInbound(ByteBuffer(string: "* BYE signing off.\r\nA3 OK LOGOUT completed.\r\n"))
         try channel.close().wait()

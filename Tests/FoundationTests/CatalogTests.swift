@@ -9,7 +9,9 @@ import Testing
     func cloudsDocMatchesCode() throws {
         let path = TestSupport.repositoryRoot.appendingPathComponent("docs/clouds.md")
         let committed = try String(contentsOf: path, encoding: .utf8)
-        #expect(committed == CloudCatalogDocument.markdown(), "regenerate with: .build/debug/exomock clouds --markdown > docs/clouds.md")
+        #expect(
+            committed == CloudCatalogDocument.markdown(),
+            "regenerate with: .build/debug/exomock clouds --markdown > docs/clouds.md")
     }
 
     @Test("each cloud's facts from the reference")

@@ -1,8 +1,9 @@
 import Determinism
 import ExomockLimits
 import Foundation
-@testable import Journal
 import Testing
+
+@testable import Journal
 
 @Suite struct DeterminismTests {
     @Test("same seed, same ids; streams are independent")
@@ -26,7 +27,11 @@ import Testing
         #expect(Timestamps.rfc3339(clock.now()) == "2026-04-02T00:00:00Z")
     }
 
-    @Test("durations parse and print", arguments: [("90d", 7_776_000.0), ("1h30m", 5_400), ("15m", 900), ("250ms", 0.25), ("3600", 3600), ("2w", 1_209_600)])
+    @Test(
+        "durations parse and print",
+        arguments: [
+            ("90d", 7_776_000.0), ("1h30m", 5_400), ("15m", 900), ("250ms", 0.25), ("3600", 3600), ("2w", 1_209_600),
+        ])
     func durations(text: String, seconds: Double) {
         #expect(DurationText.parse(text) == seconds)
     }
@@ -40,11 +45,16 @@ import Testing
     func journal() {
         let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_767_225_600))
         let journal = Journal(clock: clock, capacity: 3)
-        for i in 0..<5 { journal.record(cloud: "gcc-high", service: .imap, connection: "imap-1", event: JournalEvent.Name("e\(i)")) }
+        for i in 0..<5 {
+            journal.record(cloud: "gcc-high", service: .imap, connection: "imap-1", event: JournalEvent.Name("e\(i)"))
+        }
         #expect(journal.events().map(\.seq) == [3, 4, 5])
         #expect(journal.droppedCount == 2)
         #expect(journal.events().first?.time == "2026-01-01T00:00:00Z")
-        #expect(journal.jsonLines(after: 4) == #"{"cloud":"gcc-high","connection":"imap-1","detail":{},"event":"e4","seq":5,"service":"imap","time":"2026-01-01T00:00:00Z"}"# + "\n")
+        #expect(
+            journal.jsonLines(after: 4)
+                == #"{"cloud":"gcc-high","connection":"imap-1","detail":{},"event":"e4","seq":5,"service":"imap","time":"2026-01-01T00:00:00Z"}"#
+                + "\n")
     }
 
     @Test("the journal counts every event by kind, dropped ones too, and bounds the kinds")
@@ -57,7 +67,9 @@ import Testing
         #expect(counts[Journal.EventKind(cloud: nil, service: .admin, event: .clockAdvanced)] == 1)
         #expect(journal.recordedCount == 6 && journal.events().count == 2)
 
-        for i in 0..<(Limits.journalCountedKinds + 10) { journal.record(cloud: nil, service: JournalEvent.Service("x"), event: JournalEvent.Name("e\(i)")) }
+        for i in 0..<(Limits.journalCountedKinds + 10) {
+            journal.record(cloud: nil, service: JournalEvent.Service("x"), event: JournalEvent.Name("e\(i)"))
+        }
         let bounded = journal.eventCounts()
         #expect(bounded.count == Limits.journalCountedKinds + 1, "the kinds stop at the limit, plus `other`")
         #expect(bounded[Journal.EventKind(cloud: nil, service: JournalEvent.Service("x"), event: .other)] == 12)

@@ -1,8 +1,9 @@
 import Determinism
 import Foundation
-@testable import Journal
 import Synchronization
 import Testing
+
+@testable import Journal
 
 /// The journal's observer hook, through which `exomock serve --log-level info` puts decisions on the console,
 /// and the console line of each decision kind (never with a secret in it).
@@ -40,7 +41,9 @@ struct JournalLoggingTests {
         let counts = Mutex<[Int]>([])
         journal.setObserver { event in
             counts.withLock { $0.append(journal.recordedCount) }
-            if event.event == .authFailed { journal.record(cloud: nil, service: .admin, event: JournalEvent.Name("observed")) }
+            if event.event == .authFailed {
+                journal.record(cloud: nil, service: .admin, event: JournalEvent.Name("observed"))
+            }
         }
         journal.record(cloud: "gcc-high", service: .imap, event: .authFailed)
         #expect(journal.events().map(\.event.rawValue) == ["auth.failed", "observed"])
@@ -58,7 +61,9 @@ struct JournalLoggingTests {
         ] {
             #expect(event(name).isDecision, "\(name)")
         }
-        for name: JournalEvent.Name in [.tokenIssued, .authSucceeded, .connectionOpened, .clockAdvanced, .scenarioReady] {
+        for name: JournalEvent.Name in [
+            .tokenIssued, .authSucceeded, .connectionOpened, .clockAdvanced, .scenarioReady,
+        ] {
             #expect(!event(name).isDecision, "\(name)")
         }
     }
@@ -106,8 +111,9 @@ struct JournalLoggingTests {
                 == "gcc-high imap imap-4: authenticated but not connected: no_mailbox_access command=AUTHENTICATE "
                 + #"note="two words""#
         )
-        let fault = JournalEvent(cloud: "china", service: .pop3, connection: "pop3-1", event: .faultDisconnect,
-                                 detail: ["command": "RETR"])
+        let fault = JournalEvent(
+            cloud: "china", service: .pop3, connection: "pop3-1", event: .faultDisconnect,
+            detail: ["command": "RETR"])
         #expect(fault.consoleSummary == "china pop3 pop3-1: fault injected: disconnect command=RETR")
     }
 

@@ -35,7 +35,8 @@ import Testing
     }
 
     @Test func aMessageBecomesMailFromRcptToAndData() throws {
-        let scenario = try Self.load("""
+        let scenario = try Self.load(
+            """
               - smtp:
                   mailbox: desk@contoso.com
                   token: t
@@ -50,16 +51,22 @@ import Testing
         }
         #expect(step.session.tls == .starttls)
         #expect(step.session.commands[0].expect?.status == "250")
-        #expect(step.message == OutgoingMessage(to: ["customer@fabrikam.com", "boss@fabrikam.com"], subject: "Re: VPN", body: "Fixed."))
+        #expect(
+            step.message
+                == OutgoingMessage(
+                    to: ["customer@fabrikam.com", "boss@fabrikam.com"], subject: "Re: VPN", body: "Fixed."))
         let commands = step.commands(text: "BODY")
-        #expect(commands.map(\.text) == [
-            "NOOP", "MAIL FROM:<desk@contoso.com>", "RCPT TO:<customer@fabrikam.com>", "RCPT TO:<boss@fabrikam.com>", "DATA",
-        ])
+        #expect(
+            commands.map(\.text) == [
+                "NOOP", "MAIL FROM:<desk@contoso.com>", "RCPT TO:<customer@fabrikam.com>",
+                "RCPT TO:<boss@fabrikam.com>", "DATA",
+            ])
         #expect(commands.last?.data == "BODY")
     }
 
     @Test func withoutRecipientsThereIsNoMessage() throws {
-        let scenario = try Self.load("""
+        let scenario = try Self.load(
+            """
               - smtp: {mailbox: desk@contoso.com, token: t}
             """)
         guard case .smtp(let step) = try #require(scenario.flow.last).action else {
@@ -71,31 +78,41 @@ import Testing
     }
 
     @Test func aHostMustBeOneOfTheCloudsMailHosts() throws {
-        let scenario = try Self.load("""
+        let scenario = try Self.load(
+            """
               - smtp: {mailbox: desk@contoso.com, token: t, host: smtp.office365.com}
               - imap: {mailbox: desk@contoso.com, token: t, host: outlook.office365.com}
             """)
         #expect(scenario.flow.compactMap(\.mailSession?.host) == ["smtp.office365.com", "outlook.office365.com"])
-        #expect(Self.problems("""
-              - imap: {mailbox: desk@contoso.com, token: t, host: outlook.office365.us}
-            """) == [
-            "t.yaml:13:55: flow[1].imap.host: 'outlook.office365.us' is not a host of cloud 'worldwide'. Use one of: outlook.office365.com, smtp.office365.com (docs/clouds.md)."
-        ])
+        #expect(
+            Self.problems(
+                """
+                  - imap: {mailbox: desk@contoso.com, token: t, host: outlook.office365.us}
+                """) == [
+                    "t.yaml:13:55: flow[1].imap.host: 'outlook.office365.us' is not a host of cloud 'worldwide'. Use one of: outlook.office365.com, smtp.office365.com (docs/clouds.md)."
+                ])
     }
 
     @Test func mistakesAreLocated() {
-        #expect(Self.problems("""
-              - smtp: {mailbox: desk@contoso.com, token: t, tls: implicit, subject: hi}
-            """) == [
-            "t.yaml:13:11: flow[1].smtp.to: missing required key 'to' in smtp step. Add `to:` to this smtp step."
-        ])
-        #expect(Self.problems("""
-              - smtp: {mailbox: desk@contoso.com, token: t, tls: implicit}
-            """) == [
-            "t.yaml:13:54: flow[1].smtp.tls: Exchange Online's SMTP submission is STARTTLS on port 587, not implicit TLS. Remove `tls:` (STARTTLS is the default for smtp steps)."
-        ])
-        #expect(Self.problems("""
-              - smtp: {mailbox: desk@contoso.com, token: t, commands: [{send: NOOP, expect: {status: 250x}}]}
-            """).first?.contains("unknown status '250x'") == true)
+        #expect(
+            Self.problems(
+                """
+                  - smtp: {mailbox: desk@contoso.com, token: t, tls: implicit, subject: hi}
+                """) == [
+                    "t.yaml:13:11: flow[1].smtp.to: missing required key 'to' in smtp step. Add `to:` to this smtp step."
+                ])
+        #expect(
+            Self.problems(
+                """
+                  - smtp: {mailbox: desk@contoso.com, token: t, tls: implicit}
+                """) == [
+                    "t.yaml:13:54: flow[1].smtp.tls: Exchange Online's SMTP submission is STARTTLS on port 587, not implicit TLS. Remove `tls:` (STARTTLS is the default for smtp steps)."
+                ])
+        #expect(
+            Self.problems(
+                """
+                  - smtp: {mailbox: desk@contoso.com, token: t, commands: [{send: NOOP, expect: {status: 250x}}]}
+                """
+            ).first?.contains("unknown status '250x'") == true)
     }
 }

@@ -27,7 +27,9 @@ struct ServeTests {
     }
 
     /// Starts `exomock serve` with the given arguments and waits for its ready file.
-    static func startServe(_ arguments: [String], readyFile: String, timeout: Double = 120) throws -> (Process, Ready, Pipe) {
+    static func startServe(_ arguments: [String], readyFile: String, timeout: Double = 120) throws -> (
+        Process, Ready, Pipe
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.exomockBinary)
         process.arguments = ["serve"] + arguments + ["--ready-file", readyFile]
@@ -58,7 +60,9 @@ struct ServeTests {
     }
 
     /// `openssl s_client` against a listener, verifying the chain and the host name.
-    static func sClient(host: String, port: Int, name: String, caFile: String, starttls: String? = nil) throws -> ProgramResult {
+    static func sClient(host: String, port: Int, name: String, caFile: String, starttls: String? = nil) throws
+        -> ProgramResult
+    {
         var arguments = [
             "s_client", "-connect", "\(host):\(port)", "-servername", name, "-verify_hostname", name,
             "-CAfile", caFile, "-verify_return_error", "-brief",
@@ -71,7 +75,9 @@ struct ServeTests {
         try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)).path
     }
 
-    @Test("serve with two clouds: ready file, verified TLS on every listener, distinct ports and certificates, SIGTERM exits 0 within 2 s")
+    @Test(
+        "serve with two clouds: ready file, verified TLS on every listener, distinct ports and certificates, SIGTERM exits 0 within 2 s"
+    )
     func serveTwoClouds() throws {
         let dir = try TestSupport.temporaryDirectory()
         let readyFile = dir.appendingPathComponent("ready.json").path
@@ -92,12 +98,18 @@ struct ServeTests {
             let authority = try #require(URLComponents(string: cloud.authority_url))
             let authorityPort = try #require(authority.port)
             ports.append(authorityPort)
-            let https = try Self.sClient(host: try #require(authority.host), port: authorityPort, name: cloud.authority_host, caFile: ready.ca_file)
-            #expect(https.error.contains("Verification: OK") || https.output.contains("Verification: OK"), "token service of \(cloud.name): \(https.error)")
+            let https = try Self.sClient(
+                host: try #require(authority.host), port: authorityPort, name: cloud.authority_host,
+                caFile: ready.ca_file)
+            #expect(
+                https.error.contains("Verification: OK") || https.output.contains("Verification: OK"),
+                "token service of \(cloud.name): \(https.error)")
             for listener in cloud.listeners {
                 ports.append(listener.port)
                 let starttls = listener.tls == "starttls" ? listener.service : nil
-                let result = try Self.sClient(host: listener.host, port: listener.port, name: cloud.outlook_host, caFile: ready.ca_file, starttls: starttls)
+                let result = try Self.sClient(
+                    host: listener.host, port: listener.port, name: cloud.outlook_host, caFile: ready.ca_file,
+                    starttls: starttls)
                 let all = result.output + result.error
                 #expect(all.contains("Verification: OK"), "\(cloud.name) \(listener.service) \(listener.tls): \(all)")
                 if let peer = all.split(separator: "\n").first(where: { $0.hasPrefix("Peer certificate:") }) {
@@ -105,8 +117,12 @@ struct ServeTests {
                 }
                 // The wrong cloud's name must not verify.
                 let otherName = cloud.name == "worldwide" ? "outlook.office365.us" : "outlook.office365.com"
-                let wrong = try Self.sClient(host: listener.host, port: listener.port, name: otherName, caFile: ready.ca_file, starttls: starttls)
-                #expect(!(wrong.output + wrong.error).contains("Verification: OK"), "\(cloud.name) served a certificate valid for \(otherName)")
+                let wrong = try Self.sClient(
+                    host: listener.host, port: listener.port, name: otherName, caFile: ready.ca_file, starttls: starttls
+                )
+                #expect(
+                    !(wrong.output + wrong.error).contains("Verification: OK"),
+                    "\(cloud.name) served a certificate valid for \(otherName)")
             }
         }
         #expect(Set(ports).count == ports.count, "ports shared between listeners: \(ports)")
@@ -126,17 +142,24 @@ struct ServeTests {
         let file = dir.appendingPathComponent("bad.yaml")
         try "name: bad\nclouds: [gcc-hihg]\n".write(to: file, atomically: true, encoding: .utf8)
         let readyFile = dir.appendingPathComponent("ready.json").path
-        let result = try runProgram(TestSupport.exomockBinary,
-            ["serve", "--scenario", file.path, "--ready-file", readyFile, "--certs", dir.appendingPathComponent("certs").path],
+        let result = try runProgram(
+            TestSupport.exomockBinary,
+            [
+                "serve", "--scenario", file.path, "--ready-file", readyFile, "--certs",
+                dir.appendingPathComponent("certs").path,
+            ],
             package: "exomock (swift build)", timeout: 30
         )
         #expect(result.status == 1)
         #expect(result.error.contains("\(file.path):2:"), "stderr: \(result.error)")
         #expect(!FileManager.default.fileExists(atPath: readyFile))
-        let check = try runProgram(TestSupport.exomockBinary, ["check", file.path], package: "exomock (swift build)", timeout: 30)
+        let check = try runProgram(
+            TestSupport.exomockBinary, ["check", file.path], package: "exomock (swift build)", timeout: 30)
         #expect(check.status == 1)
         let firstServeLine = result.error.split(separator: "\n").first.map(String.init) ?? ""
-        #expect(check.error.contains(firstServeLine), "check and serve report differently:\n\(check.error)\n---\n\(result.error)")
+        #expect(
+            check.error.contains(firstServeLine),
+            "check and serve report differently:\n\(check.error)\n---\n\(result.error)")
     }
 
     @Test("a port in use: serve says which and exits 1")
@@ -150,13 +173,18 @@ struct ServeTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         #expect(bound == 0)
         #expect(listen(fd, 1) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         let port = Int(UInt16(bigEndian: address.sin_port))
 
-        let result = try runProgram(TestSupport.exomockBinary,
+        let result = try runProgram(
+            TestSupport.exomockBinary,
             ["serve", "--admin-port", String(port), "--certs", dir.appendingPathComponent("certs").path],
             package: "exomock (swift build)", timeout: 60
         )
@@ -173,7 +201,8 @@ struct ServeTests {
         }
         let dir = try TestSupport.temporaryDirectory()
         let readyFile = dir.appendingPathComponent("ready.json").path
-        let (process, ready, _) = try Self.startServe(["--hosts", "--certs", dir.appendingPathComponent("certs").path], readyFile: readyFile)
+        let (process, ready, _) = try Self.startServe(
+            ["--hosts", "--certs", dir.appendingPathComponent("certs").path], readyFile: readyFile)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let cloud = try #require(ready.clouds.first)
         #expect(cloud.name == "gcc-high")
@@ -183,7 +212,8 @@ struct ServeTests {
         #expect(cloud.listeners.allSatisfy { $0.host == "127.0.1.3" })
         let imap = try Self.sClient(host: "127.0.1.3", port: 993, name: "outlook.office365.us", caFile: ready.ca_file)
         #expect((imap.output + imap.error).contains("Verification: OK"))
-        let https = try Self.sClient(host: "127.0.1.3", port: 443, name: "login.microsoftonline.us", caFile: ready.ca_file)
+        let https = try Self.sClient(
+            host: "127.0.1.3", port: 443, name: "login.microsoftonline.us", caFile: ready.ca_file)
         #expect((https.output + https.error).contains("Verification: OK"))
         let (status, _) = Self.stop(process)
         #expect(status == 0)
@@ -191,8 +221,11 @@ struct ServeTests {
 
     @Test("exomock --help and every subcommand's --help explain themselves with an example")
     func help() throws {
-        for arguments in [["--help"], ["serve", "--help"], ["check", "--help"], ["certs", "--help"], ["clouds", "--help"]] {
-            let result = try runProgram(TestSupport.exomockBinary, arguments, package: "exomock (swift build)", timeout: 30)
+        for arguments in [
+            ["--help"], ["serve", "--help"], ["check", "--help"], ["certs", "--help"], ["clouds", "--help"],
+        ] {
+            let result = try runProgram(
+                TestSupport.exomockBinary, arguments, package: "exomock (swift build)", timeout: 30)
             #expect(result.status == 0, "\(arguments)")
             #expect(result.output.contains("Example"), "\(arguments) has no example:\n\(result.output)")
         }

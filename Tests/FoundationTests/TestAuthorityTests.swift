@@ -11,9 +11,9 @@ import X509
 @testable import TestAuthority
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: Helpers
@@ -121,13 +121,15 @@ private func sClient(
     verifyHostname: String,
     caFile: String
 ) async throws -> ProgramResult {
-    try await run(try openssl(), [
-        "s_client", "-connect", "127.0.0.1:\(port)",
-        "-servername", serverName,
-        "-verify_hostname", verifyHostname,
-        "-CAfile", caFile,
-        "-verify_return_error",
-    ])
+    try await run(
+        try openssl(),
+        [
+            "s_client", "-connect", "127.0.0.1:\(port)",
+            "-servername", serverName,
+            "-verify_hostname", verifyHostname,
+            "-CAfile", caFile,
+            "-verify_return_error",
+        ])
 }
 
 private func fileBytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
@@ -146,8 +148,11 @@ struct TestAuthorityTests {
         try await withCertificateDirectory { directory in
             let first = try TestAuthority.loadOrCreate(directory: directory)
             #expect(first.clouds == CloudName.allCases)
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
-            let expected = (["ca.pem", "ca-key.pem"] + CloudName.allCases.flatMap { ["\($0.rawValue).pem", "\($0.rawValue)-key.pem"] }).sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }
+                .sorted()
+            let expected =
+                (["ca.pem", "ca-key.pem"]
+                + CloudName.allCases.flatMap { ["\($0.rawValue).pem", "\($0.rawValue)-key.pem"] }).sorted()
             #expect(names == expected)
             #expect(first.caCertificatePath == (directory as NSString).appendingPathComponent("ca.pem"))
             #expect(try String(contentsOfFile: first.caCertificatePath, encoding: .utf8) == first.caCertificatePEM)
@@ -163,13 +168,15 @@ struct TestAuthorityTests {
                 #expect(try String(contentsOfFile: server.certificatePath, encoding: .utf8) == server.certificatePEM)
                 #expect(try String(contentsOfFile: server.keyPath, encoding: .utf8) == server.privateKeyPEM)
                 #expect(server.chainPEM == server.certificatePEM + first.caCertificatePEM)
-                let keyMode = try #require(FileManager.default.attributesOfItem(atPath: server.keyPath)[.posixPermissions] as? Int)
+                let keyMode = try #require(
+                    FileManager.default.attributesOfItem(atPath: server.keyPath)[.posixPermissions] as? Int)
                 #expect(keyMode == 0o600, "\(server.keyPath) has mode \(String(keyMode, radix: 8))")
                 let leaf = try Certificate(pemEncoded: server.certificatePEM)
                 #expect(leaf.subject.description == "CN=\(Cloud.named(cloud).outlookHosts[0])")
             }
             let caKeyMode = try #require(
-                FileManager.default.attributesOfItem(atPath: (directory as NSString).appendingPathComponent("ca-key.pem"))[.posixPermissions] as? Int
+                FileManager.default.attributesOfItem(
+                    atPath: (directory as NSString).appendingPathComponent("ca-key.pem"))[.posixPermissions] as? Int
             )
             #expect(caKeyMode == 0o600)
 
@@ -218,8 +225,10 @@ struct TestAuthorityTests {
         try await withCertificateDirectory { directory in
             let set = try TestAuthority.loadOrCreate(directory: directory)
             let gccHigh = set.server(for: .gccHigh).subjectAlternativeNames
-            for name in ["login.microsoftonline.us", "login.usgovcloudapi.net", "outlook.office365.us", "smtp.office365.us",
-                         "localhost", "127.0.0.1", "::1", "127.0.1.3"] {
+            for name in [
+                "login.microsoftonline.us", "login.usgovcloudapi.net", "outlook.office365.us", "smtp.office365.us",
+                "localhost", "127.0.0.1", "::1", "127.0.1.3",
+            ] {
                 #expect(gccHigh.contains(name), "gcc-high lacks \(name): \(gccHigh)")
             }
             #expect(!gccHigh.contains("outlook.office365.com"))
@@ -230,7 +239,8 @@ struct TestAuthorityTests {
                 #expect(Set(server.subjectAlternativeNames) == expected, "\(cloud.rawValue)")
                 #expect(server.subjectAlternativeNames.count == expected.count)
                 // What is on disk says the same (read back through X509, not from our own list).
-                let leaf = try Certificate(pemEncoded: try String(contentsOfFile: server.certificatePath, encoding: .utf8))
+                let leaf = try Certificate(
+                    pemEncoded: try String(contentsOfFile: server.certificatePath, encoding: .utf8))
                 let onDisk = try TestAuthority.subjectAlternativeNames(of: leaf, path: server.certificatePath)
                 #expect(Set(onDisk) == expected)
             }
@@ -261,23 +271,32 @@ struct TestAuthorityTests {
             let set = try TestAuthority.loadOrCreate(directory: directory)
             for cloud in CloudName.allCases {
                 let server = set.server(for: cloud)
-                let verify = try await run(openssl, [
-                    "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", set.caCertificatePath, server.certificatePath,
-                ])
-                #expect(verify.status == 0 && verify.output.contains("\(server.certificatePath): OK"), "\(cloud.rawValue): \(verify.output)")
+                let verify = try await run(
+                    openssl,
+                    [
+                        "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", set.caCertificatePath,
+                        server.certificatePath,
+                    ])
+                #expect(
+                    verify.status == 0 && verify.output.contains("\(server.certificatePath): OK"),
+                    "\(cloud.rawValue): \(verify.output)")
 
-                let text = try await run(openssl, ["x509", "-noout", "-ext", "subjectAltName", "-in", server.certificatePath])
+                let text = try await run(
+                    openssl, ["x509", "-noout", "-ext", "subjectAltName", "-in", server.certificatePath])
                 #expect(text.status == 0, "\(text.output)")
                 let row = Cloud.named(cloud)
                 for host in row.allHostNames + ["localhost"] {
                     #expect(text.output.contains("DNS:\(host)"), "\(cloud.rawValue) lacks DNS:\(host): \(text.output)")
                 }
                 for address in ["127.0.0.1", "0:0:0:0:0:0:0:1", row.hostsModeAddress] {
-                    #expect(text.output.contains("IP Address:\(address)"), "\(cloud.rawValue) lacks IP \(address): \(text.output)")
+                    #expect(
+                        text.output.contains("IP Address:\(address)"),
+                        "\(cloud.rawValue) lacks IP \(address): \(text.output)")
                 }
             }
             // The CA itself passes strict checks as a self-signed root.
-            let root = try await run(openssl, ["verify", "-x509_strict", "-CAfile", set.caCertificatePath, set.caCertificatePath])
+            let root = try await run(
+                openssl, ["verify", "-x509_strict", "-CAfile", set.caCertificatePath, set.caCertificatePath])
             #expect(root.status == 0, "\(root.output)")
         }
     }
@@ -289,7 +308,8 @@ struct TestAuthorityTests {
             let set = try TestAuthority.loadOrCreate(directory: directory, clouds: [cloud])
             let host = Cloud.named(cloud).outlookHosts[0]
             try await withTLSListener(set.server(for: cloud)) { port in
-                let result = try await sClient(port: port, serverName: host, verifyHostname: host, caFile: set.caCertificatePath)
+                let result = try await sClient(
+                    port: port, serverName: host, verifyHostname: host, caFile: set.caCertificatePath)
                 #expect(!result.timedOut, "s_client timed out: \(result.output)")
                 #expect(result.status == 0, "\(result.output)")
                 #expect(result.output.contains("Verify return code: 0 (ok)"), "\(result.output)")
@@ -304,29 +324,36 @@ struct TestAuthorityTests {
             let set = try TestAuthority.loadOrCreate(directory: directory, clouds: [.gccHigh])
             try await withTLSListener(set.server(for: .gccHigh)) { port in
                 let good = try await sClient(
-                    port: port, serverName: "outlook.office365.us", verifyHostname: "outlook.office365.us", caFile: set.caCertificatePath
+                    port: port, serverName: "outlook.office365.us", verifyHostname: "outlook.office365.us",
+                    caFile: set.caCertificatePath
                 )
                 #expect(!good.timedOut)
                 #expect(good.status == 0, "\(good.output)")
                 #expect(good.output.contains("Verify return code: 0 (ok)"), "\(good.output)")
 
                 let wrong = try await sClient(
-                    port: port, serverName: "outlook.office365.com", verifyHostname: "outlook.office365.com", caFile: set.caCertificatePath
+                    port: port, serverName: "outlook.office365.com", verifyHostname: "outlook.office365.com",
+                    caFile: set.caCertificatePath
                 )
                 #expect(!wrong.timedOut)
-                #expect(wrong.status != 0, "a certificate for gcc-high must not verify as outlook.office365.com: \(wrong.output)")
+                #expect(
+                    wrong.status != 0,
+                    "a certificate for gcc-high must not verify as outlook.office365.com: \(wrong.output)")
                 #expect(!wrong.output.contains("Verify return code: 0 (ok)"))
                 #expect(wrong.output.contains("hostname mismatch"), "\(wrong.output)")
 
                 // And the authority host and the hosts-mode address are covered too.
                 let authority = try await sClient(
-                    port: port, serverName: "login.microsoftonline.us", verifyHostname: "login.microsoftonline.us", caFile: set.caCertificatePath
+                    port: port, serverName: "login.microsoftonline.us", verifyHostname: "login.microsoftonline.us",
+                    caFile: set.caCertificatePath
                 )
                 #expect(authority.output.contains("Verify return code: 0 (ok)"), "\(authority.output)")
-                let address = try await run(try openssl(), [
-                    "s_client", "-connect", "127.0.0.1:\(port)", "-verify_ip", "127.0.1.3",
-                    "-CAfile", set.caCertificatePath, "-verify_return_error",
-                ])
+                let address = try await run(
+                    try openssl(),
+                    [
+                        "s_client", "-connect", "127.0.0.1:\(port)", "-verify_ip", "127.0.1.3",
+                        "-CAfile", set.caCertificatePath, "-verify_return_error",
+                    ])
                 #expect(address.output.contains("Verify return code: 0 (ok)"), "\(address.output)")
             }
         }
@@ -342,7 +369,8 @@ struct TestAuthorityTests {
             defer { try? FileManager.default.removeItem(atPath: directory + "-other") }
             try await withTLSListener(set.server(for: .gccHigh)) { port in
                 let result = try await sClient(
-                    port: port, serverName: "outlook.office365.us", verifyHostname: "outlook.office365.us", caFile: other.caCertificatePath
+                    port: port, serverName: "outlook.office365.us", verifyHostname: "outlook.office365.us",
+                    caFile: other.caCertificatePath
                 )
                 #expect(!result.timedOut)
                 #expect(result.status != 0, "\(result.output)")
@@ -355,11 +383,12 @@ struct TestAuthorityTests {
     func corruptAuthority() async throws {
         try await withCertificateDirectory { directory in
             let set = try TestAuthority.loadOrCreate(directory: directory, clouds: [.worldwide])
-            try Data("-----BEGIN CERTIFICATE-----\nnot base64 at all\n".utf8).write(to: URL(fileURLWithPath: set.caCertificatePath))
+            try Data("-----BEGIN CERTIFICATE-----\nnot base64 at all\n".utf8).write(
+                to: URL(fileURLWithPath: set.caCertificatePath))
             let error = try #require(throws: TestAuthorityError.self) {
                 try TestAuthority.loadOrCreate(directory: directory, clouds: [.worldwide])
             }
-            guard case let .corruptFile(path, _) = error else {
+            guard case .corruptFile(let path, _) = error else {
                 Issue.record("expected corruptFile, got \(error)")
                 return
             }
@@ -377,9 +406,11 @@ struct TestAuthorityTests {
             let set = try TestAuthority.loadOrCreate(directory: directory, clouds: [.dod])
             let server = set.server(for: .dod)
             try Data("garbage".utf8).write(to: URL(fileURLWithPath: server.keyPath))
-            #expect(throws: TestAuthorityError.corruptFile(
-                path: server.keyPath, reason: "it is not a PEM P-256 private key (\(Self.keyError("garbage")))"
-            )) {
+            #expect(
+                throws: TestAuthorityError.corruptFile(
+                    path: server.keyPath, reason: "it is not a PEM P-256 private key (\(Self.keyError("garbage")))"
+                )
+            ) {
                 try TestAuthority.loadOrCreate(directory: directory, clouds: [.dod])
             }
 
@@ -389,7 +420,9 @@ struct TestAuthorityTests {
             let mismatch = try #require(throws: TestAuthorityError.self) {
                 try TestAuthority.loadOrCreate(directory: directory, clouds: [])
             }
-            #expect(mismatch == .corruptFile(path: caKeyPath, reason: "this key does not belong to \(set.caCertificatePath)"))
+            #expect(
+                mismatch
+                    == .corruptFile(path: caKeyPath, reason: "this key does not belong to \(set.caCertificatePath)"))
 
             // A directory where ca.pem should be: unreadable.
             let otherDirectory = directory + "-unreadable"
@@ -397,11 +430,12 @@ struct TestAuthorityTests {
             try FileManager.default.createDirectory(
                 atPath: (otherDirectory as NSString).appendingPathComponent("ca.pem"), withIntermediateDirectories: true
             )
-            try Data("x".utf8).write(to: URL(fileURLWithPath: (otherDirectory as NSString).appendingPathComponent("ca-key.pem")))
+            try Data("x".utf8).write(
+                to: URL(fileURLWithPath: (otherDirectory as NSString).appendingPathComponent("ca-key.pem")))
             let unreadable = try #require(throws: TestAuthorityError.self) {
                 try TestAuthority.loadOrCreate(directory: otherDirectory, clouds: [])
             }
-            guard case let .unreadableFile(path, _) = unreadable else {
+            guard case .unreadableFile(let path, _) = unreadable else {
                 Issue.record("expected unreadableFile, got \(unreadable)")
                 return
             }
@@ -424,9 +458,11 @@ struct TestAuthorityTests {
         try await withCertificateDirectory { directory in
             let realNow = Date()
             // Created 380 days ago: notAfter is 17 days from now.
-            let old = try TestAuthority.loadOrCreate(directory: directory, clouds: [.gcc], now: realNow.addingTimeInterval(-380 * 86_400))
+            let old = try TestAuthority.loadOrCreate(
+                directory: directory, clouds: [.gcc], now: realNow.addingTimeInterval(-380 * 86_400))
             // Still more than 30 days left 360 days ago: reused.
-            let same = try TestAuthority.loadOrCreate(directory: directory, clouds: [.gcc], now: realNow.addingTimeInterval(-360 * 86_400))
+            let same = try TestAuthority.loadOrCreate(
+                directory: directory, clouds: [.gcc], now: realNow.addingTimeInterval(-360 * 86_400))
             #expect(same.server(for: .gcc) == old.server(for: .gcc))
 
             let renewed = try TestAuthority.loadOrCreate(directory: directory, clouds: [.gcc], now: realNow)
@@ -435,7 +471,9 @@ struct TestAuthorityTests {
             #expect(renewed.server(for: .gcc).privateKeyPEM != old.server(for: .gcc).privateKeyPEM)
             let leaf = try Certificate(pemEncoded: renewed.server(for: .gcc).certificatePEM)
             #expect(leaf.notValidAfter > realNow.addingTimeInterval(390 * 86_400))
-            #expect(try String(contentsOfFile: renewed.server(for: .gcc).certificatePath, encoding: .utf8) == renewed.server(for: .gcc).certificatePEM)
+            #expect(
+                try String(contentsOfFile: renewed.server(for: .gcc).certificatePath, encoding: .utf8)
+                    == renewed.server(for: .gcc).certificatePEM)
         }
     }
 
@@ -454,7 +492,8 @@ struct TestAuthorityTests {
             #expect(fixed.server(for: .gccHigh).certificatePEM != worldwide.certificatePEM)
 
             // The key file replaced by another key: the pair is rebuilt.
-            try P256.Signing.PrivateKey().pemRepresentation.write(toFile: gccHigh.keyPath, atomically: true, encoding: .utf8)
+            try P256.Signing.PrivateKey().pemRepresentation.write(
+                toFile: gccHigh.keyPath, atomically: true, encoding: .utf8)
             let rebuilt = try TestAuthority.loadOrCreate(directory: directory, clouds: [.gccHigh])
             let leaf = try Certificate(pemEncoded: rebuilt.server(for: .gccHigh).certificatePEM)
             let key = try P256.Signing.PrivateKey(pemRepresentation: rebuilt.server(for: .gccHigh).privateKeyPEM)
@@ -480,7 +519,8 @@ struct TestAuthorityTests {
         try await withCertificateDirectory { directory in
             let set = try TestAuthority.loadOrCreate(directory: directory, clouds: [.dod, .dod, .china])
             #expect(set.clouds == [.dod, .china])
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }
+                .sorted()
             #expect(names == ["ca-key.pem", "ca.pem", "china-key.pem", "china.pem", "dod-key.pem", "dod.pem"])
         }
     }
@@ -504,7 +544,9 @@ struct TestAuthorityTests {
                 let key = try P256.Signing.PrivateKey(pemRepresentation: server.privateKeyPEM)
                 #expect(Certificate.PublicKey(key.publicKey) == leaf.publicKey)
             }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+                $0.hasSuffix(".tmp")
+            }
             #expect(leftovers.isEmpty)
         }
     }
@@ -521,7 +563,8 @@ struct TestAuthorityTests {
             #expect(throws: TestAuthorityError.lockTimeout(path: lockPath, seconds: 0.2)) {
                 try TestAuthority.loadOrCreate(directory: directory, clouds: [], now: Date(), lockWait: 0.2)
             }
-            #expect(TestAuthorityError.lockTimeout(path: lockPath, seconds: 0.2).description.contains("delete \(lockPath)"))
+            #expect(
+                TestAuthorityError.lockTimeout(path: lockPath, seconds: 0.2).description.contains("delete \(lockPath)"))
             flock(fd, LOCK_UN)
             _ = try TestAuthority.loadOrCreate(directory: directory, clouds: [], now: Date(), lockWait: 0.2)
         }
@@ -534,7 +577,10 @@ struct TestAuthorityTests {
                 atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true
             )
             try Data("x".utf8).write(to: URL(fileURLWithPath: directory))
-            #expect(throws: TestAuthorityError.cannotWrite(path: directory, reason: "a file (not a directory) has that name")) {
+            #expect(
+                throws: TestAuthorityError.cannotWrite(
+                    path: directory, reason: "a file (not a directory) has that name")
+            ) {
                 try TestAuthority.loadOrCreate(directory: directory)
             }
         }
@@ -548,11 +594,12 @@ struct TestAuthorityDocumentationTests {
         try await withCertificateDirectory { directory in
             let realNow = Date()
             // Created 3640 days ago: the ten-year CA has 10 days left.
-            let old = try TestAuthority.loadOrCreate(directory: directory, clouds: [], now: realNow.addingTimeInterval(-3640 * 86_400))
+            let old = try TestAuthority.loadOrCreate(
+                directory: directory, clouds: [], now: realNow.addingTimeInterval(-3640 * 86_400))
             let error = try #require(throws: TestAuthorityError.self) {
                 try TestAuthority.loadOrCreate(directory: directory, clouds: [.gcc], now: realNow)
             }
-            guard case let .authorityExpiring(path, _) = error else {
+            guard case .authorityExpiring(let path, _) = error else {
                 Issue.record("expected authorityExpiring, got \(error)")
                 return
             }
@@ -563,7 +610,8 @@ struct TestAuthorityDocumentationTests {
 
     @Test("docs/certificates.md lists every cloud's SANs as the catalog requires")
     func documentedNames() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let document = try String(contentsOf: root.appendingPathComponent("docs/certificates.md"), encoding: .utf8)
         for cloud in CloudName.allCases {
             let row = try #require(
@@ -571,10 +619,13 @@ struct TestAuthorityDocumentationTests {
                 "docs/certificates.md has no SAN row for \(cloud.rawValue)"
             )
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            let documented = Set(cells.dropFirst().joined(separator: ",").split(separator: ",").map {
-                $0.trimmingCharacters(in: CharacterSet(charactersIn: " `"))
-            })
-            #expect(documented == Set(TestAuthority.requiredSubjectAlternativeNames(for: cloud)), "\(cloud.rawValue): \(row)")
+            let documented = Set(
+                cells.dropFirst().joined(separator: ",").split(separator: ",").map {
+                    $0.trimmingCharacters(in: CharacterSet(charactersIn: " `"))
+                })
+            #expect(
+                documented == Set(TestAuthority.requiredSubjectAlternativeNames(for: cloud)),
+                "\(cloud.rawValue): \(row)")
         }
     }
 }

@@ -13,7 +13,8 @@ struct TokenFaultServeTests {
             contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Scenarios/quickstart.yaml"), encoding: .utf8)
         let withoutFlow = try #require(quickstart.components(separatedBy: "# A client flow").first)
         let mock = try ServedExomock(
-            scenarioYAML: withoutFlow + "faults:\n  - {service: token, kind: disconnect, match: client_credentials, count: 1}\n",
+            scenarioYAML: withoutFlow
+                + "faults:\n  - {service: token, kind: disconnect, match: client_credentials, count: 1}\n",
             label: "token-fault")
         let ready = mock.ready
         let cloud = try mock.cloud()
@@ -31,6 +32,8 @@ struct TokenFaultServeTests {
         #expect(served.status == 0 && served.output.contains("\"access_token\""), "the fault applies once: \(served)")
 
         let journal = try ServedExomock.curl(["\(ready.admin_url)/journal"])
-        #expect(journal.output.contains("\"fault.disconnect\""), "the journal names the fault: \(journal.output.prefix(2000))")
+        #expect(
+            journal.output.contains("\"fault.disconnect\""),
+            "the journal names the fault: \(journal.output.prefix(2000))")
     }
 }

@@ -9,7 +9,9 @@ import Testing
 /// token check (`ExchangeAuthenticator`): tokens minted by the token service, judged by the IMAP server.
 @Suite(.serialized)
 struct TourTests {
-    @Test("README tour: client-credentials token, IMAP fetch with XOAUTH2, no access to another mailbox, dead after 91 days")
+    @Test(
+        "README tour: client-credentials token, IMAP fetch with XOAUTH2, no access to another mailbox, dead after 91 days"
+    )
     func tour() throws {
         let mock = try ServedExomock(label: "tour")
         let ready = mock.ready
@@ -22,7 +24,9 @@ struct TourTests {
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(tokenResponse.output.utf8)) as? [String: Any], "\(tokenResponse)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(tokenResponse.output.utf8)) as? [String: Any],
+            "\(tokenResponse)")
         let token = try #require(json["access_token"] as? String, "no access_token in \(tokenResponse.output)")
 
         // Step 3: the shared mailbox over IMAP, XOAUTH2 with that token.
@@ -45,7 +49,9 @@ struct TourTests {
         #expect(other.error.contains("BAD User is authenticated but not connected."), "\(other.error)")
 
         // Step 4's aside: 91 days later the same token is long expired, on the virtual clock.
-        let advanced = try ServedExomock.curl(["-X", "POST", "\(ready.admin_url)/clock/advance", "-d", #"{"by": "91d"}"#])
+        let advanced = try ServedExomock.curl([
+            "-X", "POST", "\(ready.admin_url)/clock/advance", "-d", #"{"by": "91d"}"#,
+        ])
         #expect(advanced.output.contains("2026-04-02"), "\(advanced.output)")
         let expired = try fetch(as: "helpdesk@contoso.onmicrosoft.us")
         #expect(expired.status != 0)

@@ -54,43 +54,57 @@ enum USGovernment {
     }
 
     /// curl's client-credentials request; `route` sends the host to the right address.
-    static func token(authority: String, tenant: String, app: String, secret: String, caFile: String, route: [String]) throws -> String {
+    static func token(authority: String, tenant: String, app: String, secret: String, caFile: String, route: [String])
+        throws -> String
+    {
         let result = try runProgram(
             "curl",
             route + [
-                "-sS", "--cacert", caFile, "\(authority)/\(tenant)/oauth2/v2.0/token", "-d", "grant_type=client_credentials",
-                "-d", "client_id=\(app)", "-d", "client_secret=\(secret)", "-d", "scope=https://outlook.office365.us/.default",
+                "-sS", "--cacert", caFile, "\(authority)/\(tenant)/oauth2/v2.0/token", "-d",
+                "grant_type=client_credentials",
+                "-d", "client_id=\(app)", "-d", "client_secret=\(secret)", "-d",
+                "scope=https://outlook.office365.us/.default",
             ], package: "curl", timeout: 30)
         let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
-        guard let token = json?["access_token"] as? String else { throw TestFailure("no token: \(result.output) \(result.error)") }
+        guard let token = json?["access_token"] as? String else {
+            throw TestFailure("no token: \(result.output) \(result.error)")
+        }
         return token
     }
 
     /// The discovery document of a tenant, as curl gets it.
     static func discovery(authority: String, tenant: String, caFile: String, route: [String]) throws -> [String: Any] {
         let result = try runProgram(
-            "curl", route + ["-sS", "--cacert", caFile, "\(authority)/\(tenant)/v2.0/.well-known/openid-configuration"],
+            "curl",
+            route + ["-sS", "--cacert", caFile, "\(authority)/\(tenant)/v2.0/.well-known/openid-configuration"],
             package: "curl", timeout: 30)
         return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
     }
 
     /// curl submits a message from `mailbox` to itself at `smtp://host:587` (STARTTLS, XOAUTH2).
-    static func smtp(host: String, mailbox: String, token: String, caFile: String, route: [String]) throws -> ProgramResult {
-        let message = "From: \(mailbox)\r\nTo: \(mailbox)\r\nSubject: side by side\r\n\r\nSent through the shared address.\r\n"
+    static func smtp(host: String, mailbox: String, token: String, caFile: String, route: [String]) throws
+        -> ProgramResult
+    {
+        let message =
+            "From: \(mailbox)\r\nTo: \(mailbox)\r\nSubject: side by side\r\n\r\nSent through the shared address.\r\n"
         return try runProgram(
             "curl",
             route + [
                 "-sS", "-v", "--cacert", caFile, "--ssl-reqd", "--login-options", "AUTH=XOAUTH2", "--user", mailbox,
-                "--oauth2-bearer", token, "--mail-from", mailbox, "--mail-rcpt", mailbox, "-T", "-", "smtp://\(host):587",
+                "--oauth2-bearer", token, "--mail-from", mailbox, "--mail-rcpt", mailbox, "-T", "-",
+                "smtp://\(host):587",
             ], package: "curl", timeout: 30, input: message)
     }
 
     /// curl reads message 1 of `mailbox` at `imaps://host:993` with XOAUTH2; returns curl's result.
-    static func imap(host: String, mailbox: String, token: String, caFile: String, route: [String]) throws -> ProgramResult {
+    static func imap(host: String, mailbox: String, token: String, caFile: String, route: [String]) throws
+        -> ProgramResult
+    {
         try runProgram(
             "curl",
             route + [
-                "-sS", "-v", "--cacert", caFile, "--login-options", "AUTH=XOAUTH2", "--user", mailbox, "--oauth2-bearer", token,
+                "-sS", "-v", "--cacert", caFile, "--login-options", "AUTH=XOAUTH2", "--user", mailbox,
+                "--oauth2-bearer", token,
                 "imaps://\(host):993/INBOX;UID=1",
             ], package: "curl", timeout: 30)
     }
@@ -100,7 +114,9 @@ extension ServeTests {
     @Test("the fact sheet's hosts plan: GCC High owns the shared US Government names, DoD keeps its own")
     func hostsPlanForUSGovernment() {
         let plan = HostsMode(clouds: [Cloud.named(.gccHigh), Cloud.named(.dod)])
-        #expect(plan.line(for: Cloud.named(.gccHigh)) == "127.0.1.3 login.microsoftonline.us login.usgovcloudapi.net outlook.office365.us smtp.office365.us")
+        #expect(
+            plan.line(for: Cloud.named(.gccHigh))
+                == "127.0.1.3 login.microsoftonline.us login.usgovcloudapi.net outlook.office365.us smtp.office365.us")
         #expect(plan.line(for: Cloud.named(.dod)) == "127.0.1.4 outlook-dod.office365.us webmail.apps.mil")
         #expect(plan.guests(of: .gccHigh) == [.dod])
         #expect(plan.guests(of: .dod).isEmpty)
@@ -115,12 +131,14 @@ extension ServeTests {
     @Test("loopback: DoD answers as outlook.office365.us (the KB's host); tenant_region_scope per cloud")
     func dodOnOutlookOffice365US() throws {
         let files = try USGovernment.files()
-        let (process, ready, _) = try Self.startServe(["--scenario", files.scenario, "--certs", files.certs], readyFile: files.ready)
+        let (process, ready, _) = try Self.startServe(
+            ["--scenario", files.scenario, "--certs", files.certs], readyFile: files.ready)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let dod = try #require(ready.clouds.first { $0.name == "dod" })
         let gccHigh = try #require(ready.clouds.first { $0.name == "gcc-high" })
         let token = try USGovernment.token(
-            authority: dod.authority_url, tenant: USGovernment.dodTenant, app: USGovernment.dodApp, secret: "dod-secret",
+            authority: dod.authority_url, tenant: USGovernment.dodTenant, app: USGovernment.dodApp,
+            secret: "dod-secret",
             caFile: ready.ca_file, route: [])
         let port = try #require(dod.listeners.first { $0.service == "imap" && $0.tls == "implicit" }).port
         let read = try USGovernment.imap(
@@ -148,11 +166,15 @@ extension ServeTests {
             return
         }
         let files = try USGovernment.files()
-        let (process, ready, _) = try Self.startServe(["--hosts", "--scenario", files.scenario, "--certs", files.certs], readyFile: files.ready)
+        let (process, ready, _) = try Self.startServe(
+            ["--hosts", "--scenario", files.scenario, "--certs", files.certs], readyFile: files.ready)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let gccHigh = try #require(ready.clouds.first { $0.name == "gcc-high" })
         let dod = try #require(ready.clouds.first { $0.name == "dod" })
-        #expect(gccHigh.hosts_lines == ["127.0.1.3 login.microsoftonline.us login.usgovcloudapi.net outlook.office365.us smtp.office365.us"])
+        #expect(
+            gccHigh.hosts_lines == [
+                "127.0.1.3 login.microsoftonline.us login.usgovcloudapi.net outlook.office365.us smtp.office365.us"
+            ])
         #expect(dod.hosts_lines == ["127.0.1.4 outlook-dod.office365.us webmail.apps.mil"])
         // What /etc/hosts would do, per request.
         let login = ["--resolve", "login.microsoftonline.us:443:127.0.1.3"]
@@ -163,18 +185,22 @@ extension ServeTests {
             authority: authority, tenant: USGovernment.dodTenant, app: USGovernment.dodApp, secret: "dod-secret",
             caFile: ready.ca_file, route: login)
         let gccHighToken = try USGovernment.token(
-            authority: authority, tenant: USGovernment.gccHighTenant, app: USGovernment.gccHighApp, secret: "gcc-high-secret",
+            authority: authority, tenant: USGovernment.gccHighTenant, app: USGovernment.gccHighApp,
+            secret: "gcc-high-secret",
             caFile: ready.ca_file, route: login)
         let dodDiscovery = try USGovernment.discovery(
             authority: authority, tenant: "command.onmicrosoft.us", caFile: ready.ca_file, route: login)
-        #expect(dodDiscovery["tenant_region_sub_scope"] as? String == "DOD", "the DoD tenant is answered by the DoD token service")
+        #expect(
+            dodDiscovery["tenant_region_sub_scope"] as? String == "DOD",
+            "the DoD tenant is answered by the DoD token service")
 
         for (mailbox, token, route, host) in [
             (USGovernment.dodMailbox, dodToken, shared, "outlook.office365.us"),
             (USGovernment.gccHighMailbox, gccHighToken, shared, "outlook.office365.us"),
             (USGovernment.dodMailbox, dodToken, dodOnly, "outlook-dod.office365.us"),
         ] {
-            let read = try USGovernment.imap(host: host, mailbox: mailbox, token: token, caFile: ready.ca_file, route: route)
+            let read = try USGovernment.imap(
+                host: host, mailbox: mailbox, token: token, caFile: ready.ca_file, route: route)
             #expect(read.status == 0, "\(mailbox) at \(host): \(read.error)")
             #expect(read.error.contains("OK AUTHENTICATE completed."), "\(mailbox) at \(host)")
         }
@@ -186,7 +212,8 @@ extension ServeTests {
         #expect(sent.error.contains("235 2.7.0 Authentication successful"), "\(sent.error)")
         // A DoD token for the GCC High mailbox at the shared address: the DoD key verifies it, the tenant does not match.
         let crossed = try USGovernment.imap(
-            host: "outlook.office365.us", mailbox: USGovernment.gccHighMailbox, token: dodToken, caFile: ready.ca_file, route: shared)
+            host: "outlook.office365.us", mailbox: USGovernment.gccHighMailbox, token: dodToken, caFile: ready.ca_file,
+            route: shared)
         #expect(crossed.status != 0)
         #expect(crossed.error.contains("User is authenticated but not connected."), "\(crossed.error)")
         #expect(Self.stop(process).0 == 0)

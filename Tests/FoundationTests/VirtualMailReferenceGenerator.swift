@@ -19,12 +19,17 @@ struct ReferenceMessageGenerator {
         self.approximateSize = approximateSize
     }
 
-    static let firstNames = ["Alex", "Sam", "Priya", "Jordan", "Chen", "Maria", "Olu", "Fatima", "Lars", "Yuki", "Noah", "Ines"]
-    static let lastNames = ["Nguyen", "Smith", "Garcia", "Okafor", "Kowalski", "Tanaka", "Haddad", "Berg", "Silva", "Patel"]
+    static let firstNames = [
+        "Alex", "Sam", "Priya", "Jordan", "Chen", "Maria", "Olu", "Fatima", "Lars", "Yuki", "Noah", "Ines",
+    ]
+    static let lastNames = [
+        "Nguyen", "Smith", "Garcia", "Okafor", "Kowalski", "Tanaka", "Haddad", "Berg", "Silva", "Patel",
+    ]
     static let domains = ["fabrikam.com", "example.org", "tailspintoys.com", "wingtiptoys.com", "adventure-works.com"]
     static let subjects = [
         "Printer on floor 3 is offline", "Cannot connect to VPN", "Password reset request", "Invoice INV-%d attached",
-        "Re: Access to shared drive", "Laptop replacement", "Outlook keeps asking for password", "New starter: accounts needed",
+        "Re: Access to shared drive", "Laptop replacement", "Outlook keeps asking for password",
+        "New starter: accounts needed",
         "Build server is down", "Question about ticket #%d", "Meeting room display broken", "Licence renewal",
     ]
     static let words = [
@@ -105,8 +110,11 @@ struct ReferenceMessageGenerator {
             let text = paragraphText(target: bodyTarget * 2 / 3)
             var attachmentBytes: [UInt8] = []
             for _ in 0..<max(16, bodyTarget / 4) { attachmentBytes.append(UInt8(truncatingIfNeeded: random.next())) }
-            let b64 = Data(attachmentBytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-            body = "This is a multi-part message in MIME format.\r\n\r\n"
+            let b64 = Data(attachmentBytes).base64EncodedString(options: [
+                .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+            ])
+            body =
+                "This is a multi-part message in MIME format.\r\n\r\n"
                 + "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
                 + "--\(boundary)\r\nContent-Type: application/octet-stream; name=\"log-\(number).bin\"\r\n"
                 + "Content-Disposition: attachment; filename=\"log-\(number).bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
@@ -123,7 +131,8 @@ struct ReferenceMessageGenerator {
                 htmlText.append(byte)
             }
             let html = "<html><body><p>" + String(decoding: htmlText, as: UTF8.self) + "</p></body></html>\r\n"
-            body = "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
+            body =
+                "--\(boundary)\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(text)\r\n"
                 + "--\(boundary)\r\nContent-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\(html)\r\n"
                 + "--\(boundary)--\r\n"
         } else {

@@ -60,9 +60,14 @@ final class EmbeddedIMAP {
 @Suite struct IMAPChannelTests {
     @Test func greetingAndPipelinedCommands() throws {
         let c = try EmbeddedIMAP()
-        #expect(try c.output() == "* OK The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
+        #expect(
+            try c.output()
+                == "* OK The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
         let out = try c.send("a NOOP\r\nb ID NIL\r\nc LOGOUT\r\n")
-        #expect(out == "a OK NOOP completed.\r\n* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\nb OK ID completed.\r\n* BYE Microsoft Exchange Server IMAP4 server signing off.\r\nc OK LOGOUT completed.\r\n")
+        #expect(
+            out
+                == "a OK NOOP completed.\r\n* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\nb OK ID completed.\r\n* BYE Microsoft Exchange Server IMAP4 server signing off.\r\nc OK LOGOUT completed.\r\n"
+        )
         #expect(!c.channel.isActive)
     }
 
@@ -105,11 +110,20 @@ final class EmbeddedIMAP {
         let c = try EmbeddedIMAP()
         _ = try c.output()
         let long = "a1 NOOP " + String(repeating: "x", count: 9000) + "\r\n"
-        #expect(try c.send(long) == "a1 BAD Command Error. The command line is longer than 8192 bytes (Limits.imapMaximumLineLength); send long values as literals.\r\n")
-        #expect(try c.send("a2 APPEND INBOX {36700161}\r\n") == "a2 BAD Command Error. The literal of 36700161 bytes is larger than 36700160 bytes (Limits.imapMaximumLiteralSize).\r\n")
+        #expect(
+            try c.send(long)
+                == "a1 BAD Command Error. The command line is longer than 8192 bytes (Limits.imapMaximumLineLength); send long values as literals.\r\n"
+        )
+        #expect(
+            try c.send("a2 APPEND INBOX {36700161}\r\n")
+                == "a2 BAD Command Error. The literal of 36700161 bytes is larger than 36700160 bytes (Limits.imapMaximumLiteralSize).\r\n"
+        )
         #expect(try c.send("a3 SEARCH " + String(repeating: "(", count: 3000) + "\r\n").hasPrefix("a3 BAD"))
         #expect(try c.send("a4 NOOP\r\n") == "a4 OK NOOP completed.\r\n")
-        #expect(try c.send("a5 APPEND INBOX {36700161+}\r\n") == "* BYE Command Error. The literal of 36700161 bytes is larger than 36700160 bytes (Limits.imapMaximumLiteralSize).\r\n")
+        #expect(
+            try c.send("a5 APPEND INBOX {36700161+}\r\n")
+                == "* BYE Command Error. The literal of 36700161 bytes is larger than 36700160 bytes (Limits.imapMaximumLiteralSize).\r\n"
+        )
         #expect(!c.channel.isActive)
     }
 

@@ -41,7 +41,9 @@ final class LiveIMAP: Sendable {
 
     func stop() async { await listeners.stop() }
 
-    func reasons() -> [String] { journal.events().filter { $0.event.hasPrefix("auth.") }.map { "\($0.event):\($0.detail["reason"] ?? "")" } }
+    func reasons() -> [String] {
+        journal.events().filter { $0.event.hasPrefix("auth.") }.map { "\($0.event):\($0.detail["reason"] ?? "")" }
+    }
 }
 
 func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String) {
@@ -52,14 +54,19 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
     return (dir, path)
 }
 
-
 @Suite(.serialized) struct IMAPRealClientTests {
     // MARK: curl
 
     func curl(_ live: LiveIMAP, token: String, starttls: Bool) async throws -> ProgramResult {
-        let url = starttls ? "imap://127.0.0.1:\(live.starttls.port)/INBOX;MAILINDEX=1" : "imaps://127.0.0.1:\(live.implicit.port)/INBOX;MAILINDEX=1"
-        var args = ["-sS", "-v", "--max-time", "30", "--cacert", live.certificate.certificatePath, "--login-options", "AUTH=XOAUTH2",
-            "-u", imapMailbox, "--oauth2-bearer", token, url]
+        let url =
+            starttls
+            ? "imap://127.0.0.1:\(live.starttls.port)/INBOX;MAILINDEX=1"
+            : "imaps://127.0.0.1:\(live.implicit.port)/INBOX;MAILINDEX=1"
+        var args = [
+            "-sS", "-v", "--max-time", "30", "--cacert", live.certificate.certificatePath, "--login-options",
+            "AUTH=XOAUTH2",
+            "-u", imapMailbox, "--oauth2-bearer", token, url,
+        ]
         if starttls { args.insert("--ssl-reqd", at: 0) }
         return try await runClient("curl", args, package: "curl")
     }
@@ -72,7 +79,8 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
             let r = try await self.curl(live, token: "good-token", starttls: starttls)
             #expect(r.status == 0, "curl failed: \(r.error)")
             #expect(r.output.contains("The printer is on fire."))
-            #expect(r.error.contains(starttls ? "< A004 OK AUTHENTICATE completed." : "< A002 OK AUTHENTICATE completed."))
+            #expect(
+                r.error.contains(starttls ? "< A004 OK AUTHENTICATE completed." : "< A002 OK AUTHENTICATE completed."))
             if starttls { #expect(r.error.contains("OK Begin TLS negotiation now.")) }
             #expect(live.reasons().contains("auth.succeeded:"))
         }
@@ -96,7 +104,12 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
         let (dir, path) = try writeTemp("fetch.py", pythonImaplibScript)
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = starttls ? live.starttls.port : live.implicit.port
-        return try await runClient("python3", [path, "127.0.0.1", String(port), live.certificate.certificatePath, imapMailbox, token, starttls ? "starttls" : "implicit"], package: "python3")
+        return try await runClient(
+            "python3",
+            [
+                path, "127.0.0.1", String(port), live.certificate.certificatePath, imapMailbox, token,
+                starttls ? "starttls" : "implicit",
+            ], package: "python3")
     }
 
     @Test(arguments: [false, true])
@@ -117,7 +130,10 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
         ("wrong-cloud-token", "NO AUTHENTICATE failed.", "auth.failed:signature_invalid", Int32(1)),
         ("wrong-aud-token", "NO AUTHENTICATE failed.", "auth.failed:wrong_audience", Int32(1)),
         ("no-scope-token", "NO AUTHENTICATE failed.", "auth.failed:missing_permission", Int32(1)),
-        ("no-access-token", "BAD User is authenticated but not connected.", "auth.not_connected:no_mailbox_access", Int32(3)),
+        (
+            "no-access-token", "BAD User is authenticated but not connected.", "auth.not_connected:no_mailbox_access",
+            Int32(3)
+        ),
     ])
     func imaplibFailuresEndWithExchangesLine(token: String, line: String, journal: String, status: Int32) async throws {
         try await withTimeLimit(90) {
@@ -136,8 +152,13 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
         let (dir, path) = try writeTemp("fetch.py", pythonImapclientScript)
         defer { try? FileManager.default.removeItem(at: dir) }
         let check = try await runClient("python3", ["-c", "import imapclient"], package: "python3")
-        guard check.status == 0 else { throw TestFailure("Python module imapclient is missing: install it with 'pip install imapclient'") }
-        return try await runClient("python3", [path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token], package: "python3")
+        guard check.status == 0 else {
+            throw TestFailure("Python module imapclient is missing: install it with 'pip install imapclient'")
+        }
+        return try await runClient(
+            "python3",
+            [path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token],
+            package: "python3")
     }
 
     @Test func imapclientFetchesWithXOAUTH2() async throws {
@@ -148,11 +169,16 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
             #expect(r.status == 0, "imapclient failed: \(r.output) \(r.error)")
             #expect(r.output.contains("LOGIN [b'AUTHENTICATE completed.']"))
             #expect(r.output.contains("EXISTS 3"))
-            #expect(r.output.contains("FETCHED 1 \(sampleIMAPMessages[0].utf8.count) \(sampleIMAPMessages[0].utf8.count) [HD-1] printer"))
+            #expect(
+                r.output.contains(
+                    "FETCHED 1 \(sampleIMAPMessages[0].utf8.count) \(sampleIMAPMessages[0].utf8.count) [HD-1] printer"))
         }
     }
 
-    @Test(arguments: [("expired-token", "AUTH-REFUSED AUTHENTICATE failed.", Int32(1)), ("no-access-token", "User is authenticated but not connected.", Int32(3))])
+    @Test(arguments: [
+        ("expired-token", "AUTH-REFUSED AUTHENTICATE failed.", Int32(1)),
+        ("no-access-token", "User is authenticated but not connected.", Int32(3)),
+    ])
     func imapclientFailures(token: String, line: String, status: Int32) async throws {
         try await withTimeLimit(90) {
             let live = try await LiveIMAP.start()
@@ -167,7 +193,12 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
 
     func jakarta(_ live: LiveIMAP, token: String) async throws -> ProgramResult {
         let classpath = try JakartaMail.classpath(className: "IMAPFetch", source: jakartaProgram)
-        return try await runClient("java", ["-cp", classpath, "IMAPFetch", "localhost", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, token], package: "default-jre-headless", timeout: 90)
+        return try await runClient(
+            "java",
+            [
+                "-cp", classpath, "IMAPFetch", "localhost", String(live.implicit.port),
+                live.certificate.certificatePath, imapMailbox, token,
+            ], package: "default-jre-headless", timeout: 90)
     }
 
     @Test func jakartaMailFetchesWithSASLIRAndPartialFetches() async throws {
@@ -186,7 +217,10 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
         }
     }
 
-    @Test(arguments: [("expired-token", "NO AUTHENTICATE failed.", Int32(1)), ("no-access-token", "BAD User is authenticated but not connected.", Int32(3))])
+    @Test(arguments: [
+        ("expired-token", "NO AUTHENTICATE failed.", Int32(1)),
+        ("no-access-token", "BAD User is authenticated but not connected.", Int32(3)),
+    ])
     func jakartaMailFailures(token: String, line: String, status: Int32) async throws {
         try await withTimeLimit(150) {
             let live = try await LiveIMAP.start()
@@ -206,14 +240,25 @@ func writeTemp(_ name: String, _ text: String) throws -> (dir: URL, path: String
             let (dir, path) = try writeTemp("idle.py", pythonIdleScript)
             defer { try? FileManager.default.removeItem(at: dir) }
             let marker = dir.appendingPathComponent("marker").path
-            async let result = runClient("python3", [path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, "good-token", marker], package: "python3", timeout: 60)
+            async let result = runClient(
+                "python3",
+                [
+                    path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox,
+                    "good-token", marker,
+                ], package: "python3", timeout: 60)
             // Wait until the session has selected the Inbox, then deliver as POST /mailboxes/{upn}/messages does.
             var waited = 0
-            while live.store.subscriptionCount == 0, waited < 400 { try await Task.sleep(for: .milliseconds(50)); waited += 1 }
+            while live.store.subscriptionCount == 0, waited < 400 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
             #expect(live.store.subscriptionCount == 1)
             try live.store.append(toMailbox: imapMailbox, rawMessage: Array("Subject: arrived\n\nhello\n".utf8))
             waited = 0
-            while !FileManager.default.fileExists(atPath: marker), waited < 400 { try await Task.sleep(for: .milliseconds(50)); waited += 1 }
+            while !FileManager.default.fileExists(atPath: marker), waited < 400 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
             live.server.beginShutdown()
             let r = try await result
             #expect(r.status == 0, "\(r.output) \(r.error)")

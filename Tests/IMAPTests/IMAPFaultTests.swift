@@ -11,7 +11,8 @@ import Testing
 /// `latency` holds the command for `seconds` of real time (here the EmbeddedEventLoop's time), both
 /// decided by counts (`after`, `count`), never by a clock.
 @Suite struct IMAPFaultTests {
-    static let login = "a AUTHENTICATE XOAUTH2 \(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse)\r\n"
+    static let login =
+        "a AUTHENTICATE XOAUTH2 \(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse)\r\n"
 
     static func server(_ faults: [Fault]) throws -> IMAPServer {
         IMAPServer(
@@ -20,11 +21,14 @@ import Testing
     }
 
     @Test func countsDecideWhichCommandsAreHit() {
-        let faults = MailFaults(faults: [Fault(service: .imap, kind: .disconnect, match: "fetch", after: 2, count: 2)], service: .imap, cloud: .gccHigh)
+        let faults = MailFaults(
+            faults: [Fault(service: .imap, kind: .disconnect, match: "fetch", after: 2, count: 2)], service: .imap,
+            cloud: .gccHigh)
         let hits = ["FETCH", "NOOP", "UID FETCH", "FETCH", "FETCH", "FETCH"].map { faults.action(forCommand: $0) }
         #expect(hits == [nil, nil, nil, .disconnect, .disconnect, nil])
         #expect(MailFaults.matches(nil, command: "ANYTHING"))
-        #expect(MailFaults.matches("uid fetch", command: "UID FETCH") && !MailFaults.matches("UID FETCH", command: "FETCH"))
+        #expect(
+            MailFaults.matches("uid fetch", command: "UID FETCH") && !MailFaults.matches("UID FETCH", command: "FETCH"))
     }
 
     @Test func faultsForOtherServicesOrCloudsAreIgnored() {
@@ -65,7 +69,10 @@ import Testing
         #expect(try c.output() == "")
         #expect(try c.send("c NOOP\r\n") == "", "input during the delay waits too")
         c.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
-        #expect(try c.output() == "a OK NOOP completed.\r\n* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\nb OK ID completed.\r\nc OK NOOP completed.\r\n")
+        #expect(
+            try c.output()
+                == "a OK NOOP completed.\r\n* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\nb OK ID completed.\r\nc OK NOOP completed.\r\n"
+        )
         // count: 1 — later NOOPs are immediate.
         #expect(try c.send("d NOOP\r\n") == "d OK NOOP completed.\r\n")
     }
@@ -77,12 +84,19 @@ import Testing
         // Every command is hit, starting with the first.
         #expect(try c.send("a NOOP\r\n") == "")
         #expect(!c.channel.isActive)
-        let faults = MailFaults(faults: [Fault(service: .imap, kind: .disconnect, match: "AUTHENTICATE", after: 1)], service: .imap, cloud: nil)
-        let d = try EmbeddedIMAP(server: IMAPServer(store: try makeIMAPStore(), authenticator: TestAuthenticator(), settings: ExchangeSettings(), faults: faults))
+        let faults = MailFaults(
+            faults: [Fault(service: .imap, kind: .disconnect, match: "AUTHENTICATE", after: 1)], service: .imap,
+            cloud: nil)
+        let d = try EmbeddedIMAP(
+            server: IMAPServer(
+                store: try makeIMAPStore(), authenticator: TestAuthenticator(), settings: ExchangeSettings(),
+                faults: faults))
         _ = try d.output()
         #expect(try d.send("a AUTHENTICATE XOAUTH2\r\n") == "+ \r\n")
         // The SASL response is not counted as a command (it would be a second AUTHENTICATE otherwise).
-        #expect(try d.send(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse + "\r\n") == "a OK AUTHENTICATE completed.\r\n")
+        #expect(
+            try d.send(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse + "\r\n")
+                == "a OK AUTHENTICATE completed.\r\n")
         #expect(try d.send("b AUTHENTICATE XOAUTH2\r\n") == "")
         #expect(!d.channel.isActive)
     }

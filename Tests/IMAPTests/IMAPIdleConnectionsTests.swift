@@ -68,7 +68,9 @@ struct IMAPIdleConnectionsTests {
         // Both processes need a descriptor per connection (the server inherits this limit too).
         let fds = try #require(FileDescriptorLimit.raiseToHardLimit(), "getrlimit(RLIMIT_NOFILE) failed")
         guard fds.soft >= count + FileDescriptorLimit.reserve else {
-            throw TestFailure("RLIMIT_NOFILE is \(fds.soft) (hard \(fds.hard)); \(count) connections need \(count + FileDescriptorLimit.reserve). Raise it with `ulimit -Hn \(count + 1024)` as root, or lower EXOMOCK_IDLE_CONNECTIONS.")
+            throw TestFailure(
+                "RLIMIT_NOFILE is \(fds.soft) (hard \(fds.hard)); \(count) connections need \(count + FileDescriptorLimit.reserve). Raise it with `ulimit -Hn \(count + 1024)` as root, or lower EXOMOCK_IDLE_CONNECTIONS."
+            )
         }
         let perMailbox = 20
         let serve = try Serve.start(scenario: scenario(mailboxes: (count + perMailbox - 1) / perMailbox))
@@ -106,7 +108,9 @@ struct IMAPIdleConnectionsTests {
             let results = await withTaskGroup(of: Result<any Channel, any Error>.self) { group in
                 for i in batch {
                     group.addTask {
-                        do { return .success(try await client.open(mailbox: mailbox(i / perMailbox))) } catch { return .failure(error) }
+                        do { return .success(try await client.open(mailbox: mailbox(i / perMailbox))) } catch {
+                            return .failure(error)
+                        }
                     }
                 }
                 var out: [Result<any Channel, any Error>] = []
@@ -128,7 +132,9 @@ struct IMAPIdleConnectionsTests {
         try await Task.sleep(for: .milliseconds(500))
         let after = try residentBytes(pid: process.processIdentifier)
         let perConnection = (after - before) / max(1, channels.count)
-        print("IMAP idle connections: \(channels.count) authenticated TLS sessions in \(String(format: "%.1f", elapsed)) s; server VmRSS \(before / 1024) kB -> \(after / 1024) kB = \(perConnection) bytes per connection")
+        print(
+            "IMAP idle connections: \(channels.count) authenticated TLS sessions in \(String(format: "%.1f", elapsed)) s; server VmRSS \(before / 1024) kB -> \(after / 1024) kB = \(perConnection) bytes per connection"
+        )
         // Debug build, TLS buffers, the session and its journal events: well under 256 KiB each.
         #expect(perConnection < 256 * 1024, "\(perConnection) bytes per idle connection")
 
@@ -172,7 +178,9 @@ struct IMAPIdleConnectionsTests {
             let second = try await client.open(mailbox: mailbox(0))
             #expect(try await client.send(second, "n NOOP\r\n", expect: "n ").last == "n OK NOOP completed.")
             let started = ContinuousClock.now
-            #expect(try await client.send(second, "s STATUS INBOX (MESSAGES)\r\n", expect: "s ").last == "s OK STATUS completed.")
+            #expect(
+                try await client.send(second, "s STATUS INBOX (MESSAGES)\r\n", expect: "s ").last
+                    == "s OK STATUS completed.")
             #expect(ContinuousClock.now - started >= .milliseconds(300))
             try? await second.close()
         }
@@ -199,7 +207,9 @@ struct Serve {
         tlsConfiguration.trustRoots = .file(ready.ca_file)
         tlsConfiguration.certificateVerification = .noHostnameVerification
         let ssl = try NIOSSLContext(configuration: tlsConfiguration)
-        return IdleClient(group: MultiThreadedEventLoopGroup(numberOfThreads: 2), ssl: ssl, host: imap.host, port: imap.port, token: token)
+        return IdleClient(
+            group: MultiThreadedEventLoopGroup(numberOfThreads: 2), ssl: ssl, host: imap.host, port: imap.port,
+            token: token)
     }
 
     func stop() { mock.stop() }
@@ -224,7 +234,8 @@ struct IdleClient: Sendable {
             .connectTimeout(.seconds(30))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: ssl, serverHostname: nil))
                     try channel.pipeline.syncOperations.addHandler(LineWaiter())
                 }
             }
@@ -236,7 +247,9 @@ struct IdleClient: Sendable {
             }
             let sasl = XOAUTH2Credentials(user: mailbox, token: token).initialResponse
             let auth = try await send(channel, "a AUTHENTICATE XOAUTH2 \(sasl)\r\n", expect: "a ")
-            guard auth.last == "a OK AUTHENTICATE completed." else { throw Failed(description: "AUTHENTICATE: \(auth)") }
+            guard auth.last == "a OK AUTHENTICATE completed." else {
+                throw Failed(description: "AUTHENTICATE: \(auth)")
+            }
             return channel
         } catch {
             try? await channel.close()
@@ -263,7 +276,9 @@ struct IdleClient: Sendable {
 extension EventLoopFuture where Value: Sendable {
     func withTimeout(_ amount: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<Value> {
         let promise = loop.makePromise(of: Value.self)
-        let timer = loop.scheduleTask(in: amount) { promise.fail(IdleClient.Failed(description: "no answer within \(amount)")) }
+        let timer = loop.scheduleTask(in: amount) {
+            promise.fail(IdleClient.Failed(description: "no answer within \(amount)"))
+        }
         whenComplete { result in
             timer.cancel()
             promise.completeWith(result)

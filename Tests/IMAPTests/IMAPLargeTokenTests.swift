@@ -29,8 +29,12 @@ import Testing
         #expect(frames(lower, chunk: 777) == [.command(Array(lower.utf8.dropLast(2)))])
         // One byte over: BAD on the tag, and the next command is framed normally.
         let over = Self.authenticateLine(length: limit + 1) + "b NOOP\r\n"
-        #expect(frames(over, chunk: 1000) == [.rejected(tag: "a", reason: .authenticateLineTooLong(limit: limit)), command("b NOOP")])
-        #expect(frames(over) == [.rejected(tag: "a", reason: .authenticateLineTooLong(limit: limit)), command("b NOOP")])
+        #expect(
+            frames(over, chunk: 1000) == [
+                .rejected(tag: "a", reason: .authenticateLineTooLong(limit: limit)), command("b NOOP"),
+            ])
+        #expect(
+            frames(over) == [.rejected(tag: "a", reason: .authenticateLineTooLong(limit: limit)), command("b NOOP")])
     }
 
     @Test func otherCommandsKeepTheOrdinaryLimit() {
@@ -48,11 +52,21 @@ import Testing
         let atLimit = String(repeating: "Q", count: limit - 2) + "\r\n"
         let got = frames(atLimit, chunk: 4096, framer: framer)
         #expect(got.count == 1)
-        if case .command(let bytes) = got.first { #expect(bytes.count == limit - 2) } else { Issue.record("not a command: \(got.first.map { "\($0)".prefix(80) } ?? "none")") }
+        if case .command(let bytes) = got.first {
+            #expect(bytes.count == limit - 2)
+        } else {
+            Issue.record("not a command: \(got.first.map { "\($0)".prefix(80) } ?? "none")")
+        }
         let over = String(repeating: "Q", count: limit - 1) + "\r\n"
-        #expect(frames(over, chunk: 4096, framer: framer) == [.rejected(tag: "*", reason: .authenticateLineTooLong(limit: limit))])
+        #expect(
+            frames(over, chunk: 4096, framer: framer) == [
+                .rejected(tag: "*", reason: .authenticateLineTooLong(limit: limit))
+            ])
         framer.expectsSASLResponse = false
-        #expect(frames(atLimit, framer: framer) == [.rejected(tag: "*", reason: .lineTooLong(limit: Limits.imapMaximumLineLength))])
+        #expect(
+            frames(atLimit, framer: framer) == [
+                .rejected(tag: "*", reason: .lineTooLong(limit: Limits.imapMaximumLineLength))
+            ])
     }
 
     @Test func twelveKilobyteTokenLogsInWithSASLIRAndWithContinuation() throws {
@@ -60,7 +74,9 @@ import Testing
         let token = tokens.token(bytes: 12 * 1024)
         #expect(token.utf8.count >= 12 * 1024 && token.utf8.count < 12 * 1024 + 4)
         let response = XOAUTH2Credentials(user: imapMailbox, token: token).initialResponse
-        #expect(response.utf8.count > Limits.imapMaximumLineLength, "the point of the test: the line is over the ordinary limit")
+        #expect(
+            response.utf8.count > Limits.imapMaximumLineLength,
+            "the point of the test: the line is over the ordinary limit")
 
         let c = try EmbeddedIMAP(authenticator: tokens.authenticator)
         _ = try c.output()
@@ -90,7 +106,10 @@ import Testing
         // Exactly at the limit: framed, then judged as XOAUTH2 (filler is not a valid response).
         #expect(try c.send(Self.authenticateLine(tag: "a", length: limit)) == "a NO AUTHENTICATE failed.\r\n")
         let over = try c.send(Self.authenticateLine(tag: "b", length: limit + 1))
-        #expect(over == "b BAD Command Error. The AUTHENTICATE line is longer than \(limit) bytes (Limits.imapMaximumAuthenticateLineLength); the access token is too large.\r\n")
+        #expect(
+            over
+                == "b BAD Command Error. The AUTHENTICATE line is longer than \(limit) bytes (Limits.imapMaximumAuthenticateLineLength); the access token is too large.\r\n"
+        )
         #expect(c.channel.isActive)
         let xo = XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse
         #expect(try c.send("c AUTHENTICATE XOAUTH2 \(xo)\r\n") == "c OK AUTHENTICATE completed.\r\n")
@@ -132,7 +151,9 @@ import Testing
         #expect(try c.send("a AUTHENTICATE XOAUTH2 \(xo)\r\n") == "a OK AUTHENTICATE completed.\r\n")
         #expect(try c.send("b CAPABILITY\r\n").hasSuffix("b OK CAPABILITY completed.\r\n"))
         // A pipelined command after the failing one is never answered.
-        #expect(try c.send("c SELECT INBOX\r\nd NOOP\r\n") == "c BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+        #expect(
+            try c.send("c SELECT INBOX\r\nd NOOP\r\n")
+                == "c BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
         #expect(!c.channel.isActive)
         #expect(c.events.contains { $0.event == .commandNotConnected && $0.detail["reason"] == "no_mailbox_access" })
         #expect(c.server.sessions.count(imapMailbox) == 0)
@@ -153,8 +174,11 @@ import Testing
         }
         var extra = try SessionHarness(store: store, counter: counter)
         let out = extra.login()
-        #expect(out.wire == "a0 OK AUTHENTICATE completed.\r\n" && out.notes.first?.detail["reason"] == "too_many_sessions")
-        #expect(extra.wire("x SELECT INBOX") == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+        #expect(
+            out.wire == "a0 OK AUTHENTICATE completed.\r\n" && out.notes.first?.detail["reason"] == "too_many_sessions")
+        #expect(
+            extra.wire("x SELECT INBOX")
+                == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
         #expect(counter.count(imapMailbox) == Limits.imapSessionsPerMailbox)
         _ = sessions[0].send("z LOGOUT")
         var again = try SessionHarness(store: store, counter: counter)

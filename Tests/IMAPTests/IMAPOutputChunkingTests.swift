@@ -1,9 +1,9 @@
 import ExomockLimits
-import ScenarioModel
 import IMAPServer
 import MailAuthentication
 import NIOCore
 import NIOEmbedded
+import ScenarioModel
 import Testing
 
 /// A FETCH over a large mailbox is written a chunk at a time while the client reads, not encoded
@@ -23,19 +23,22 @@ import Testing
     @Test func aLargeFetchWaitsForTheClientChunkByChunk() throws {
         // 40 generated messages of 40,000 bytes: about 1.6 MB of FETCH output.
         let store = try makeIMAPStore(generated: 40)
-        let c = try EmbeddedIMAP(server: IMAPServer(store: store, authenticator: TestAuthenticator(), settings: ExchangeSettings()))
+        let c = try EmbeddedIMAP(
+            server: IMAPServer(store: store, authenticator: TestAuthenticator(), settings: ExchangeSettings()))
         _ = try c.output()
         let xo = XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse
         #expect(try c.send("a AUTHENTICATE XOAUTH2 \(xo)\r\n") == "a OK AUTHENTICATE completed.\r\n")
         #expect(try c.send("b EXAMINE INBOX\r\n").hasSuffix("b OK [READ-ONLY] EXAMINE completed.\r\n"))
 
         let staller = StallOnWrite()
-        try c.channel.pipeline.syncOperations.addHandler(staller, position: ChannelPipeline.SynchronousOperations.Position.first)
+        try c.channel.pipeline.syncOperations.addHandler(
+            staller, position: ChannelPipeline.SynchronousOperations.Position.first)
         // The FETCH and a NOOP pipelined behind it; the client then reads nothing.
         var received = try c.send("c FETCH 1:* BODY.PEEK[]\r\nd NOOP\r\n")
         let firstChunk = received.utf8.count
-        #expect(firstChunk >= Limits.imapOutputChunkBytes && firstChunk < Limits.imapOutputChunkBytes + 41_000,
-                "one chunk, not the whole answer: \(firstChunk) bytes")
+        #expect(
+            firstChunk >= Limits.imapOutputChunkBytes && firstChunk < Limits.imapOutputChunkBytes + 41_000,
+            "one chunk, not the whole answer: \(firstChunk) bytes")
         #expect(!received.contains("c OK"))
 
         // The client reads: each writability change lets one more chunk out.
@@ -51,7 +54,8 @@ import Testing
         #expect(rounds > 20, "1.6 MB in 64 KiB chunks takes more than 20 writes, not \(rounds)")
         #expect(received.components(separatedBy: " FETCH (BODY[] {").count - 1 == 40)
         let fetchDone = try #require(received.range(of: "c OK FETCH completed.\r\n"))
-        let noopDone = try #require(received.range(of: "d OK NOOP completed.\r\n"), "the pipelined NOOP is answered after the FETCH")
+        let noopDone = try #require(
+            received.range(of: "d OK NOOP completed.\r\n"), "the pipelined NOOP is answered after the FETCH")
         #expect(fetchDone.upperBound <= noopDone.lowerBound)
     }
 }

@@ -13,10 +13,15 @@ struct SessionHarness {
     let store: MailStore
     let counter: IMAPSessionCounter
 
-    init(tls: TLSMode = .implicit, settings: ExchangeSettings = ExchangeSettings(), limit: Int = 20, store: MailStore? = nil, counter: IMAPSessionCounter? = nil) throws {
+    init(
+        tls: TLSMode = .implicit, settings: ExchangeSettings = ExchangeSettings(), limit: Int = 20,
+        store: MailStore? = nil, counter: IMAPSessionCounter? = nil
+    ) throws {
         self.store = try store ?? makeIMAPStore()
         self.counter = counter ?? IMAPSessionCounter(limit: limit)
-        session = IMAPSession(store: self.store, authenticator: TestAuthenticator(), settings: settings, tlsMode: tls, counter: self.counter)
+        session = IMAPSession(
+            store: self.store, authenticator: TestAuthenticator(), settings: settings, tlsMode: tls,
+            counter: self.counter)
     }
 
     mutating func send(_ line: String) -> IMAPOutput { session.received(Array(line.utf8)) }
@@ -30,29 +35,48 @@ struct SessionHarness {
 @Suite struct IMAPSessionTests {
     @Test func greetingIsExchangesWithBase64UTF16LEServerName() throws {
         let h = try SessionHarness()
-        #expect(h.session.greeting().wire == "* OK The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
+        #expect(
+            h.session.greeting().wire
+                == "* OK The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
     }
 
     @Test func capabilitiesPerStateAndListener() throws {
         var implicit = try SessionHarness()
-        #expect(implicit.wire("a CAPABILITY") == "* CAPABILITY IMAP4 IMAP4rev1 AUTH=XOAUTH2 LOGINDISABLED SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+\r\na OK CAPABILITY completed.\r\n")
+        #expect(
+            implicit.wire("a CAPABILITY")
+                == "* CAPABILITY IMAP4 IMAP4rev1 AUTH=XOAUTH2 LOGINDISABLED SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+\r\na OK CAPABILITY completed.\r\n"
+        )
         var basic = try SessionHarness(settings: ExchangeSettings(basicAuth: true))
-        #expect(basic.wire("a CAPABILITY").hasPrefix("* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS"))
+        #expect(
+            basic.wire("a CAPABILITY").hasPrefix("* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS")
+        )
         var plain = try SessionHarness(tls: .starttls)
-        #expect(plain.wire("a CAPABILITY") == "* CAPABILITY IMAP4 IMAP4rev1 LOGINDISABLED STARTTLS UIDPLUS MOVE ID CHILDREN IDLE NAMESPACE LITERAL+\r\na OK CAPABILITY completed.\r\n")
-        #expect(plain.wire("b AUTHENTICATE XOAUTH2 " + XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse) == "b BAD Command received in Invalid state.\r\n")
+        #expect(
+            plain.wire("a CAPABILITY")
+                == "* CAPABILITY IMAP4 IMAP4rev1 LOGINDISABLED STARTTLS UIDPLUS MOVE ID CHILDREN IDLE NAMESPACE LITERAL+\r\na OK CAPABILITY completed.\r\n"
+        )
+        #expect(
+            plain.wire(
+                "b AUTHENTICATE XOAUTH2 " + XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse)
+                == "b BAD Command received in Invalid state.\r\n")
         #expect(plain.wire("c LOGIN a b") == "c NO LOGIN failed.\r\n")
         let tls = plain.send("d STARTTLS")
         #expect(tls.wire == "d OK Begin TLS negotiation now.\r\n" && tls.after == .startTLS)
         #expect(plain.wire("e CAPABILITY").hasPrefix("* CAPABILITY IMAP4 IMAP4rev1 AUTH=XOAUTH2 LOGINDISABLED"))
         #expect(plain.wire("f STARTTLS") == "f BAD Command received in Invalid state.\r\n")
         #expect(implicit.login().wire == "a0 OK AUTHENTICATE completed.\r\n")
-        #expect(implicit.wire("g CAPABILITY") == "* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE CHILDREN IDLE NAMESPACE LITERAL+\r\ng OK CAPABILITY completed.\r\n")
+        #expect(
+            implicit.wire("g CAPABILITY")
+                == "* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS MOVE ID UNSELECT CLIENTACCESSRULES CLIENTNETWORKPRESENCELOCATION BACKENDAUTHENTICATE CHILDREN IDLE NAMESPACE LITERAL+\r\ng OK CAPABILITY completed.\r\n"
+        )
     }
 
     @Test func idNamespaceLogout() throws {
         var h = try SessionHarness()
-        #expect(h.wire("a ID (\"name\" \"x\")") == "* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\na OK ID completed.\r\n")
+        #expect(
+            h.wire("a ID (\"name\" \"x\")")
+                == "* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\na OK ID completed.\r\n"
+        )
         #expect(h.wire("b NAMESPACE") == "b BAD Command received in Invalid state.\r\n")
         _ = h.login()
         #expect(h.wire("c NAMESPACE") == "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nc OK NAMESPACE completed.\r\n")
@@ -63,7 +87,8 @@ struct SessionHarness {
     }
 
     @Test(arguments: [
-        ("expired-token", "token_expired"), ("wrong-cloud-token", "signature_invalid"), ("wrong-aud-token", "wrong_audience"),
+        ("expired-token", "token_expired"), ("wrong-cloud-token", "signature_invalid"),
+        ("wrong-aud-token", "wrong_audience"),
         ("no-scope-token", "missing_permission"),
     ])
     func rejectedTokens(token: String, reason: String) throws {
@@ -82,11 +107,15 @@ struct SessionHarness {
         #expect(out.notes.first?.event == .authNotConnected && out.notes.first?.detail["reason"] == "no_mailbox_access")
         #expect(h.wire("e NOOP") == "e OK NOOP completed.\r\n")
         #expect(h.wire("f CAPABILITY").hasSuffix("f OK CAPABILITY completed.\r\n"))
-        for cmd in ["a SELECT INBOX", "b EXAMINE INBOX", "c LIST \"\" *", "d NAMESPACE", "g IDLE", "h STATUS INBOX (MESSAGES)"] {
+        for cmd in [
+            "a SELECT INBOX", "b EXAMINE INBOX", "c LIST \"\" *", "d NAMESPACE", "g IDLE", "h STATUS INBOX (MESSAGES)",
+        ] {
             var fresh = try SessionHarness()
             _ = fresh.login("no-access-token")
             let out = fresh.send(cmd)
-            #expect(out.wire == String(cmd.prefix(1)) + " BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+            #expect(
+                out.wire == String(cmd.prefix(1))
+                    + " BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
             #expect(out.after == .close)
             #expect(out.notes.first?.event == .commandNotConnected)
             #expect(fresh.session.state == .loggedOut)
@@ -102,15 +131,25 @@ struct SessionHarness {
         #expect(h.wire("b AUTHENTICATE XOAUTH2") == "+ \r\n")
         let bad = h.send("!!!notbase64")
         #expect(bad.wire == "b NO AUTHENTICATE failed.\r\n" && bad.notes.first?.detail["reason"] == "malformed_sasl")
-        let noBearer = h.send("c AUTHENTICATE XOAUTH2 " + Data("user=\(imapMailbox)\u{1}auth=Basic x\u{1}\u{1}".utf8).base64EncodedString())
-        #expect(noBearer.wire == "c NO AUTHENTICATE failed.\r\n" && noBearer.notes.first?.detail["reason"] == "missing_bearer")
-        #expect(h.wire("d AUTHENTICATE PLAIN " + Data("\u{0}\(imapMailbox)\u{0}pw".utf8).base64EncodedString()) == "d NO AUTHENTICATE failed.\r\n")
+        let noBearer = h.send(
+            "c AUTHENTICATE XOAUTH2 "
+                + Data("user=\(imapMailbox)\u{1}auth=Basic x\u{1}\u{1}".utf8).base64EncodedString())
+        #expect(
+            noBearer.wire == "c NO AUTHENTICATE failed.\r\n"
+                && noBearer.notes.first?.detail["reason"] == "missing_bearer")
+        #expect(
+            h.wire("d AUTHENTICATE PLAIN " + Data("\u{0}\(imapMailbox)\u{0}pw".utf8).base64EncodedString())
+                == "d NO AUTHENTICATE failed.\r\n")
         #expect(h.wire("e AUTHENTICATE PLAIN") == "+ \r\n")
         #expect(h.wire(Data("\u{0}u\u{0}p".utf8).base64EncodedString()) == "e NO AUTHENTICATE failed.\r\n")
         #expect(h.wire("f LOGIN helpdesk pw") == "f NO LOGIN failed.\r\n")
-        #expect(h.wire("g AUTHENTICATE CRAM-MD5") == "g NO Unsupported authentication mechanism; Exchange Online offers XOAUTH2.\r\n")
+        #expect(
+            h.wire("g AUTHENTICATE CRAM-MD5")
+                == "g NO Unsupported authentication mechanism; Exchange Online offers XOAUTH2.\r\n")
         #expect(h.wire("h AUTHENTICATE XOAUTH2") == "+ \r\n")
-        #expect(h.wire(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse) == "h OK AUTHENTICATE completed.\r\n")
+        #expect(
+            h.wire(XOAUTH2Credentials(user: imapMailbox, token: "good-token").initialResponse)
+                == "h OK AUTHENTICATE completed.\r\n")
         #expect(h.session.state == .authenticated(mailbox: imapMailbox))
     }
 
@@ -120,8 +159,12 @@ struct SessionHarness {
         var b = try SessionHarness(store: store, counter: a.counter)
         #expect(a.login().wire == "a0 OK AUTHENTICATE completed.\r\n")
         let second = b.login()
-        #expect(second.wire == "a0 OK AUTHENTICATE completed.\r\n" && second.notes.first?.detail["reason"] == "too_many_sessions")
-        #expect(b.wire("x SELECT INBOX") == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
+        #expect(
+            second.wire == "a0 OK AUTHENTICATE completed.\r\n"
+                && second.notes.first?.detail["reason"] == "too_many_sessions")
+        #expect(
+            b.wire("x SELECT INBOX")
+                == "x BAD User is authenticated but not connected.\r\n* BYE Connection closed. 14\r\n")
         a.session.connectionClosed()
         #expect(a.counter.count(imapMailbox) == 0)
     }
@@ -131,40 +174,50 @@ struct SessionHarness {
         _ = h.login()
         let select = h.send("a SELECT inbox")
         let uidValidity = try h.store.snapshot(mailbox: imapMailbox, folder: "Inbox").uidValidity
-        #expect(select.wire == """
-            * 3 EXISTS\r
-            * 0 RECENT\r
-            * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)\r
-            * OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)] Permanent flags\r
-            * OK [UNSEEN 1] Is the first unseen message\r
-            * OK [UIDVALIDITY \(uidValidity)] UIDVALIDITY value\r
-            * OK [UIDNEXT 4] The next unique identifier value\r
-            a OK [READ-WRITE] SELECT completed.\r\n
-            """)
+        #expect(
+            select.wire == """
+                * 3 EXISTS\r
+                * 0 RECENT\r
+                * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)\r
+                * OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)] Permanent flags\r
+                * OK [UNSEEN 1] Is the first unseen message\r
+                * OK [UIDVALIDITY \(uidValidity)] UIDVALIDITY value\r
+                * OK [UIDNEXT 4] The next unique identifier value\r
+                a OK [READ-WRITE] SELECT completed.\r\n
+                """)
         #expect(select.after == .watch(mailbox: imapMailbox, folder: "Inbox"))
         #expect(h.wire("b EXAMINE INBOX").hasSuffix("b OK [READ-ONLY] EXAMINE completed.\r\n"))
         #expect(h.wire("c SELECT Nope") == "c NO The folder Nope doesn't exist.\r\n")
         #expect(h.session.state == .authenticated(mailbox: imapMailbox))
-        #expect(h.wire("d LIST \"\" *") == """
-            * LIST (\\HasNoChildren \\Archive) "/" Archive\r
-            * LIST (\\HasNoChildren \\Trash) "/" "Deleted Items"\r
-            * LIST (\\HasNoChildren \\Drafts) "/" Drafts\r
-            * LIST (\\HasNoChildren) "/" INBOX\r
-            * LIST (\\HasNoChildren \\Junk) "/" "Junk Email"\r
-            * LIST (\\HasNoChildren \\Sent) "/" "Sent Items"\r
-            d OK LIST completed.\r\n
-            """)
-        #expect(h.wire("e LIST \"\" \"\"") == "* LIST (\\Noselect \\HasChildren) \"/\" \"\"\r\ne OK LIST completed.\r\n")
+        #expect(
+            h.wire("d LIST \"\" *") == """
+                * LIST (\\HasNoChildren \\Archive) "/" Archive\r
+                * LIST (\\HasNoChildren \\Trash) "/" "Deleted Items"\r
+                * LIST (\\HasNoChildren \\Drafts) "/" Drafts\r
+                * LIST (\\HasNoChildren) "/" INBOX\r
+                * LIST (\\HasNoChildren \\Junk) "/" "Junk Email"\r
+                * LIST (\\HasNoChildren \\Sent) "/" "Sent Items"\r
+                d OK LIST completed.\r\n
+                """)
+        #expect(
+            h.wire("e LIST \"\" \"\"") == "* LIST (\\Noselect \\HasChildren) \"/\" \"\"\r\ne OK LIST completed.\r\n")
         #expect(h.wire("f CREATE Projects/2026") == "f OK CREATE completed.\r\n")
         #expect(h.wire("g CREATE Projects") == "g OK CREATE completed.\r\n")
         #expect(h.wire("h LIST \"\" Projects%") == "* LIST (\\HasChildren) \"/\" Projects\r\nh OK LIST completed.\r\n")
-        #expect(h.wire("i LIST \"\" Projects/*") == "* LIST (\\HasNoChildren) \"/\" Projects/2026\r\ni OK LIST completed.\r\n")
+        #expect(
+            h.wire("i LIST \"\" Projects/*")
+                == "* LIST (\\HasNoChildren) \"/\" Projects/2026\r\ni OK LIST completed.\r\n")
         #expect(h.wire("j UNSUBSCRIBE Projects") == "j OK UNSUBSCRIBE completed.\r\n")
         #expect(!h.wire("k LSUB \"\" *").contains("\"/\" Projects\r\n"))
         #expect(h.wire("l RENAME Projects Work") == "l OK RENAME completed.\r\n")
         #expect(h.wire("m DELETE Work/2026") == "m OK DELETE completed.\r\n")
-        #expect(h.wire("n DELETE Inbox") == "n NO The folder Inbox is a default folder and can't be deleted or renamed.\r\n")
-        #expect(h.wire("o STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT)") == "* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UIDVALIDITY \(uidValidity) UNSEEN 3 RECENT 0)\r\no OK STATUS completed.\r\n")
+        #expect(
+            h.wire("n DELETE Inbox") == "n NO The folder Inbox is a default folder and can't be deleted or renamed.\r\n"
+        )
+        #expect(
+            h.wire("o STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT)")
+                == "* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UIDVALIDITY \(uidValidity) UNSEEN 3 RECENT 0)\r\no OK STATUS completed.\r\n"
+        )
         #expect(h.wire("p FETCH 1 FLAGS") == "p BAD Command received in Invalid state.\r\n")
     }
 
@@ -173,18 +226,47 @@ struct SessionHarness {
         _ = h.login()
         _ = h.send("a SELECT INBOX")
         let m1 = sampleIMAPMessages[0]
-        #expect(h.wire("b FETCH 1 (UID RFC822.SIZE FLAGS INTERNALDATE)") == "* 1 FETCH (UID 1 RFC822.SIZE \(m1.utf8.count) FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\")\r\nb OK FETCH completed.\r\n")
-        #expect(h.wire("c FETCH 1 ENVELOPE") == "* 1 FETCH (ENVELOPE (\"Thu, 01 Jan 2026 00:00:00 +0000\" \"[HD-1] printer\" ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((NIL NIL \"helpdesk\" \"contoso.onmicrosoft.us\")) NIL NIL NIL \"<1@contoso>\"))\r\nc OK FETCH completed.\r\n")
-        #expect(h.wire("d FETCH 2 ENVELOPE").contains("((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((NIL NIL \"helpdesk\" \"contoso.onmicrosoft.us\")(NIL NIL \"carol\" \"example.com\")) ((NIL NIL \"dave\" \"example.com\")) NIL NIL \"<2@example>\""))
-        #expect(h.wire("e FETCH 2 BODYSTRUCTURE") == "* 2 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 8 1 NIL NIL NIL NIL)(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 15 1 NIL NIL NIL NIL) \"ALTERNATIVE\" (\"BOUNDARY\" \"b1\") NIL NIL NIL))\r\ne OK FETCH completed.\r\n")
-        #expect(h.wire("f FETCH 3 BODY") == "* 3 FETCH (BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 16 2))\r\nf OK FETCH completed.\r\n")
+        #expect(
+            h.wire("b FETCH 1 (UID RFC822.SIZE FLAGS INTERNALDATE)")
+                == "* 1 FETCH (UID 1 RFC822.SIZE \(m1.utf8.count) FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\")\r\nb OK FETCH completed.\r\n"
+        )
+        #expect(
+            h.wire("c FETCH 1 ENVELOPE")
+                == "* 1 FETCH (ENVELOPE (\"Thu, 01 Jan 2026 00:00:00 +0000\" \"[HD-1] printer\" ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((\"Alice Admin\" NIL \"alice\" \"contoso.onmicrosoft.us\")) ((NIL NIL \"helpdesk\" \"contoso.onmicrosoft.us\")) NIL NIL NIL \"<1@contoso>\"))\r\nc OK FETCH completed.\r\n"
+        )
+        #expect(
+            h.wire("d FETCH 2 ENVELOPE").contains(
+                "((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((\"Bob, B.\" NIL \"bob\" \"example.com\")) ((NIL NIL \"helpdesk\" \"contoso.onmicrosoft.us\")(NIL NIL \"carol\" \"example.com\")) ((NIL NIL \"dave\" \"example.com\")) NIL NIL \"<2@example>\""
+            ))
+        #expect(
+            h.wire("e FETCH 2 BODYSTRUCTURE")
+                == "* 2 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 8 1 NIL NIL NIL NIL)(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 15 1 NIL NIL NIL NIL) \"ALTERNATIVE\" (\"BOUNDARY\" \"b1\") NIL NIL NIL))\r\ne OK FETCH completed.\r\n"
+        )
+        #expect(
+            h.wire("f FETCH 3 BODY")
+                == "* 3 FETCH (BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 16 2))\r\nf OK FETCH completed.\r\n"
+        )
         #expect(h.wire("g FETCH 2 BODY.PEEK[1]") == "* 2 FETCH (BODY[1] {8}\r\nVPN down)\r\ng OK FETCH completed.\r\n")
-        #expect(h.wire("h FETCH 2 BODY.PEEK[2.MIME]") == "* 2 FETCH (BODY[2.MIME] {87}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n)\r\nh OK FETCH completed.\r\n")
-        #expect(h.wire("i FETCH 1 BODY.PEEK[HEADER.FIELDS (subject from)]") == "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {77}\r\nFrom: Alice Admin <alice@contoso.onmicrosoft.us>\r\nSubject: [HD-1] printer\r\n\r\n)\r\ni OK FETCH completed.\r\n")
-        #expect(h.wire("j FETCH 3 BODY.PEEK[TEXT]<8.6>") == "* 3 FETCH (BODY[TEXT]<8> {6}\r\nline 2)\r\nj OK FETCH completed.\r\n")
-        #expect(h.wire("k FETCH 3 BODY.PEEK[1]") == "* 3 FETCH (BODY[1] {16}\r\nline 1\r\nline 2\r\n)\r\nk OK FETCH completed.\r\n")
-        #expect(h.wire("l FETCH 3 RFC822.HEADER").hasPrefix("* 3 FETCH (RFC822.HEADER {48}\r\nFrom: eve@example.com\r\nSubject: [HD-3] third\r\n\r\n)"))
-        #expect(h.wire("m FETCH 9 FLAGS") == "m BAD Command Argument Error. 11 Message 9 does not exist; the folder has 3 messages.\r\n")
+        #expect(
+            h.wire("h FETCH 2 BODY.PEEK[2.MIME]")
+                == "* 2 FETCH (BODY[2.MIME] {87}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n)\r\nh OK FETCH completed.\r\n"
+        )
+        #expect(
+            h.wire("i FETCH 1 BODY.PEEK[HEADER.FIELDS (subject from)]")
+                == "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {77}\r\nFrom: Alice Admin <alice@contoso.onmicrosoft.us>\r\nSubject: [HD-1] printer\r\n\r\n)\r\ni OK FETCH completed.\r\n"
+        )
+        #expect(
+            h.wire("j FETCH 3 BODY.PEEK[TEXT]<8.6>")
+                == "* 3 FETCH (BODY[TEXT]<8> {6}\r\nline 2)\r\nj OK FETCH completed.\r\n")
+        #expect(
+            h.wire("k FETCH 3 BODY.PEEK[1]")
+                == "* 3 FETCH (BODY[1] {16}\r\nline 1\r\nline 2\r\n)\r\nk OK FETCH completed.\r\n")
+        #expect(
+            h.wire("l FETCH 3 RFC822.HEADER").hasPrefix(
+                "* 3 FETCH (RFC822.HEADER {48}\r\nFrom: eve@example.com\r\nSubject: [HD-3] third\r\n\r\n)"))
+        #expect(
+            h.wire("m FETCH 9 FLAGS")
+                == "m BAD Command Argument Error. 11 Message 9 does not exist; the folder has 3 messages.\r\n")
         // BODY[] (not PEEK) sets \Seen and reports the new flags.
         #expect(h.wire("n FETCH 3 BODY[]").hasSuffix("line 2\r\n FLAGS (\\Seen))\r\nn OK FETCH completed.\r\n"))
         #expect(h.wire("o UID FETCH 3 FLAGS") == "* 3 FETCH (UID 3 FLAGS (\\Seen))\r\no OK FETCH completed.\r\n")
@@ -196,7 +278,9 @@ struct SessionHarness {
         _ = h.login()
         _ = h.send("a SELECT INBOX")
         #expect(h.wire("b SEARCH ALL") == "* SEARCH 1 2 3\r\nb OK SEARCH completed.\r\n")
-        #expect(h.wire("c STORE 1 +FLAGS (\\Seen \\Flagged)") == "* 1 FETCH (FLAGS (\\Seen \\Flagged))\r\nc OK STORE completed.\r\n")
+        #expect(
+            h.wire("c STORE 1 +FLAGS (\\Seen \\Flagged)")
+                == "* 1 FETCH (FLAGS (\\Seen \\Flagged))\r\nc OK STORE completed.\r\n")
         #expect(h.wire("d SEARCH SEEN") == "* SEARCH 1\r\nd OK SEARCH completed.\r\n")
         #expect(h.wire("e SEARCH UNSEEN NOT FLAGGED") == "* SEARCH 2 3\r\ne OK SEARCH completed.\r\n")
         #expect(h.wire("f UID SEARCH OR FROM bob SUBJECT third") == "* SEARCH 2 3\r\nf OK SEARCH completed.\r\n")
@@ -212,7 +296,9 @@ struct SessionHarness {
         let validity = try h.store.snapshot(mailbox: imapMailbox, folder: "Archive").uidValidity
         #expect(h.wire("p COPY 1:2 Archive") == "p OK [COPYUID \(validity) 1:2 1:2] COPY completed.\r\n")
         #expect(h.wire("q COPY 1 Nowhere") == "q NO [TRYCREATE] The folder Nowhere doesn't exist.\r\n")
-        #expect(h.wire("r UID MOVE 2 Archive") == "* OK [COPYUID \(validity) 2 3] Moved\r\n* 2 EXPUNGE\r\nr OK MOVE completed.\r\n")
+        #expect(
+            h.wire("r UID MOVE 2 Archive")
+                == "* OK [COPYUID \(validity) 2 3] Moved\r\n* 2 EXPUNGE\r\nr OK MOVE completed.\r\n")
         #expect(h.wire("s STORE 1 +FLAGS.SILENT (\\Deleted)") == "s OK STORE completed.\r\n")
         #expect(h.wire("t EXPUNGE") == "* 1 EXPUNGE\r\nt OK EXPUNGE completed.\r\n")
         #expect(h.wire("u SEARCH ALL") == "* SEARCH 1\r\nu OK SEARCH completed.\r\n")
@@ -254,7 +340,9 @@ struct SessionHarness {
         #expect(try h.store.folders(of: imapMailbox).contains { $0.name == "Données" })
         #expect(h.wire("b LIST \"\" Donn*") == "* LIST (\\HasNoChildren) \"/\" Donn&AOk-es\r\nb OK LIST completed.\r\n")
         #expect(h.wire("c SELECT Donn&AOk-es").hasSuffix("c OK [READ-WRITE] SELECT completed.\r\n"))
-        #expect(h.wire("d SEARCH CHARSET KOI8-R ALL") == "d NO [BADCHARSET (US-ASCII UTF-8)] The charset KOI8-R is not supported; use UTF-8 or US-ASCII.\r\n")
+        #expect(
+            h.wire("d SEARCH CHARSET KOI8-R ALL")
+                == "d NO [BADCHARSET (US-ASCII UTF-8)] The charset KOI8-R is not supported; use UTF-8 or US-ASCII.\r\n")
     }
 
     @Test func unknownAndTerminate() throws {

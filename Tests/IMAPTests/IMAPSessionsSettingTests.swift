@@ -8,22 +8,22 @@ import Testing
 /// Python imaplib holds `imap_sessions_per_mailbox` + 1 sessions at once: the last one's AUTHENTICATE
 /// succeeds and its SELECT gets Exchange's "authenticated but not connected" BAD.
 let imaplibSessionsScript = #"""
-import imaplib, ssl, sys, json
-host, port, cafile, user, token, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
-ctx = ssl.create_default_context(cafile=cafile)
-auth = ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode()
-sessions, out = [], []
-for i in range(n):
-    M = imaplib.IMAP4_SSL(host, port, ssl_context=ctx)
-    typ, _ = M.authenticate("XOAUTH2", lambda _: auth)
-    sessions.append(M)
-    try:
-        typ, data = M.select("INBOX", readonly=True)
-        out.append("SELECT " + typ)
-    except imaplib.IMAP4.error as e:
-        out.append("REFUSED " + str(e))
-print(json.dumps(out))
-"""#
+    import imaplib, ssl, sys, json
+    host, port, cafile, user, token, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+    ctx = ssl.create_default_context(cafile=cafile)
+    auth = ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode()
+    sessions, out = [], []
+    for i in range(n):
+        M = imaplib.IMAP4_SSL(host, port, ssl_context=ctx)
+        typ, _ = M.authenticate("XOAUTH2", lambda _: auth)
+        sessions.append(M)
+        try:
+            typ, data = M.select("INBOX", readonly=True)
+            out.append("SELECT " + typ)
+        except imaplib.IMAP4.error as e:
+            out.append("REFUSED " + str(e))
+    print(json.dumps(out))
+    """#
 
 @Suite(.serialized) struct IMAPSessionsSettingTests {
     @Test("exchange.imap_sessions_per_mailbox: 2 lets two imaplib sessions in; the third is not connected")
@@ -36,7 +36,10 @@ print(json.dumps(out))
             defer { try? FileManager.default.removeItem(at: dir) }
             let r = try await runClient(
                 "python3",
-                [path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox, "good-token", "3"],
+                [
+                    path, "127.0.0.1", String(live.implicit.port), live.certificate.certificatePath, imapMailbox,
+                    "good-token", "3",
+                ],
                 package: "python3")
             #expect(r.status == 0, "imaplib failed: \(r.error)")
             let lines = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String]

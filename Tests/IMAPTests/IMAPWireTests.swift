@@ -29,9 +29,11 @@ func command(_ s: String) -> IMAPFrame { .command(Array(s.utf8)) }
     @Test(arguments: [1, 2, 3, 7, 1000])
     func linesAndLiteralsInAnyChunking(chunk: Int) {
         let input = "a1 NOOP\r\na2 LOGIN {4}\r\nuser {4+}\r\npass\r\na3 APPEND Inbox {0}\r\n\r\n"
-        #expect(frames(input, chunk: chunk) == [
-            command("a1 NOOP"), .continuationNeeded, command("a2 LOGIN {4}\r\nuser {4+}\r\npass"), .continuationNeeded, command("a3 APPEND Inbox {0}\r\n"),
-        ])
+        #expect(
+            frames(input, chunk: chunk) == [
+                command("a1 NOOP"), .continuationNeeded, command("a2 LOGIN {4}\r\nuser {4+}\r\npass"),
+                .continuationNeeded, command("a3 APPEND Inbox {0}\r\n"),
+            ])
     }
 
     @Test func bareLFIsAccepted() {
@@ -45,13 +47,18 @@ func command(_ s: String) -> IMAPFrame { .command(Array(s.utf8)) }
     @Test func lineLimitIsEnforcedWithTagAndResync() {
         let framer = IMAPFramer(maximumLineLength: 32)
         let long = "t9 SELECT " + String(repeating: "x", count: 40) + "\r\nt10 NOOP\r\n"
-        #expect(frames(long, chunk: 5, framer: framer) == [
-            .rejected(tag: "t9", reason: .lineTooLong(limit: 32)), command("t10 NOOP"),
-        ])
+        #expect(
+            frames(long, chunk: 5, framer: framer) == [
+                .rejected(tag: "t9", reason: .lineTooLong(limit: 32)), command("t10 NOOP"),
+            ])
         // The default limit, crossed by one byte.
         let atLimit = "a " + String(repeating: "x", count: Limits.imapMaximumLineLength - 4) + "\r\n"
         #expect(atLimit.utf8.count == Limits.imapMaximumLineLength)
-        #expect(frames(atLimit).count == 1 && frames(atLimit).first != .rejected(tag: "a", reason: .lineTooLong(limit: Limits.imapMaximumLineLength)))
+        #expect(
+            frames(atLimit).count == 1
+                && frames(atLimit).first
+                    != .rejected(tag: "a", reason: .lineTooLong(limit: Limits.imapMaximumLineLength))
+        )
         let over = "a " + String(repeating: "x", count: Limits.imapMaximumLineLength - 3) + "\r\n"
         #expect(frames(over) == [.rejected(tag: "a", reason: .lineTooLong(limit: Limits.imapMaximumLineLength))])
     }
@@ -69,13 +76,20 @@ func command(_ s: String) -> IMAPFrame { .command(Array(s.utf8)) }
 
     @Test func hugeLiteralAnnouncementsAreRefusedBeforeAnyByte() {
         let limit = Limits.imapMaximumLiteralSize
-        #expect(frames("a APPEND Inbox {\(limit + 1)}\r\n") == [.rejected(tag: "a", reason: .literalTooLarge(size: "\(limit + 1)", limit: limit))])
+        #expect(
+            frames("a APPEND Inbox {\(limit + 1)}\r\n") == [
+                .rejected(tag: "a", reason: .literalTooLarge(size: "\(limit + 1)", limit: limit))
+            ])
         #expect(frames("a APPEND Inbox {\(limit)}\r\n") == [.continuationNeeded])
-        #expect(frames("a APPEND Inbox {99999999999999999999999}\r\n") == [
-            .rejected(tag: "a", reason: .literalTooLarge(size: "99999999999999999999...", limit: limit)),
-        ])
+        #expect(
+            frames("a APPEND Inbox {99999999999999999999999}\r\n") == [
+                .rejected(tag: "a", reason: .literalTooLarge(size: "99999999999999999999...", limit: limit))
+            ])
         // Non-synchronising: the bytes follow regardless, so the connection cannot be resynchronised.
-        #expect(frames("b APPEND Inbox {\(limit + 1)+}\r\n") == [.fatal(tag: "b", reason: .literalTooLarge(size: "\(limit + 1)", limit: limit))])
+        #expect(
+            frames("b APPEND Inbox {\(limit + 1)+}\r\n") == [
+                .fatal(tag: "b", reason: .literalTooLarge(size: "\(limit + 1)", limit: limit))
+            ])
     }
 
     @Test func literalCountLimit() {
@@ -113,8 +127,12 @@ func badText(_ s: String) -> String? {
         #expect(parsed("a STARTTLS") == .startTLS)
         #expect(parsed("a1.2 IDLE") == .idle)
         #expect(parsed("a ID NIL") == .id(nil))
-        #expect(parsed(#"a ID ("name" "Thunderbird" "version" NIL)"#) == .id([IDPair(key: "name", value: "Thunderbird"), IDPair(key: "version", value: nil)]))
-        #expect(parsed("a AUTHENTICATE xoauth2 dXNlcj0=") == .authenticate(mechanism: "XOAUTH2", initialResponse: "dXNlcj0="))
+        #expect(
+            parsed(#"a ID ("name" "Thunderbird" "version" NIL)"#)
+                == .id([IDPair(key: "name", value: "Thunderbird"), IDPair(key: "version", value: nil)]))
+        #expect(
+            parsed("a AUTHENTICATE xoauth2 dXNlcj0=")
+                == .authenticate(mechanism: "XOAUTH2", initialResponse: "dXNlcj0="))
         #expect(parsed("a AUTHENTICATE XOAUTH2") == .authenticate(mechanism: "XOAUTH2", initialResponse: nil))
         #expect(parsed(#"a LOGIN "me@x.com" {3}"# + "\r\npwd") == .login(user: "me@x.com", password: "pwd"))
         #expect(parsed(#"a SELECT "Sent Items""#) == .select("Sent Items"))
@@ -128,49 +146,85 @@ func badText(_ s: String) -> String? {
 
     @Test func appendWithFlagsAndDate() throws {
         let cmd = parsed("a APPEND Drafts (\\Seen \\Draft) \"05-Jan-2026 10:00:00 +0100\" {5}\r\nhello")
-        let date = IMAPDateTime(date: IMAPDate(year: 2026, month: 1, day: 5), hour: 10, minute: 0, second: 0, zoneMinutes: 60)
-        #expect(cmd == .append(mailbox: "Drafts", flags: ["\\Seen", "\\Draft"], date: date, message: Array("hello".utf8)))
+        let date = IMAPDateTime(
+            date: IMAPDate(year: 2026, month: 1, day: 5), hour: 10, minute: 0, second: 0, zoneMinutes: 60)
+        #expect(
+            cmd == .append(mailbox: "Drafts", flags: ["\\Seen", "\\Draft"], date: date, message: Array("hello".utf8)))
         #expect(date.secondsSince1970 == 1_767_603_600)
     }
 
     @Test func fetchItemsAndSections() {
-        let cmd = parsed("a UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From Subject)] BODY[1.2.MIME] BODY[]<0.16384> RFC822.SIZE)")
-        #expect(cmd == .fetch(
-            SequenceSet([.init(.number(1), .last)]),
-            [
-                .uid, .flags, .body(section: Section(text: .headerFields(["From", "Subject"])), peek: true, partial: nil),
-                .body(section: Section(part: [1, 2], text: .mime), peek: false, partial: nil),
-                .body(section: Section(), peek: false, partial: PartialRange(offset: 0, count: 16384)), .rfc822Size,
-            ], uid: true))
-        #expect(parsed("a FETCH 1 FAST") == .fetch(SequenceSet([.init(.number(1), .number(1))]), [.flags, .internalDate, .rfc822Size], uid: false))
-        #expect(parsed("a FETCH 2,4:5 BODY") == .fetch(
-            SequenceSet([.init(.number(2), .number(2)), .init(.number(4), .number(5))]), [.bodyStructureNonExtensible], uid: false))
+        let cmd = parsed(
+            "a UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From Subject)] BODY[1.2.MIME] BODY[]<0.16384> RFC822.SIZE)"
+        )
+        #expect(
+            cmd
+                == .fetch(
+                    SequenceSet([.init(.number(1), .last)]),
+                    [
+                        .uid, .flags,
+                        .body(section: Section(text: .headerFields(["From", "Subject"])), peek: true, partial: nil),
+                        .body(section: Section(part: [1, 2], text: .mime), peek: false, partial: nil),
+                        .body(section: Section(), peek: false, partial: PartialRange(offset: 0, count: 16384)),
+                        .rfc822Size,
+                    ], uid: true))
+        #expect(
+            parsed("a FETCH 1 FAST")
+                == .fetch(
+                    SequenceSet([.init(.number(1), .number(1))]), [.flags, .internalDate, .rfc822Size], uid: false))
+        #expect(
+            parsed("a FETCH 2,4:5 BODY")
+                == .fetch(
+                    SequenceSet([.init(.number(2), .number(2)), .init(.number(4), .number(5))]),
+                    [.bodyStructureNonExtensible], uid: false))
     }
 
     @Test func searchKeys() {
         #expect(parsed("a SEARCH UNSEEN") == .search(charset: nil, .unseen, uid: false))
-        #expect(parsed("a UID SEARCH CHARSET UTF-8 OR FROM alice SUBJECT \"printer fire\" NOT DELETED SINCE 1-Feb-2026") == .search(
-            charset: "UTF-8", .and([.or(.from("alice"), .subject("printer fire")), .not(.deleted), .since(IMAPDate(year: 2026, month: 2, day: 1))]),
-            uid: true))
-        #expect(parsed("a SEARCH (LARGER 100 SMALLER 5000) UID 1:4 2,3 HEADER X-Lab-Seq 7") == .search(
-            charset: nil,
-            .and([.and([.larger(100), .smaller(5000)]), .uid(SequenceSet([.init(.number(1), .number(4))])),
-                .sequence(SequenceSet([.init(.number(2), .number(2)), .init(.number(3), .number(3))])), .header("X-Lab-Seq", "7")]),
-            uid: false))
+        #expect(
+            parsed("a UID SEARCH CHARSET UTF-8 OR FROM alice SUBJECT \"printer fire\" NOT DELETED SINCE 1-Feb-2026")
+                == .search(
+                    charset: "UTF-8",
+                    .and([
+                        .or(.from("alice"), .subject("printer fire")), .not(.deleted),
+                        .since(IMAPDate(year: 2026, month: 2, day: 1)),
+                    ]),
+                    uid: true))
+        #expect(
+            parsed("a SEARCH (LARGER 100 SMALLER 5000) UID 1:4 2,3 HEADER X-Lab-Seq 7")
+                == .search(
+                    charset: nil,
+                    .and([
+                        .and([.larger(100), .smaller(5000)]), .uid(SequenceSet([.init(.number(1), .number(4))])),
+                        .sequence(SequenceSet([.init(.number(2), .number(2)), .init(.number(3), .number(3))])),
+                        .header("X-Lab-Seq", "7"),
+                    ]),
+                    uid: false))
     }
 
     @Test func storeCopyMove() {
-        #expect(parsed("a STORE 1:2 +FLAGS.SILENT (\\Deleted)") == .store(
-            SequenceSet([.init(.number(1), .number(2))]), .add, silent: true, flags: ["\\Deleted"], uid: false))
-        #expect(parsed("a UID STORE 5 -FLAGS \\Seen") == .store(SequenceSet([.init(.number(5), .number(5))]), .remove, silent: false, flags: ["\\Seen"], uid: true))
-        #expect(parsed("a UID MOVE 5 Archive") == .move(SequenceSet([.init(.number(5), .number(5))]), "Archive", uid: true))
-        #expect(parsed("a COPY 1:* \"Deleted Items\"") == .copy(SequenceSet([.init(.number(1), .last)]), "Deleted Items", uid: false))
+        #expect(
+            parsed("a STORE 1:2 +FLAGS.SILENT (\\Deleted)")
+                == .store(
+                    SequenceSet([.init(.number(1), .number(2))]), .add, silent: true, flags: ["\\Deleted"], uid: false))
+        #expect(
+            parsed("a UID STORE 5 -FLAGS \\Seen")
+                == .store(
+                    SequenceSet([.init(.number(5), .number(5))]), .remove, silent: false, flags: ["\\Seen"], uid: true))
+        #expect(
+            parsed("a UID MOVE 5 Archive") == .move(SequenceSet([.init(.number(5), .number(5))]), "Archive", uid: true))
+        #expect(
+            parsed("a COPY 1:* \"Deleted Items\"")
+                == .copy(SequenceSet([.init(.number(1), .last)]), "Deleted Items", uid: false))
     }
 
     @Test func malformedInputGetsTaggedBAD() {
         #expect(badText("a FROB") == "a BAD Command Error. 12 Unknown command FROB.")
-        #expect(badText("") == "* BAD Command Error. 12 The command has no tag; start each command with a tag such as a1.")
-        #expect(badText(" NOOP") == "* BAD Command Error. 12 The command has no tag; start each command with a tag such as a1.")
+        #expect(
+            badText("") == "* BAD Command Error. 12 The command has no tag; start each command with a tag such as a1.")
+        #expect(
+            badText(" NOOP")
+                == "* BAD Command Error. 12 The command has no tag; start each command with a tag such as a1.")
         #expect(badText("a") == "a BAD Command Error. 12 Expected a space and a command after the tag.")
         #expect(badText("a FETCH 0 FLAGS")?.hasPrefix("a BAD Command Argument Error. 11") == true)
         #expect(badText("a FETCH 1:x FLAGS")?.hasPrefix("a BAD Command Argument Error. 11 Bad sequence set") == true)
@@ -190,7 +244,10 @@ func badText(_ s: String) -> String? {
 
     @Test func deepNestingIsRefusedNotCrashed() {
         let deep = "a SEARCH " + String(repeating: "(", count: 3000) + "ALL" + String(repeating: ")", count: 3000)
-        #expect(badText(deep) == "a BAD Command Argument Error. 11 Nesting deeper than \(Limits.imapMaximumNestingDepth) levels (Limits.imapMaximumNestingDepth).")
+        #expect(
+            badText(deep)
+                == "a BAD Command Argument Error. 11 Nesting deeper than \(Limits.imapMaximumNestingDepth) levels (Limits.imapMaximumNestingDepth)."
+        )
         let nots = "a SEARCH " + String(repeating: "NOT ", count: 3000) + "ALL"
         #expect(badText(nots)?.contains("Nesting deeper") == true)
         let ok = "a SEARCH " + String(repeating: "NOT ", count: Limits.imapMaximumNestingDepth - 1) + "ALL"
@@ -202,7 +259,10 @@ func badText(_ s: String) -> String? {
         let all = frames(input, chunk: 97)
         #expect(all.count == 1000)
         for f in all {
-            guard case .command(let bytes) = f else { Issue.record("not a command"); continue }
+            guard case .command(let bytes) = f else {
+                Issue.record("not a command")
+                continue
+            }
             #expect(IMAPParser().parse(bytes).map(\.command) == .success(.noop))
         }
     }
@@ -214,27 +274,44 @@ func badText(_ s: String) -> String? {
     @Test func statusLinesAndData() {
         #expect(wire(.ok("a1", "LOGOUT completed.")) == "a1 OK LOGOUT completed.\r\n")
         #expect(wire(.ok("a2", "SELECT completed.", code: "READ-WRITE")) == "a2 OK [READ-WRITE] SELECT completed.\r\n")
-        #expect(wire(.bye("Microsoft Exchange Server IMAP4 server signing off.")) == "* BYE Microsoft Exchange Server IMAP4 server signing off.\r\n")
+        #expect(
+            wire(.bye("Microsoft Exchange Server IMAP4 server signing off."))
+                == "* BYE Microsoft Exchange Server IMAP4 server signing off.\r\n")
         #expect(wire(.continuation("")) == "+ \r\n")
         #expect(wire(.capability(["IMAP4", "IMAP4rev1"])) == "* CAPABILITY IMAP4 IMAP4rev1\r\n")
         #expect(wire(.exists(3)) == "* 3 EXISTS\r\n")
-        #expect(wire(.list(attributes: ["\\HasNoChildren", "\\Sent"], delimiter: "/", name: "Sent Items")) == "* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n")
-        #expect(wire(.list(attributes: ["\\HasNoChildren"], delimiter: "/", name: "INBOX")) == "* LIST (\\HasNoChildren) \"/\" INBOX\r\n")
-        #expect(wire(.status(name: "INBOX", [(.messages, 3), (.unseen, 1)])) == "* STATUS INBOX (MESSAGES 3 UNSEEN 1)\r\n")
+        #expect(
+            wire(.list(attributes: ["\\HasNoChildren", "\\Sent"], delimiter: "/", name: "Sent Items"))
+                == "* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n")
+        #expect(
+            wire(.list(attributes: ["\\HasNoChildren"], delimiter: "/", name: "INBOX"))
+                == "* LIST (\\HasNoChildren) \"/\" INBOX\r\n")
+        #expect(
+            wire(.status(name: "INBOX", [(.messages, 3), (.unseen, 1)])) == "* STATUS INBOX (MESSAGES 3 UNSEEN 1)\r\n")
         #expect(wire(.search([])) == "* SEARCH\r\n")
         #expect(wire(.search([1, 5])) == "* SEARCH 1 5\r\n")
-        #expect(wire(.id([IDPair(key: "name", value: "Microsoft.Exchange.Imap4.Imap4Server"), IDPair(key: "version", value: "15.20")]))
-            == "* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\n")
+        #expect(
+            wire(
+                .id([
+                    IDPair(key: "name", value: "Microsoft.Exchange.Imap4.Imap4Server"),
+                    IDPair(key: "version", value: "15.20"),
+                ]))
+                == "* ID (\"name\" \"Microsoft.Exchange.Imap4.Imap4Server\" \"version\" \"15.20\")\r\n")
         #expect(wire(.namespace(#"(("" "/")) NIL NIL"#)) == "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n")
     }
 
     @Test func fetchWithLiteralsAndQuoting() {
-        let r = IMAPResponse.fetch(1, [
-            FetchItem("UID", .number(7)), FetchItem("FLAGS", .list([.atom("\\Seen")])),
-            FetchItem("BODY[]<0>", .literal(Array("ab\r\n".utf8))), FetchItem("X", .text("say \"hi\" \\ ok")),
-            FetchItem("Y", .text("line\r\nbreak")),
-        ])
-        #expect(wire(r) == "* 1 FETCH (UID 7 FLAGS (\\Seen) BODY[]<0> {4}\r\nab\r\n X \"say \\\"hi\\\" \\\\ ok\" Y {11}\r\nline\r\nbreak)\r\n")
+        let r = IMAPResponse.fetch(
+            1,
+            [
+                FetchItem("UID", .number(7)), FetchItem("FLAGS", .list([.atom("\\Seen")])),
+                FetchItem("BODY[]<0>", .literal(Array("ab\r\n".utf8))), FetchItem("X", .text("say \"hi\" \\ ok")),
+                FetchItem("Y", .text("line\r\nbreak")),
+            ])
+        #expect(
+            wire(r)
+                == "* 1 FETCH (UID 7 FLAGS (\\Seen) BODY[]<0> {4}\r\nab\r\n X \"say \\\"hi\\\" \\\\ ok\" Y {11}\r\nline\r\nbreak)\r\n"
+        )
         #expect(r.description.contains("[4 bytes]"))
     }
 }

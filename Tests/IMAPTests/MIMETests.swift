@@ -1,12 +1,15 @@
-@testable import IMAPServer
-import IMAPWire
-import MailStore
 import ExomockLimits
 import Foundation
+import IMAPWire
+import MailStore
 import Testing
 
+@testable import IMAPServer
+
 func view(_ text: String) -> MessageView {
-    MessageView(StoredMessage(uid: 1, flags: [], internalDate: Date(timeIntervalSince1970: 1_767_225_600), raw: Array(text.utf8)))
+    MessageView(
+        StoredMessage(
+            uid: 1, flags: [], internalDate: Date(timeIntervalSince1970: 1_767_225_600), raw: Array(text.utf8)))
 }
 
 func wireValue(_ v: IMAPValue) -> String {
@@ -45,13 +48,20 @@ func wireValue(_ v: IMAPValue) -> String {
     @Test func nestedMessageSections() {
         let v = view(nested)
         #expect(v.sectionBytes(Section(part: [1])) == Array("hello".utf8))
-        #expect(String(decoding: v.sectionBytes(Section(part: [2], text: .header)) ?? [], as: UTF8.self).hasPrefix("From: x@y.z\r\nSubject: inner\r\n"))
+        #expect(
+            String(decoding: v.sectionBytes(Section(part: [2], text: .header)) ?? [], as: UTF8.self).hasPrefix(
+                "From: x@y.z\r\nSubject: inner\r\n"))
         #expect(v.sectionBytes(Section(part: [2, 1])) == Array("inner text".utf8))
-        #expect(String(decoding: v.sectionBytes(Section(part: [2], text: .mime)) ?? [], as: UTF8.self) == "Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\n")
+        #expect(
+            String(decoding: v.sectionBytes(Section(part: [2], text: .mime)) ?? [], as: UTF8.self)
+                == "Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\n")
         #expect(v.sectionBytes(Section(part: [3])) == nil)
         #expect(v.sectionBytes(Section(part: [1, 1])) == Array("hello".utf8))
         let bs = wireValue(v.bodyStructure(extensible: true))
-        #expect(bs.hasPrefix("((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" "))
+        #expect(
+            bs.hasPrefix(
+                "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" "
+            ))
         #expect(bs.contains("(\"ATTACHMENT\" (\"FILENAME\" \"fwd.eml\"))"))
         #expect(bs.hasSuffix("\"MIXED\" (\"BOUNDARY\" \"outer\") NIL NIL NIL)"))
         #expect(wireValue(v.envelope()).hasPrefix("(NIL \"outer\" ((NIL NIL \"a\" \"b.c\"))"))
@@ -59,16 +69,22 @@ func wireValue(_ v: IMAPValue) -> String {
 
     @Test func groupsAndOddAddresses() {
         let list = EnvelopeAddress.parseList("Team: a@b.c, \"Doe, J\" <j@x.org>;, plain@host, <@route:r@s.t>, nobody")
-        #expect(list == [
-            EnvelopeAddress(name: nil, mailbox: "a", host: "b.c"), EnvelopeAddress(name: "Doe, J", mailbox: "j", host: "x.org"),
-            EnvelopeAddress(name: nil, mailbox: "plain", host: "host"), EnvelopeAddress(name: nil, mailbox: "r", host: "s.t"),
-            EnvelopeAddress(name: nil, mailbox: "nobody", host: nil),
-        ])
+        #expect(
+            list == [
+                EnvelopeAddress(name: nil, mailbox: "a", host: "b.c"),
+                EnvelopeAddress(name: "Doe, J", mailbox: "j", host: "x.org"),
+                EnvelopeAddress(name: nil, mailbox: "plain", host: "host"),
+                EnvelopeAddress(name: nil, mailbox: "r", host: "s.t"),
+                EnvelopeAddress(name: nil, mailbox: "nobody", host: nil),
+            ])
     }
 
     @Test func garbageNeverTraps() {
         var random = SplitMixForTests(seed: 99)
-        let pieces = ["--b\r\n", "Content-Type: multipart/mixed; boundary=b\r\n", "\r\n", "From: <\r\n", "x", "\r\n--b--", ":", "\"", "\n", " \t", "message/rfc822"]
+        let pieces = [
+            "--b\r\n", "Content-Type: multipart/mixed; boundary=b\r\n", "\r\n", "From: <\r\n", "x", "\r\n--b--", ":",
+            "\"", "\n", " \t", "message/rfc822",
+        ]
         for _ in 0..<300 {
             var text = "Content-Type: multipart/mixed; boundary=b\r\n"
             for _ in 0..<(random.next() % 40) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
@@ -76,7 +92,8 @@ func wireValue(_ v: IMAPValue) -> String {
             _ = v.envelope()
             _ = v.bodyStructure(extensible: true)
             for part in [[], [1], [1, 1], [2, 3]] {
-                for t: SectionText? in [nil, .header, .text, .mime, .headerFields(["From"])] where !(part.isEmpty && t == .mime) {
+                for t: SectionText? in [nil, .header, .text, .mime, .headerFields(["From"])]
+                where !(part.isEmpty && t == .mime) {
                     _ = v.sectionBytes(Section(part: part, text: t))
                 }
             }

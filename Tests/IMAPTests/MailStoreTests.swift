@@ -15,7 +15,8 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
         mailboxes: [
             Mailbox(
                 address: "helpdesk@contoso.com", kind: .shared,
-                folders: [Folder(name: "Inbox", messages: [.generated(count: generated, size: 2048, seed: 42)])] + extraFolders),
+                folders: [Folder(name: "Inbox", messages: [.generated(count: generated, size: 2048, seed: 42)])]
+                    + extraFolders),
             Mailbox(address: "nopop@contoso.com", imapEnabled: false, popEnabled: false),
         ])
     return (try MailStore(scenario: scenario, clock: clock, ids: IdentifierSource(seed: seed)), clock)
@@ -24,7 +25,8 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
 @Suite struct MailStoreTests {
     @Test func buildsMailboxesWithExchangeDefaultFolders() throws {
         let (store, _) = try makeStore()
-        #expect(store.allMailboxes().map(\.address) == ["alice@contoso.com", "helpdesk@contoso.com", "nopop@contoso.com"])
+        #expect(
+            store.allMailboxes().map(\.address) == ["alice@contoso.com", "helpdesk@contoso.com", "nopop@contoso.com"])
         let info = try #require(store.mailbox("HELPDESK@contoso.com"))
         #expect(info.kind == .shared && info.imapEnabled && info.popEnabled)
         #expect(store.mailbox("nopop@contoso.com")?.imapEnabled == false)
@@ -69,9 +71,12 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
     @Test func appendAssignsUIDsAndNotifiesSubscribers() throws {
         let (store, clock) = try makeStore()
         let seen = Mutex<[FolderChange]>([])
-        let token = store.subscribe(mailbox: "helpdesk@contoso.com", folder: "INBOX") { change in seen.withLock { $0.append(change) } }
+        let token = store.subscribe(mailbox: "helpdesk@contoso.com", folder: "INBOX") { change in
+            seen.withLock { $0.append(change) }
+        }
         clock.advance(by: 60)
-        let (validity, uid) = try store.append(toMailbox: "Helpdesk@contoso.com", rawMessage: Array("Subject: hi\n\nbody\n".utf8))
+        let (validity, uid) = try store.append(
+            toMailbox: "Helpdesk@contoso.com", rawMessage: Array("Subject: hi\n\nbody\n".utf8))
         #expect(uid == 6)
         let snap = try store.snapshot(mailbox: "helpdesk@contoso.com", folder: "Inbox")
         #expect(validity == snap.uidValidity)
@@ -107,13 +112,19 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
         let box = "alice@contoso.com"
         try store.createFolder(mailbox: box, name: "Projects")
         try store.createFolder(mailbox: box, name: "Projects/2026")
-        #expect(throws: MailStoreError.folderExists("projects")) { try store.createFolder(mailbox: box, name: "projects") }
+        #expect(throws: MailStoreError.folderExists("projects")) {
+            try store.createFolder(mailbox: box, name: "projects")
+        }
         #expect(throws: MailStoreError.invalidFolderName("a//b")) { try store.createFolder(mailbox: box, name: "a//b") }
         #expect(try store.folders(of: box).first { $0.name == "Projects" }?.hasChildren == true)
         try store.renameFolder(mailbox: box, from: "Projects", to: "Work")
         #expect(try store.folders(of: box).map(\.name).contains("Work/2026"))
-        #expect(throws: MailStoreError.folderProtected("Inbox")) { try store.renameFolder(mailbox: box, from: "Inbox", to: "X") }
-        #expect(throws: MailStoreError.folderProtected("Drafts")) { try store.deleteFolder(mailbox: box, name: "Drafts") }
+        #expect(throws: MailStoreError.folderProtected("Inbox")) {
+            try store.renameFolder(mailbox: box, from: "Inbox", to: "X")
+        }
+        #expect(throws: MailStoreError.folderProtected("Drafts")) {
+            try store.deleteFolder(mailbox: box, name: "Drafts")
+        }
         try store.setSubscribed(mailbox: box, folder: "Work", false)
         #expect(try store.folders(of: box).first { $0.name == "Work" }?.subscribed == false)
         try store.deleteFolder(mailbox: box, name: "Work/2026")
@@ -124,9 +135,15 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
     @Test func limitsAreEnforced() throws {
         let scenario = Scenario(
             name: "big", clouds: [.worldwide],
-            mailboxes: [Mailbox(address: "a@b.c", folders: [Folder(name: "Inbox", messages: [.generated(count: 1_000_001, size: 10, seed: 1)])])])
+            mailboxes: [
+                Mailbox(
+                    address: "a@b.c",
+                    folders: [Folder(name: "Inbox", messages: [.generated(count: 1_000_001, size: 10, seed: 1)])])
+            ])
         #expect(throws: MailStoreError.tooManyGeneratedMessages(count: 1_000_001, limit: 1_000_000)) {
-            try MailStore(scenario: scenario, clock: VirtualClock(start: VirtualClock.defaultStart), ids: IdentifierSource(seed: 1))
+            try MailStore(
+                scenario: scenario, clock: VirtualClock(start: VirtualClock.defaultStart),
+                ids: IdentifierSource(seed: 1))
         }
         let (store, _) = try makeStore()
         let big = [UInt8](repeating: 65, count: 35 * 1024 * 1024 + 1)
@@ -143,16 +160,27 @@ func makeStore(seed: UInt64 = 7, generated: Int = 5, extraFolders: [Folder] = []
         try Data("From: a@b.c\nSubject: file\n\nhello\n".utf8).write(to: URL(fileURLWithPath: path))
         let scenario = Scenario(
             name: "files", clouds: [.worldwide],
-            mailboxes: [Mailbox(address: "a@b.c", folders: [Folder(name: "Inbox", messages: [.file(path: path, flags: ["\\Seen"])])])])
-        let store = try MailStore(scenario: scenario, clock: VirtualClock(start: VirtualClock.defaultStart), ids: IdentifierSource(seed: 1))
+            mailboxes: [
+                Mailbox(
+                    address: "a@b.c", folders: [Folder(name: "Inbox", messages: [.file(path: path, flags: ["\\Seen"])])]
+                )
+            ])
+        let store = try MailStore(
+            scenario: scenario, clock: VirtualClock(start: VirtualClock.defaultStart), ids: IdentifierSource(seed: 1))
         let m = try #require(try store.snapshot(mailbox: "a@b.c", folder: "Inbox").messages.first)
         #expect(m.raw == Array("From: a@b.c\r\nSubject: file\r\n\r\nhello\r\n".utf8))
         #expect(m.flags == ["\\Seen"])
         let missing = Scenario(
             name: "files", clouds: [.worldwide],
-            mailboxes: [Mailbox(address: "a@b.c", folders: [Folder(name: "Inbox", messages: [.file(path: dir.path + "/none.eml", flags: [])])])])
+            mailboxes: [
+                Mailbox(
+                    address: "a@b.c",
+                    folders: [Folder(name: "Inbox", messages: [.file(path: dir.path + "/none.eml", flags: [])])])
+            ])
         #expect(throws: MailStoreError.self) {
-            try MailStore(scenario: missing, clock: VirtualClock(start: VirtualClock.defaultStart), ids: IdentifierSource(seed: 1))
+            try MailStore(
+                scenario: missing, clock: VirtualClock(start: VirtualClock.defaultStart), ids: IdentifierSource(seed: 1)
+            )
         }
     }
 }

@@ -1,7 +1,8 @@
 import Determinism
 import Foundation
-@testable import MailStore
 import Testing
+
+@testable import MailStore
 
 /// Generated messages' `Date:` header against Foundation's own RFC 5322 formatting, across years,
 /// leap days and instants before 1970.
@@ -26,7 +27,8 @@ import Testing
 /// generator's output, so a speed-up or refactor that changes a single byte fails here.
 @Suite struct GeneratedMailGoldenTests {
     static func digest(seed: UInt64, size: Int, count: Int) -> (UInt64, Int) {
-        var generator = MessageGenerator(seed: seed, recipient: "helpdesk@contoso.onmicrosoft.us", approximateSize: size)
+        var generator = MessageGenerator(
+            seed: seed, recipient: "helpdesk@contoso.onmicrosoft.us", approximateSize: size)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a 64
         var bytes = 0
         for index in 0..<count {

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func badMixesSayWhatToWrite() {
-        #expect(throws: LoadOptionError.self) { try LoadMix.parse("smtp=1") }
+        #expect(throws: LoadOptionError.self) { try LoadMix.parse("graph=1") }
         #expect(throws: LoadOptionError.self) { try LoadMix.parse("imap=0") }
         #expect(throws: LoadOptionError.self) { try LoadMix.parse("imap=-1") }
         #expect(throws: LoadOptionError.self) { try LoadMix.parse("imap=1,imap=2") }

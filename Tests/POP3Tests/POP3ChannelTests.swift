@@ -1,5 +1,5 @@
-import ExomockTestSupport
 import Determinism
+import ExomockTestSupport
 import Foundation
 import Journal
 import ListenerSupport
@@ -60,18 +60,25 @@ final class EmbeddedPOP3 {
         tls = try made.serverContext()
     }
 
-    func server(_ store: InMemoryMaildrops, settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept)) -> POP3Server {
+    func server(
+        _ store: InMemoryMaildrops, settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept)
+    ) -> POP3Server {
         POP3Server(store: store, authenticator: FakeAuthenticator(), settings: settings)
     }
 
     @Test func fullSessionWithDeletionAppliedAtQuit() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
         let pop = try EmbeddedPOP3(server: server(store), clock: clock, id: "pop3-1", tls: tls)
-        #expect(try pop.output() == "+OK The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
+        #expect(
+            try pop.output()
+                == "+OK The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]\r\n")
         #expect(try pop.send("CAPA\r\n") == "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\nUSER\r\n.\r\n")
         #expect(try pop.send("AUTH XOAUTH2\r\n") == "+ \r\n")
         #expect(try pop.send(xoauth2("good-token") + "\r\n") == "+OK User successfully authenticated.\r\n")
-        #expect(try pop.send("RETR 2\r\n") == "+OK\r\nFrom: b@example.com\r\nSubject: [HD-2] dots\r\n\r\n..leading dot\r\n...two dots\r\n..\r\nend\r\n.\r\n")
+        #expect(
+            try pop.send("RETR 2\r\n")
+                == "+OK\r\nFrom: b@example.com\r\nSubject: [HD-2] dots\r\n\r\n..leading dot\r\n...two dots\r\n..\r\nend\r\n.\r\n"
+        )
         #expect(try pop.send("DELE 1\r\n") == "+OK\r\n")
         #expect(store.uids(testMailbox) == [1, 2, 3])
         #expect(try pop.send("QUIT\r\n") == "+OK Microsoft Exchange Server POP3 server signing off.\r\n")
@@ -83,18 +90,23 @@ final class EmbeddedPOP3 {
 
     @Test func dropBeforeQuitKeepsEveryMessageAndReleasesTheLock() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let srv = server(store, settings: ExchangeSettings(pop3Maildrop: .exclusive, pop3XOAUTH2InitialResponse: .accept))
+        let srv = server(
+            store, settings: ExchangeSettings(pop3Maildrop: .exclusive, pop3XOAUTH2InitialResponse: .accept))
         let first = try EmbeddedPOP3(server: srv, clock: clock, id: "pop3-1", tls: tls)
         _ = try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\nDELE 2\r\n")
         #expect(store.locks.holder(of: testMailbox) == "pop3-1")
         let second = try EmbeddedPOP3(server: srv, clock: clock, id: "pop3-2", tls: tls)
         _ = try second.output()
-        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
+        #expect(
+            try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")
+                == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
         #expect(second.events(.authFailed).first?["reason"] == "too_many_sessions")
         _ = try? first.channel.close().wait()
         #expect(store.uids(testMailbox) == [1, 2, 3])
         #expect(first.events(.pop3Dropped).first?["discarded_deletions"] == "2")
-        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n").hasPrefix("+OK User successfully authenticated.\r\n+OK 3 "))
+        #expect(
+            try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n").hasPrefix(
+                "+OK User successfully authenticated.\r\n+OK 3 "))
     }
 
     @Test func stlsDiscardsPipelinedPlaintextAndPutsTLSInFront() throws {
@@ -102,7 +114,9 @@ final class EmbeddedPOP3 {
         let pop = try EmbeddedPOP3(server: server(store), tlsMode: .starttls, clock: clock, id: "pop3-1", tls: tls)
         _ = try pop.output()
         #expect(try pop.send("CAPA\r\n") == "+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN XOAUTH2\r\nUSER\r\nSTLS\r\n.\r\n")
-        #expect(try pop.send("STLS\r\nAUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n") == "+OK Begin TLS negotiation.\r\n")
+        #expect(
+            try pop.send("STLS\r\nAUTH XOAUTH2 \(xoauth2("good-token"))\r\nSTAT\r\n")
+                == "+OK Begin TLS negotiation.\r\n")
         #expect(throws: Never.self) { try pop.channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) }
         #expect(pop.events(.authSucceeded).isEmpty)
         #expect(store.locks.holder(of: testMailbox) == nil)
@@ -139,21 +153,34 @@ final class EmbeddedPOP3 {
         #expect(try pop.send("AUTH XOAUTH2 \(xoauth2("expired-token"))\r\n") == failure)
         #expect(try pop.send("AUTH XOAUTH2\r\n\(xoauth2("wrong-aud-token"))\r\n") == "+ \r\n" + failure)
         #expect(try pop.send("AUTH XOAUTH2 \(xoauth2("no-access-token"))\r\n") == failure)
-        #expect(try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n") == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
-        #expect(pop.events(.authFailed).map { $0["reason"] ?? "" } == ["token_expired", "wrong_audience", "no_mailbox_access", "basic_auth_disabled"])
+        #expect(
+            try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n")
+                == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
+        #expect(
+            pop.events(.authFailed).map { $0["reason"] ?? "" } == [
+                "token_expired", "wrong_audience", "no_mailbox_access", "basic_auth_disabled",
+            ])
     }
 
     @Test func basicAuthWorksWhenTheScenarioTurnsItOn() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept)), clock: clock, id: "pop3-1", tls: tls)
+        let pop = try EmbeddedPOP3(
+            server: server(store, settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept)),
+            clock: clock, id: "pop3-1", tls: tls)
         _ = try pop.output()
-        #expect(try pop.send("USER \(testMailbox)\r\nPASS wrong\r\n") == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
-        #expect(try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n") == "+OK\r\n+OK User successfully authenticated.\r\n")
+        #expect(
+            try pop.send("USER \(testMailbox)\r\nPASS wrong\r\n")
+                == "+OK\r\n-ERR Logon failure: unknown user name or bad password.\r\n")
+        #expect(
+            try pop.send("USER \(testMailbox)\r\nPASS Passw0rd!\r\n")
+                == "+OK\r\n+OK User successfully authenticated.\r\n")
     }
 
     @Test func idleTimeoutFollowsTheVirtualClock() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let pop = try EmbeddedPOP3(server: server(store, settings: ExchangeSettings(idleTimeout: 600, pop3XOAUTH2InitialResponse: .accept)), clock: clock, id: "pop3-1", tls: tls)
+        let pop = try EmbeddedPOP3(
+            server: server(store, settings: ExchangeSettings(idleTimeout: 600, pop3XOAUTH2InitialResponse: .accept)),
+            clock: clock, id: "pop3-1", tls: tls)
         _ = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\n")
         // Real time passes, virtual time does not: the session stays.
         pop.channel.embeddedEventLoop.advanceTime(by: .seconds(3600))

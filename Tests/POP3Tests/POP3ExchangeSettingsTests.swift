@@ -58,7 +58,9 @@ import Testing
         }
     }
 
-    @Test("the default shared maildrop at its real limit: 20 sessions in TRANSACTION, the 21st refused, the 20th's QUIT frees a place")
+    @Test(
+        "the default shared maildrop at its real limit: 20 sessions in TRANSACTION, the 21st refused, the 20th's QUIT frees a place"
+    )
     func twentyFirstSessionAtTheDefaultLimit() throws {
         let certificate = try ThrowawayCertificate.make()
         defer { certificate.remove() }
@@ -93,7 +95,9 @@ import Testing
         #expect(locks.acquire("a@x", session: "2", sharing: .shared(limit: 2)) == nil)
         #expect(locks.acquire("a@x", session: "3", sharing: .shared(limit: 2)) == nil)
         #expect(locks.acquire("a@x", session: "4", sharing: .shared(limit: 2)) == .tooManySessions(limit: 2))
-        #expect(locks.acquire("a@x", session: "3", sharing: .shared(limit: 2)) == nil, "a holder asking again keeps its place")
+        #expect(
+            locks.acquire("a@x", session: "3", sharing: .shared(limit: 2)) == nil,
+            "a holder asking again keeps its place")
         #expect(locks.holders(of: "a@x") == ["2", "3"])
         locks.release("a@x", session: "2")
         #expect(locks.acquire("a@x", session: "4", sharing: .shared(limit: 2)) == nil)

@@ -24,7 +24,8 @@ import Testing
 
     func server(_ store: InMemoryMaildrops, _ faults: [Fault]) -> POP3Server {
         POP3Server(
-            store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
+            store: store, authenticator: FakeAuthenticator(),
+            settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
             faults: MailFaults(faults: faults, service: .pop3, cloud: .gccHigh))
     }
 
@@ -43,7 +44,8 @@ import Testing
         // count: 1 — the next QUIT applies its deletion; the maildrop lock was released.
         let again = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-f2", tls: tls)
         _ = try again.output()
-        #expect(try again.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")
+        #expect(
+            try again.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")
         #expect(try again.send("DELE 1\r\n").hasPrefix("+OK"))
         #expect(try again.send("QUIT\r\n").hasPrefix("+OK"))
         #expect(store.uids(testMailbox) == Array(before.dropFirst()))
@@ -51,7 +53,8 @@ import Testing
 
     @Test func latencyHoldsTheCommandAndWhatFollows() throws {
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = server(store, [Fault(service: .pop3, kind: .latency, match: "STAT", after: 1, count: 1, seconds: 0.5)])
+        let server = server(
+            store, [Fault(service: .pop3, kind: .latency, match: "STAT", after: 1, count: 1, seconds: 0.5)])
         let pop = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-f3", tls: tls)
         _ = try pop.output()
         _ = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")

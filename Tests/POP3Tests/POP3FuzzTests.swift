@@ -1,5 +1,5 @@
-import ExomockTestSupport
 import Determinism
+import ExomockTestSupport
 import Foundation
 import NIOSSL
 import POP3Server
@@ -16,13 +16,19 @@ import Testing
         let tls = try made.serverContext()
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept))
+        let server = POP3Server(
+            store: store, authenticator: FakeAuthenticator(),
+            settings: ExchangeSettings(basicAuth: true, pop3XOAUTH2InitialResponse: .accept))
         var random = SplitMix64(seed: 2026)
         let lines = Int(ProcessInfo.processInfo.environment["EXOMOCK_FUZZ_LINES"] ?? "") ?? 3000
-        let keywords = ["USER", "PASS", "AUTH", "AUTH XOAUTH2", "AUTH PLAIN", "CAPA", "STLS", "STAT", "LIST", "UIDL",
-                        "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "*", ""]
-        let arguments = ["1", "2", "3", "0", "-1", "99999999999", "x", "1 0", "1 5", "=", xoauth2("good-token"), xoauth2("bad"),
-                         "AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAUGFzc3cwcmQh", testMailbox, "Passw0rd!"]
+        let keywords = [
+            "USER", "PASS", "AUTH", "AUTH XOAUTH2", "AUTH PLAIN", "CAPA", "STLS", "STAT", "LIST", "UIDL",
+            "RETR", "TOP", "DELE", "RSET", "NOOP", "QUIT", "*", "",
+        ]
+        let arguments = [
+            "1", "2", "3", "0", "-1", "99999999999", "x", "1 0", "1 5", "=", xoauth2("good-token"), xoauth2("bad"),
+            "AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAUGFzc3cwcmQh", testMailbox, "Passw0rd!",
+        ]
         var connections = 0
         func connect() throws -> EmbeddedPOP3 {
             connections += 1
@@ -36,12 +42,16 @@ import Testing
             switch random.next() % 10 {
             case 0:
                 let length = Int(random.next() % 64)
-                line = String(decoding: (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next() % 255 + 1) }.filter { $0 != 10 }, as: UTF8.self)
+                line = String(
+                    decoding: (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next() % 255 + 1) }.filter {
+                        $0 != 10
+                    }, as: UTF8.self)
             case 1:
                 line = "NOOP " + String(repeating: "z", count: 16 * 1024 + Int(random.next() % 100))
             default:
                 let keyword = keywords[Int(random.next() % UInt64(keywords.count))]
-                let argument = random.next() % 3 == 0 ? "" : " " + arguments[Int(random.next() % UInt64(arguments.count))]
+                let argument =
+                    random.next() % 3 == 0 ? "" : " " + arguments[Int(random.next() % UInt64(arguments.count))]
                 line = keyword + argument
             }
             if line.uppercased().hasPrefix("STLS") { line = "NOOP" }  // TLS would swallow the rest of the run
@@ -50,7 +60,9 @@ import Testing
                 pop = try connect()
                 continue
             }
-            #expect(reply.hasPrefix("+OK") || reply.hasPrefix("-ERR ") || reply.hasPrefix("+ "), "no reply to \(line.prefix(60).debugDescription): \(reply.prefix(80).debugDescription)")
+            #expect(
+                reply.hasPrefix("+OK") || reply.hasPrefix("-ERR ") || reply.hasPrefix("+ "),
+                "no reply to \(line.prefix(60).debugDescription): \(reply.prefix(80).debugDescription)")
             #expect(reply.hasSuffix("\r\n"))
         }
         _ = try? pop.channel.close().wait()

@@ -39,7 +39,10 @@ import Testing
         let lower = Self.authLine(length: limit, verb: "auth")
         #expect(framer.feed(Array(lower.utf8)) == [Self.line(lower)])
         let over = Self.authLine(length: limit + 1)
-        #expect(framer.feed(Array((over + "NOOP\r\n").utf8)) == [.authenticateLineTooLong(length: limit + 1), .line(Array("NOOP".utf8))])
+        #expect(
+            framer.feed(Array((over + "NOOP\r\n").utf8)) == [
+                .authenticateLineTooLong(length: limit + 1), .line(Array("NOOP".utf8)),
+            ])
         // Byte by byte: memory never exceeds the limit, and the verdict is the same.
         var slow = POP3LineFramer()
         var frames: [POP3Frame] = []
@@ -62,22 +65,31 @@ import Testing
         let limit = Limits.pop3MaximumAuthenticateLineLength
         var framer = POP3LineFramer()
         let response = String(repeating: "Q", count: limit - 2) + "\r\n"
-        #expect(framer.feed(Array("AUTH XOAUTH2\r\n".utf8) + Array(response.utf8)) == [.line(Array("AUTH XOAUTH2".utf8)), Self.line(response)])
+        #expect(
+            framer.feed(Array("AUTH XOAUTH2\r\n".utf8) + Array(response.utf8)) == [
+                .line(Array("AUTH XOAUTH2".utf8)), Self.line(response),
+            ])
         // Only the one line after it.
         #expect(framer.feed(Array(response.utf8)) == [.lineTooLong(length: limit)])
         let over = String(repeating: "Q", count: limit - 1) + "\r\n"
-        #expect(framer.feed(Array(("AUTH XOAUTH2\r\n" + over + "NOOP\r\n").utf8)) == [
-            .line(Array("AUTH XOAUTH2".utf8)), .authenticateLineTooLong(length: limit + 1), .line(Array("NOOP".utf8)),
-        ])
+        #expect(
+            framer.feed(Array(("AUTH XOAUTH2\r\n" + over + "NOOP\r\n").utf8)) == [
+                .line(Array("AUTH XOAUTH2".utf8)), .authenticateLineTooLong(length: limit + 1),
+                .line(Array("NOOP".utf8)),
+            ])
     }
 
     @Test func twelveKilobyteTokenLogsInWithInitialResponseAndWithContinuation() throws {
         let tokens = try RealTokens(mailbox: testMailbox, clock: clock)
         let token = tokens.token(bytes: 12 * 1024)
         let response = XOAUTH2Credentials(user: testMailbox, token: token).initialResponse
-        #expect(response.utf8.count > Limits.pop3MaximumLineLength, "the point of the test: the line is over the ordinary limit")
+        #expect(
+            response.utf8.count > Limits.pop3MaximumLineLength,
+            "the point of the test: the line is over the ordinary limit")
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: tokens.authenticator, settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
+        let server = POP3Server(
+            store: store, authenticator: tokens.authenticator,
+            settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
 
         let one = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-big-1", tls: tls)
         _ = try one.output()
@@ -103,12 +115,17 @@ import Testing
     @Test func authLinesOverTheLimitGetErrAndTheConnectionGoesOn() throws {
         let limit = Limits.pop3MaximumAuthenticateLineLength
         let store = InMemoryMaildrops([testMailbox: sampleMessages])
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
+        let server = POP3Server(
+            store: store, authenticator: FakeAuthenticator(),
+            settings: ExchangeSettings(pop3XOAUTH2InitialResponse: .accept))
         let pop = try EmbeddedPOP3(server: server, clock: clock, id: "pop3-over", tls: tls)
         _ = try pop.output()
-        let tooLong = "-ERR Protocol error. AUTH line too long (limit \(limit) bytes); the access token is too large.\r\n"
+        let tooLong =
+            "-ERR Protocol error. AUTH line too long (limit \(limit) bytes); the access token is too large.\r\n"
         // At the limit: framed and judged (the filler is no XOAUTH2 response).
-        #expect(try pop.send(Self.authLine(length: limit)) == "-ERR Authentication failure: unknown user name or bad password.\r\n")
+        #expect(
+            try pop.send(Self.authLine(length: limit))
+                == "-ERR Authentication failure: unknown user name or bad password.\r\n")
         #expect(try pop.send(Self.authLine(length: limit + 1)) == tooLong)
         #expect(pop.channel.isActive)
         // The continuation form.

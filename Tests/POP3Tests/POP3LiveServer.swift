@@ -21,7 +21,9 @@ final class LivePOP3: Sendable {
     var starttls: MailListener { listeners.starttls }
     var certificate: ThrowawayCertificate { listeners.certificate }
 
-    private init(listeners: LiveListeners, store: InMemoryMaildrops, server: POP3Server, journal: Journal, clock: VirtualClock) {
+    private init(
+        listeners: LiveListeners, store: InMemoryMaildrops, server: POP3Server, journal: Journal, clock: VirtualClock
+    ) {
         self.listeners = listeners
         self.store = store
         self.server = server

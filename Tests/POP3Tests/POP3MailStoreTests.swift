@@ -1,5 +1,5 @@
-import ExomockTestSupport
 import Determinism
+import ExomockTestSupport
 import MailStore
 import NIOCore
 import NIOSSL
@@ -47,12 +47,17 @@ import Testing
     @Test func deletionsAtQuitAreExpungedForIMAP() throws {
         final class Seen: Sendable { let changes = Mutex<[FolderChange]>([]) }
         let seen = Seen()
-        let subscription = store.subscribe(mailbox: testMailbox, folder: "INBOX") { change in seen.changes.withLock { $0.append(change) } }
+        let subscription = store.subscribe(mailbox: testMailbox, folder: "INBOX") { change in
+            seen.changes.withLock { $0.append(change) }
+        }
         defer { store.unsubscribe(subscription) }
 
         let pop = try connect("pop3-1")
         let auth = try pop.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nUIDL\r\nDELE 2\r\n")
-        #expect(auth.contains("\r\n1 \(uidValidity)-\(uids[0])\r\n2 \(uidValidity)-\(uids[1])\r\n3 \(uidValidity)-\(uids[2])\r\n.\r\n"))
+        #expect(
+            auth.contains(
+                "\r\n1 \(uidValidity)-\(uids[0])\r\n2 \(uidValidity)-\(uids[1])\r\n3 \(uidValidity)-\(uids[2])\r\n.\r\n"
+            ))
         #expect(try store.snapshot(mailbox: testMailbox, folder: "INBOX").messages.map(\.uid) == uids)
         #expect(seen.changes.withLock { $0 }.isEmpty)
         _ = try pop.send("QUIT\r\n")
@@ -70,23 +75,32 @@ import Testing
         #expect(store.maildropLocks.holder(of: testMailbox) == nil)
         // the UIDL ids of the next session are the same
         let next = try connect("pop3-2")
-        #expect(try next.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nUIDL 3\r\n").hasSuffix("+OK 3 \(uidValidity)-\(uids[2])\r\n"))
+        #expect(
+            try next.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nUIDL 3\r\n").hasSuffix(
+                "+OK 3 \(uidValidity)-\(uids[2])\r\n"))
     }
 
     @Test func secondSessionRefusedWhileTheFirstHoldsTheMaildrop() throws {
         let first = try connect("pop3-1")
         _ = try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")
         let second = try connect("pop3-2")
-        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
+        #expect(
+            try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n")
+                == "-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again.\r\n")
         _ = try first.send("QUIT\r\n")
-        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")
+        #expect(
+            try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\n") == "+OK User successfully authenticated.\r\n")
     }
 
     @Test func sharedMaildropSessionsEachApplyTheirDeletionsAtQuit() throws {
         let first = try connect("pop3-1", maildrop: .shared)
         let second = try connect("pop3-2", maildrop: .shared)
-        #expect(try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\nDELE 2\r\n").hasPrefix("+OK User successfully authenticated.\r\n"))
-        #expect(try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 2\r\nDELE 3\r\n").hasPrefix("+OK User successfully authenticated.\r\n"))
+        #expect(
+            try first.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 1\r\nDELE 2\r\n").hasPrefix(
+                "+OK User successfully authenticated.\r\n"))
+        #expect(
+            try second.send("AUTH XOAUTH2 \(xoauth2("good-token"))\r\nDELE 2\r\nDELE 3\r\n").hasPrefix(
+                "+OK User successfully authenticated.\r\n"))
         #expect(store.maildropLocks.holders(of: testMailbox) == ["pop3-1", "pop3-2"])
         _ = try first.send("QUIT\r\n")
         #expect(try store.snapshot(mailbox: testMailbox, folder: "INBOX").messages.map(\.uid) == [uids[2]])

@@ -8,13 +8,16 @@ import Testing
     typealias Effect = POP3Session.Effect
     let snapshot = MaildropSnapshot(
         uidValidity: 42,
-        messages: sampleMessages.enumerated().map { MaildropMessage(uid: UInt32($0.offset + 7), content: Array($0.element.utf8)) }
+        messages: sampleMessages.enumerated().map {
+            MaildropMessage(uid: UInt32($0.offset + 7), content: Array($0.element.utf8))
+        }
     )
     let grant = MailGrant(mailbox: testMailbox, principal: testMailbox, appOnly: false)
 
     func session(basicAuth: Bool = false, stls: Bool = false) -> POP3Session {
         POP3Session(
-            configuration: .init(serverName: "MN2PR01CA0007", basicAuth: basicAuth, offersSTLS: stls, xoauth2InitialResponse: .accept),
+            configuration: .init(
+                serverName: "MN2PR01CA0007", basicAuth: basicAuth, offersSTLS: stls, xoauth2InitialResponse: .accept),
             tlsActive: !stls
         )
     }
@@ -28,23 +31,40 @@ import Testing
     /// A session in TRANSACTION on `snapshot`.
     func loggedIn() -> POP3Session {
         var s = session()
-        #expect(s.received(line("AUTH XOAUTH2 \(xoauth2("good"))")) == [.authenticateXOAUTH2(.init(user: testMailbox, token: "good"))])
+        #expect(
+            s.received(line("AUTH XOAUTH2 \(xoauth2("good"))")) == [
+                .authenticateXOAUTH2(.init(user: testMailbox, token: "good"))
+            ])
         #expect(s.authenticated(.granted(grant)) == [.openMaildrop(mailbox: testMailbox)])
         #expect(sends(s.maildropOpened(.success(snapshot))) == ["+OK User successfully authenticated."])
         return s
     }
 
     @Test func greetingCarriesTheServerNameInUTF16LEBase64() {
-        #expect(session().greeting.statusLine == "+OK The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]")
+        #expect(
+            session().greeting.statusLine
+                == "+OK The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]")
     }
 
     @Test func capaIsExchangesListAndSTLSOnlyBeforeTLSOnAPlainListener() {
         var implicit = session()
-        #expect(implicit.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))])
+        #expect(
+            implicit.received(line("CAPA")) == [
+                .send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))
+            ])
         var plain = session(stls: true)
-        #expect(plain.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER", "STLS"]))])
-        #expect(plain.received(line("STLS")) == [.send(.ok("Begin TLS negotiation.")), .startTLS, .record(.tlsStarted, [:])])
-        #expect(plain.received(line("CAPA")) == [.send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))])
+        #expect(
+            plain.received(line("CAPA")) == [
+                .send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER", "STLS"]))
+            ])
+        #expect(
+            plain.received(line("STLS")) == [
+                .send(.ok("Begin TLS negotiation.")), .startTLS, .record(.tlsStarted, [:]),
+            ])
+        #expect(
+            plain.received(line("CAPA")) == [
+                .send(.multiline("", lines: ["TOP", "UIDL", "SASL PLAIN XOAUTH2", "USER"]))
+            ])
         #expect(sends(plain.received(line("STLS"))) == ["-ERR Command is not valid in this state."])
         #expect(sends(implicit.received(line("STLS"))) == ["-ERR Command is not valid in this state."])
     }
@@ -56,7 +76,10 @@ import Testing
         #expect(s.received(line(xoauth2("good"))) == [.authenticateXOAUTH2(.init(user: testMailbox, token: "good"))])
         _ = s.authenticated(.granted(grant))
         _ = s.maildropOpened(.success(snapshot))
-        guard case .transaction = s.state else { Issue.record("not in TRANSACTION: \(s.state)"); return }
+        guard case .transaction = s.state else {
+            Issue.record("not in TRANSACTION: \(s.state)")
+            return
+        }
     }
 
     @Test func rejectionsAndNotConnectedGetExchangesLineAndAJournalReason() {
@@ -81,7 +104,9 @@ import Testing
         var s = session()
         let effects = s.received(line("AUTH XOAUTH2 !!!notbase64"))
         #expect(sends(effects) == ["-ERR Authentication failure: unknown user name or bad password."])
-        #expect(effects.contains(.record(.authFailed, ["reason": "malformed_sasl", "method": "XOAUTH2", "detail": "invalid base64"])))
+        #expect(
+            effects.contains(
+                .record(.authFailed, ["reason": "malformed_sasl", "method": "XOAUTH2", "detail": "invalid base64"])))
         #expect(sends(s.received(line("AUTH XOAUTH2"))) == ["+ "])
         #expect(sends(s.received(line("*"))) == ["-ERR Authentication canceled."])
         #expect(sends(s.received(line("AUTH CRAM-MD5"))) == ["-ERR Unrecognized authentication type."])
@@ -92,7 +117,9 @@ import Testing
         #expect(sends(s.received(line("USER \(testMailbox)"))) == ["+OK"])
         let effects = s.received(line("PASS secret"))
         #expect(sends(effects) == ["-ERR Logon failure: unknown user name or bad password."])
-        #expect(effects.contains(.record(.authFailed, ["reason": "basic_auth_disabled", "method": "USER", "user": testMailbox])))
+        #expect(
+            effects.contains(
+                .record(.authFailed, ["reason": "basic_auth_disabled", "method": "USER", "user": testMailbox])))
         let plain = s.received(line("AUTH PLAIN AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAc2VjcmV0"))
         #expect(sends(plain) == ["-ERR Authentication failure: unknown user name or bad password."])
         #expect(sends(s.received(line("PASS x"))) == ["-ERR Command is not valid in this state."])
@@ -102,9 +129,15 @@ import Testing
         var s = session(basicAuth: true)
         _ = s.received(line("USER \(testMailbox)"))
         #expect(s.received(line("PASS Passw0rd!")) == [.authenticateBasic(user: testMailbox, password: "Passw0rd!")])
-        #expect(sends(s.authenticated(.rejected(.badPassword, detail: ""))) == ["-ERR Logon failure: unknown user name or bad password."])
+        #expect(
+            sends(s.authenticated(.rejected(.badPassword, detail: ""))) == [
+                "-ERR Logon failure: unknown user name or bad password."
+            ])
         #expect(sends(s.received(line("AUTH PLAIN"))) == ["+ "])
-        #expect(s.received(line("AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAc2VjcmV0")) == [.authenticateBasic(user: testMailbox, password: "secret")])
+        #expect(
+            s.received(line("AGhlbHBkZXNrQGNvbnRvc28ub25taWNyb3NvZnQudXMAc2VjcmV0")) == [
+                .authenticateBasic(user: testMailbox, password: "secret")
+            ])
     }
 
     @Test func secondSessionOnALockedMaildropIsRefused() {
@@ -112,7 +145,8 @@ import Testing
         _ = s.received(line("AUTH XOAUTH2 \(xoauth2("good"))"))
         _ = s.authenticated(.granted(grant))
         let effects = s.maildropOpened(.failure(.locked(holder: "pop3-1")))
-        #expect(sends(effects) == ["-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again."])
+        #expect(
+            sends(effects) == ["-ERR The mailbox is in use by another POP3 session; close it with QUIT and try again."])
         #expect(s.state == .authorization(user: nil))
     }
 
@@ -120,11 +154,21 @@ import Testing
         var s = loggedIn()
         let sizes = sampleMessages.map { $0.utf8.count }
         #expect(sends(s.received(line("STAT"))) == ["+OK 3 \(sizes.reduce(0, +))"])
-        #expect(s.received(line("LIST")) == [.send(.multiline("3 messages (\(sizes.reduce(0, +)) octets)", lines: ["1 \(sizes[0])", "2 \(sizes[1])", "3 \(sizes[2])"]))])
+        #expect(
+            s.received(line("LIST")) == [
+                .send(
+                    .multiline(
+                        "3 messages (\(sizes.reduce(0, +)) octets)",
+                        lines: ["1 \(sizes[0])", "2 \(sizes[1])", "3 \(sizes[2])"]))
+            ])
         #expect(s.received(line("UIDL")) == [.send(.multiline("", lines: ["1 42-7", "2 42-8", "3 42-9"]))])
         #expect(sends(s.received(line("UIDL 2"))) == ["+OK 2 42-8"])
         #expect(s.received(line("RETR 2")) == [.send(.message("", content: Array(sampleMessages[1].utf8)))])
-        #expect(s.received(line("TOP 3 1")) == [.send(.message("", content: Array("From: c@example.com\r\nSubject: [HD-3] third\r\n\r\nline 1\r\n".utf8)))])
+        #expect(
+            s.received(line("TOP 3 1")) == [
+                .send(
+                    .message("", content: Array("From: c@example.com\r\nSubject: [HD-3] third\r\n\r\nline 1\r\n".utf8)))
+            ])
         #expect(sends(s.received(line("RETR 4"))) == ["-ERR The specified message is out of range."])
         #expect(sends(s.received(line("RETR 0"))) == ["-ERR The specified message is out of range."])
         #expect(sends(s.received(line("DELE 1"))) == ["+OK"])
@@ -151,23 +195,25 @@ import Testing
         var s = loggedIn()
         #expect(s.received(line("DELE 1")).isEmpty == false)
         #expect(s.received(line("DELE 3")).isEmpty == false)
-        #expect(s.received(line("QUIT")) == [
-            .expunge(mailbox: testMailbox, uids: [7, 9]),
-            .record(.pop3Update, ["mailbox": testMailbox, "deleted": "2"]),
-            .releaseMaildrop(mailbox: testMailbox),
-            .send(.ok("Microsoft Exchange Server POP3 server signing off.")),
-            .close,
-        ])
+        #expect(
+            s.received(line("QUIT")) == [
+                .expunge(mailbox: testMailbox, uids: [7, 9]),
+                .record(.pop3Update, ["mailbox": testMailbox, "deleted": "2"]),
+                .releaseMaildrop(mailbox: testMailbox),
+                .send(.ok("Microsoft Exchange Server POP3 server signing off.")),
+                .close,
+            ])
         #expect(s.state == .closed)
     }
 
     @Test func aDropBeforeQuitLosesTheDeletions() {
         var s = loggedIn()
         _ = s.received(line("DELE 1"))
-        #expect(s.connectionDropped() == [
-            .record(.pop3Dropped, ["mailbox": testMailbox, "discarded_deletions": "1"]),
-            .releaseMaildrop(mailbox: testMailbox),
-        ])
+        #expect(
+            s.connectionDropped() == [
+                .record(.pop3Dropped, ["mailbox": testMailbox, "discarded_deletions": "1"]),
+                .releaseMaildrop(mailbox: testMailbox),
+            ])
         var t = loggedIn()
         _ = t.received(line("DELE 2"))
         let idle = t.idleTimedOut(after: 1800)
@@ -183,13 +229,17 @@ import Testing
     @Test func overlongLineGetsErrAndCancelsSASL() {
         var s = session()
         _ = s.received(line("AUTH XOAUTH2"))
-        #expect(sends(s.received(.lineTooLong(length: 20000))) == ["-ERR Protocol error. Command line too long (limit 16384 bytes)."])
+        #expect(
+            sends(s.received(.lineTooLong(length: 20000))) == [
+                "-ERR Protocol error. Command line too long (limit 16384 bytes)."
+            ])
         #expect(s.state == .authorization(user: nil))
     }
 
     @Test func oneLineInitialResponseCanBeRefusedLikeTheSingleReport() {
         var s = POP3Session(
-            configuration: .init(serverName: "X", basicAuth: false, offersSTLS: false, xoauth2InitialResponse: .protocolError),
+            configuration: .init(
+                serverName: "X", basicAuth: false, offersSTLS: false, xoauth2InitialResponse: .protocolError),
             tlsActive: true
         )
         #expect(sends(s.received(line("AUTH XOAUTH2 \(xoauth2("good"))"))) == ["-ERR Protocol error."])

@@ -1,9 +1,6 @@
 import Determinism
 import ExomockTestSupport
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Journal
 import ListenerSupport
 import MailAuthentication
@@ -12,6 +9,10 @@ import MicrosoftClouds
 import NIOCore
 import NIOSSL
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A small in-memory store for POP3 tests: Inboxes only, with the same maildrop lock as the real store.
 final class InMemoryMaildrops: MaildropProviding {
@@ -49,8 +50,12 @@ final class InMemoryMaildrops: MaildropProviding {
         }
     }
 
-    func openMaildrop(_ mailbox: String, session: String, sharing: MaildropSharing) -> Result<MaildropSnapshot, MaildropOpenFailure> {
-        guard let inbox = inboxes.withLock({ $0[mailbox.lowercased()] }) else { return .failure(.mailboxNotFound(mailbox)) }
+    func openMaildrop(_ mailbox: String, session: String, sharing: MaildropSharing) -> Result<
+        MaildropSnapshot, MaildropOpenFailure
+    > {
+        guard let inbox = inboxes.withLock({ $0[mailbox.lowercased()] }) else {
+            return .failure(.mailboxNotFound(mailbox))
+        }
         if let refused = locks.acquire(mailbox, session: session, sharing: sharing) { return .failure(refused) }
         return .success(MaildropSnapshot(uidValidity: inbox.uidValidity, messages: inbox.messages))
     }
@@ -113,4 +118,3 @@ let sampleMessages = [
 func xoauth2(_ token: String, user: String = testMailbox) -> String {
     XOAUTH2Credentials(user: user, token: token).initialResponse
 }
-

@@ -30,7 +30,11 @@ import Testing
         let fits = String(repeating: "x", count: limit - 2) + "\r\n"
         let tooLong = String(repeating: "y", count: limit - 1) + "\r\n"
         for result in frames(fits + tooLong + "NOOP\r\n", limit: limit) {
-            #expect(result == [.line(Array(String(repeating: "x", count: limit - 2).utf8)), .lineTooLong(length: limit + 1), .line(Array("NOOP".utf8))])
+            #expect(
+                result == [
+                    .line(Array(String(repeating: "x", count: limit - 2).utf8)), .lineTooLong(length: limit + 1),
+                    .line(Array("NOOP".utf8)),
+                ])
         }
     }
 
@@ -41,7 +45,8 @@ import Testing
             #expect(framer.feed(chunk).isEmpty)
             #expect(framer.bufferedByteCount <= Limits.pop3MaximumLineLength)
         }
-        #expect(framer.feed(Array("\r\nQUIT\r\n".utf8)) == [.lineTooLong(length: 4_096_000 + 2), .line(Array("QUIT".utf8))])
+        #expect(
+            framer.feed(Array("\r\nQUIT\r\n".utf8)) == [.lineTooLong(length: 4_096_000 + 2), .line(Array("QUIT".utf8))])
     }
 
     @Test func resetDiscardsBufferedPlaintext() {
@@ -96,12 +101,16 @@ import Testing
 
     @Test func descriptionsRedactSecrets() {
         #expect(POP3Command.pass("hunter2").description == "PASS <redacted>")
-        #expect(POP3Command.auth(mechanism: "XOAUTH2", initialResponse: "dG9rZW4=").description == "AUTH XOAUTH2 <redacted>")
+        #expect(
+            POP3Command.auth(mechanism: "XOAUTH2", initialResponse: "dG9rZW4=").description == "AUTH XOAUTH2 <redacted>"
+        )
     }
 }
 
 @Suite struct POP3EncoderTests {
-    func wire(_ response: POP3Response) -> String { String(decoding: POP3ResponseEncoder.bytes(response), as: UTF8.self) }
+    func wire(_ response: POP3Response) -> String {
+        String(decoding: POP3ResponseEncoder.bytes(response), as: UTF8.self)
+    }
 
     @Test func singleLines() {
         #expect(wire(.ok("")) == "+OK\r\n")
@@ -117,7 +126,9 @@ import Testing
     @Test func messageBytesAreStuffedLineByLine() {
         // Written by hand from RFC 1939 §3, independent of the encoder.
         let content = Array("A: b\r\n\r\n.leading\r\n..two\r\n.\r\nbare lf\nno end".utf8)
-        #expect(wire(.message("", content: content)) == "+OK\r\nA: b\r\n\r\n..leading\r\n...two\r\n..\r\nbare lf\r\nno end\r\n.\r\n")
+        #expect(
+            wire(.message("", content: content))
+                == "+OK\r\nA: b\r\n\r\n..leading\r\n...two\r\n..\r\nbare lf\r\nno end\r\n.\r\n")
         #expect(wire(.message("", content: [])) == "+OK\r\n.\r\n")
     }
 

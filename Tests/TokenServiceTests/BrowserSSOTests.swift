@@ -63,7 +63,9 @@ struct BrowserSSOTests {
 
         """
 
-    @Test("SSO signs the admin in silently; after logout the mailbox signs in on the page and gets the token", .timeLimit(.minutes(2)))
+    @Test(
+        "SSO signs the admin in silently; after logout the mailbox signs in on the page and gets the token",
+        .timeLimit(.minutes(2)))
     func ssoStory() throws {
         _ = try locateProgram("chromium", package: "chromium (apt-get install chromium chromium-driver)")
         _ = try locateProgram("chromedriver", package: "chromium-driver (apt-get install chromium chromium-driver)")
@@ -72,43 +74,63 @@ struct BrowserSSOTests {
 
         let mock = try ServedExomock(scenarioYAML: Self.scenario, label: "sso")
         let update = ProcessInfo.processInfo.environment["EXOMOCK_UPDATE_SCREENSHOTS"] == "1"
-        let screenshots = update
+        let screenshots =
+            update
             ? TestSupport.repositoryRoot.appendingPathComponent("docs/images/sso")
             : mock.directory.appendingPathComponent("screenshots")
-        let result = try runProgram("python3", [
-            pythonClients.appendingPathComponent("browser_sso.py").path,
-            "--ready-file", mock.readyFile, "--cloud", "gcc-high", "--tenant", Self.tenantID,
-            "--sso-client-id", Self.ssoAppID, "--sso-secret", "sso-secret", "--sso-redirect", Self.ssoRedirect,
-            "--client-id", Self.handlerAppID, "--client-secret", "handler-secret", "--redirect-uri", Self.handlerRedirect,
-            "--admin", Self.admin, "--admin-password", "Admin-Pa55", "--mailbox", Self.mailbox, "--mailbox-password", "Helpdesk-Pa55",
-            "--scope", "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access openid profile",
-            "--screenshots", screenshots.path, "--deadline", "50",
-        ], package: "python3", timeout: 60)
-        let context = "browser_sso.py exit \(result.status)\(result.timedOut ? " (killed at the timeout)" : ""):\n\(result.output)\n\(result.error)\n--- exomock serve:\n\(mock.log.suffix(2000))"
+        let result = try runProgram(
+            "python3",
+            [
+                pythonClients.appendingPathComponent("browser_sso.py").path,
+                "--ready-file", mock.readyFile, "--cloud", "gcc-high", "--tenant", Self.tenantID,
+                "--sso-client-id", Self.ssoAppID, "--sso-secret", "sso-secret", "--sso-redirect", Self.ssoRedirect,
+                "--client-id", Self.handlerAppID, "--client-secret", "handler-secret", "--redirect-uri",
+                Self.handlerRedirect,
+                "--admin", Self.admin, "--admin-password", "Admin-Pa55", "--mailbox", Self.mailbox,
+                "--mailbox-password", "Helpdesk-Pa55",
+                "--scope", "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access openid profile",
+                "--screenshots", screenshots.path, "--deadline", "50",
+            ], package: "python3", timeout: 60)
+        let context =
+            "browser_sso.py exit \(result.status)\(result.timedOut ? " (killed at the timeout)" : ""):\n\(result.output)\n\(result.error)\n--- exomock serve:\n\(mock.log.suffix(2000))"
         #expect(!result.timedOut, "\(context)")
         #expect(result.status == 0, "\(context)")
         for line in result.output.split(separator: "\n") where line.contains(#""ok": false"#) {
             Issue.record("browser case failed: \(line)")
         }
-        for name in ["sso.sign_in_page", "sso.admin_signed_in", "mail_handler.silent_admin", "logout", "mail_handler.sign_in_page", "mail_handler.mailbox"] {
-            #expect(result.output.contains(#"{"case": "\#(name)", "ok": true"#), "case \(name) missing or failed:\n\(context)")
+        for name in [
+            "sso.sign_in_page", "sso.admin_signed_in", "mail_handler.silent_admin", "logout",
+            "mail_handler.sign_in_page", "mail_handler.mailbox",
+        ] {
+            #expect(
+                result.output.contains(#"{"case": "\#(name)", "ok": true"#),
+                "case \(name) missing or failed:\n\(context)")
         }
 
         // Eight PNG screenshots, one per page of the story.
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: screenshots.path).filter { $0.hasSuffix(".png") }.sorted()) ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: screenshots.path).filter { $0.hasSuffix(".png") }
+                .sorted()) ?? []
         #expect(files.count == 8, "screenshots: \(files)")
         for file in files {
             let data = try Data(contentsOf: screenshots.appendingPathComponent(file))
-            #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47]) && data.count > 2_000, "\(file) is not a PNG of a page")
+            #expect(
+                data.starts(with: [0x89, 0x50, 0x4E, 0x47]) && data.count > 2_000, "\(file) is not a PNG of a page")
         }
 
         // What the token service decided, from its journal: the silent sign-in, the logout, the page sign-in.
         let events = try mock.journalEvents()
-        let issued = events.filter { $0.event == "token.issued" && $0.detail["client"] == Self.handlerAppID }.compactMap { $0.detail["user"] }
+        let issued = events.filter { $0.event == "token.issued" && $0.detail["client"] == Self.handlerAppID }.compactMap
+        { $0.detail["user"] }
         #expect(issued == [Self.admin, Self.mailbox], "mail handler tokens issued for \(issued)")
-        #expect(events.contains { $0.event == "sso.cleared" && $0.detail["endpoint"] == "logout" && $0.detail["users"] == Self.admin })
+        #expect(
+            events.contains {
+                $0.event == "sso.cleared" && $0.detail["endpoint"] == "logout" && $0.detail["users"] == Self.admin
+            })
         let pages = events.filter { $0.event == "authorize.page" }.compactMap { $0.detail["page"] }
-        #expect(pages == ["signin", "signin"], "sign-in pages shown: \(pages) (one for the SSO sign-in, one after the logout; none for the silent one)")
+        #expect(
+            pages == ["signin", "signin"],
+            "sign-in pages shown: \(pages) (one for the SSO sign-in, one after the logout; none for the silent one)")
         #expect(mock.stop() == 0, "exomock serve did not exit 0 on SIGTERM:\n\(mock.log)")
     }
 }

@@ -27,7 +27,8 @@ enum Fixture {
     static let start = Date(timeIntervalSince1970: 1_767_225_600)
     static let imapScope = "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access openid profile"
 
-    static func scenario(faults: [Fault] = [], lifetimes: Lifetimes = Lifetimes(), signedIn: [String] = []) -> Scenario {
+    static func scenario(faults: [Fault] = [], lifetimes: Lifetimes = Lifetimes(), signedIn: [String] = []) -> Scenario
+    {
         let delegated = ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "offline_access", "openid", "profile"]
         return Scenario(
             name: "fixture", seed: 42, clouds: [.gccHigh, .worldwide],
@@ -36,17 +37,27 @@ enum Fixture {
                 Tenant(id: wwTenantID, name: "Fabrikam", cloud: .worldwide, domains: [wwDomain]),
             ],
             apps: [
-                App(name: "Jira mail handler", clientID: appID, tenant: tenantID, secrets: [ClientSecret(value: secret)],
-                    redirectURIs: [redirect], delegatedPermissions: delegated, applicationPermissions: ["IMAP.AccessAsApp"], adminConsent: true),
-                App(name: "Old handler", clientID: expiredAppID, tenant: tenantID,
+                App(
+                    name: "Jira mail handler", clientID: appID, tenant: tenantID,
+                    secrets: [ClientSecret(value: secret)],
+                    redirectURIs: [redirect], delegatedPermissions: delegated,
+                    applicationPermissions: ["IMAP.AccessAsApp"], adminConsent: true),
+                App(
+                    name: "Old handler", clientID: expiredAppID, tenant: tenantID,
                     secrets: [ClientSecret(value: secret, expires: start.addingTimeInterval(-86_400))],
                     redirectURIs: [redirect], delegatedPermissions: delegated, adminConsent: true),
-                App(name: "Unconsented", clientID: noConsentAppID, tenant: tenantID, secrets: [ClientSecret(value: secret)],
+                App(
+                    name: "Unconsented", clientID: noConsentAppID, tenant: tenantID,
+                    secrets: [ClientSecret(value: secret)],
                     redirectURIs: [redirect], delegatedPermissions: delegated, adminConsent: false),
-                App(name: "CLI", clientID: publicAppID, tenant: tenantID, kind: .public, redirectURIs: [redirect],
+                App(
+                    name: "CLI", clientID: publicAppID, tenant: tenantID, kind: .public, redirectURIs: [redirect],
                     delegatedPermissions: delegated, adminConsent: true),
-                App(name: "Worldwide app", clientID: wwAppID, tenant: wwTenantID, secrets: [ClientSecret(value: secret)],
-                    redirectURIs: [redirect], delegatedPermissions: delegated, applicationPermissions: ["IMAP.AccessAsApp"], adminConsent: true),
+                App(
+                    name: "Worldwide app", clientID: wwAppID, tenant: wwTenantID,
+                    secrets: [ClientSecret(value: secret)],
+                    redirectURIs: [redirect], delegatedPermissions: delegated,
+                    applicationPermissions: ["IMAP.AccessAsApp"], adminConsent: true),
             ],
             users: [
                 User(upn: admin, displayName: "Admin", password: password),
@@ -74,7 +85,10 @@ enum Fixture {
         let state = IdentityState(cloud: cloud, signedIn: scenario.browserSignedIn)
         let c = Cloud.named(cloud)
         let key = cloud == .gccHigh ? gccHighKey : worldwideKey
-        return Parts(issuer: TokenIssuer(cloud: c, scenario: scenario, key: key, state: state, clock: clock, ids: IdentifierSource(seed: scenario.seed)),
+        return Parts(
+            issuer: TokenIssuer(
+                cloud: c, scenario: scenario, key: key, state: state, clock: clock,
+                ids: IdentifierSource(seed: scenario.seed)),
             clock: clock, state: state, cloud: c)
     }
 

@@ -12,18 +12,29 @@ struct GrantRuleTests {
 
     func code(_ result: Result<TokenGrant, EntraError>) -> Int? { result.failureValue?.code }
 
-    func ropc(_ p: Fixture.Parts, user: String = Fixture.admin, password: String = Fixture.password, client: String = Fixture.appID,
-              scope: String = Fixture.imapScope, tenant: String? = nil) -> Result<TokenGrant, EntraError> {
-        p.issuer.token(form: ["grant_type": "password", "client_id": client, "client_secret": Fixture.secret, "username": user,
-                              "password": password, "scope": scope], tenantSegment: tenant ?? self.tenant)
+    func ropc(
+        _ p: Fixture.Parts, user: String = Fixture.admin, password: String = Fixture.password,
+        client: String = Fixture.appID,
+        scope: String = Fixture.imapScope, tenant: String? = nil
+    ) -> Result<TokenGrant, EntraError> {
+        p.issuer.token(
+            form: [
+                "grant_type": "password", "client_id": client, "client_secret": Fixture.secret, "username": user,
+                "password": password, "scope": scope,
+            ], tenantSegment: tenant ?? self.tenant)
     }
 
     /// An authorization code for `user` through the SSO session.
     func authCode(_ p: Fixture.Parts, user: String = Fixture.admin, extra: [String: String] = [:]) throws -> String {
         p.state.setSSO([user])
-        var q = ["client_id": Fixture.appID, "response_type": "code", "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope, "state": "xyz"]
+        var q = [
+            "client_id": Fixture.appID, "response_type": "code", "redirect_uri": Fixture.redirect,
+            "scope": Fixture.imapScope, "state": "xyz",
+        ]
         q.merge(extra) { $1 }
-        guard case .redirect(let r) = p.issuer.authorize(parameters: q, tenantSegment: tenant), case .code(let code, _) = r.result else {
+        guard case .redirect(let r) = p.issuer.authorize(parameters: q, tenantSegment: tenant),
+            case .code(let code, _) = r.result
+        else {
             Issue.record("expected a code redirect")
             throw CancellationError()
         }
@@ -32,8 +43,11 @@ struct GrantRuleTests {
     }
 
     func redeem(_ p: Fixture.Parts, _ code: String, verifier: String? = nil) -> Result<TokenGrant, EntraError> {
-        var form = ["grant_type": "authorization_code", "client_id": Fixture.appID, "client_secret": Fixture.secret, "code": code,
-                    "redirect_uri": Fixture.redirect]
+        var form = [
+            "grant_type": "authorization_code", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+            "code": code,
+            "redirect_uri": Fixture.redirect,
+        ]
         form["code_verifier"] = verifier
         return p.issuer.token(form: form, tenantSegment: tenant)
     }
@@ -47,7 +61,7 @@ struct GrantRuleTests {
         // A tenant of another cloud: a client sending its secret gets AADSTS900382 (TokenBehaviourTests
         // has the public-client 90002).
         #expect(code(ropc(p, tenant: Fixture.wwTenantID)) == 900382)
-        #expect(code(ropc(p, tenant: "consumers")) == 9002331)
+        #expect(code(ropc(p, tenant: "consumers")) == 9_002_331)
         #expect(code(ropc(p, client: Fixture.wwAppID, tenant: "consumers")) == 90002)
         #expect(code(ropc(p, tenant: "not a tenant!")) == 900023)
         let e = ropc(p, tenant: "nowhere.onmicrosoft.us").failureValue
@@ -68,25 +82,33 @@ struct GrantRuleTests {
         let e = ropc(p, client: Fixture.wwAppID).failureValue
         #expect(e?.code == 700016)
         #expect(e?.error == "unauthorized_client")
-        #expect(e?.message.contains("Application with identifier '\(Fixture.wwAppID)' was not found in the directory '\(Fixture.tenantID)'") == true)
+        #expect(
+            e?.message.contains(
+                "Application with identifier '\(Fixture.wwAppID)' was not found in the directory '\(Fixture.tenantID)'")
+                == true)
     }
 
     @Test func clientSecretRules() {
         let p = Fixture.issuer()
-        let base = ["grant_type": "client_credentials", "client_id": Fixture.appID, "scope": "https://outlook.office365.us/.default"]
+        let base = [
+            "grant_type": "client_credentials", "client_id": Fixture.appID,
+            "scope": "https://outlook.office365.us/.default",
+        ]
         var wrong = base
         wrong["client_secret"] = "nope"
         let invalid = p.issuer.token(form: wrong, tenantSegment: tenant).failureValue
-        #expect(invalid?.code == 7000215)
+        #expect(invalid?.code == 7_000_215)
         #expect(invalid?.status == 401)
         #expect(invalid?.error == "invalid_client")
-        #expect(code(p.issuer.token(form: base, tenantSegment: tenant)) == 7000218)
+        #expect(code(p.issuer.token(form: base, tenantSegment: tenant)) == 7_000_218)
         var expired = base
         expired["client_id"] = Fixture.expiredAppID
         expired["client_secret"] = Fixture.secret
-        #expect(code(p.issuer.token(form: expired, tenantSegment: tenant)) == 7000222)
+        #expect(code(p.issuer.token(form: expired, tenantSegment: tenant)) == 7_000_222)
         // HTTP Basic works like client_secret in the body.
-        #expect((try? p.issuer.token(form: base, tenantSegment: tenant, basicAuth: (Fixture.appID, Fixture.secret)).get()) != nil)
+        #expect(
+            (try? p.issuer.token(form: base, tenantSegment: tenant, basicAuth: (Fixture.appID, Fixture.secret)).get())
+                != nil)
         // A public client sending a secret.
         let pub = ropc(p, client: Fixture.publicAppID)
         #expect(code(pub) == 700025)
@@ -108,7 +130,10 @@ struct GrantRuleTests {
         let e = ropc(p, scope: "https://outlook.office.com/IMAP.AccessAsUser.All offline_access").failureValue
         #expect(e?.code == 500011)
         #expect(e?.error == "invalid_resource")
-        #expect(e?.message.hasPrefix("AADSTS500011: The resource principal named https://outlook.office.com was not found in the tenant named contoso.onmicrosoft.us.") == true)
+        #expect(
+            e?.message.hasPrefix(
+                "AADSTS500011: The resource principal named https://outlook.office.com was not found in the tenant named contoso.onmicrosoft.us."
+            ) == true)
     }
 
     @Test func bareScopeIsAGraphTokenThatIMAPWouldRefuse() throws {
@@ -177,14 +202,17 @@ struct GrantRuleTests {
         let late = try authCode(p)
         p.clock.advance(by: 600)
         #expect(self.code(redeem(p, late)) == 70008)
-        #expect(self.code(redeem(p, "garbage")) == 9002313)
+        #expect(self.code(redeem(p, "garbage")) == 9_002_313)
     }
 
     @Test func redirectURIMustMatchAtTheTokenEndpoint() throws {
         let p = Fixture.issuer()
         let code = try authCode(p)
-        let r = p.issuer.token(form: ["grant_type": "authorization_code", "client_id": Fixture.appID, "client_secret": Fixture.secret,
-                                      "code": code, "redirect_uri": "http://localhost:9999/other"], tenantSegment: tenant)
+        let r = p.issuer.token(
+            form: [
+                "grant_type": "authorization_code", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+                "code": code, "redirect_uri": "http://localhost:9999/other",
+            ], tenantSegment: tenant)
         #expect(self.code(r) == 50011)
     }
 
@@ -193,15 +221,23 @@ struct GrantRuleTests {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         // RFC 7636 appendix B.
         #expect(TokenIssuer.pkce(verifier: verifier, method: "S256") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
-        let s256 = try authCode(p, extra: ["code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"])
+        let s256 = try authCode(
+            p,
+            extra: ["code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"])
         #expect((try? redeem(p, s256, verifier: verifier).get()) != nil)
-        let mismatch = try authCode(p, extra: ["code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"])
+        let mismatch = try authCode(
+            p,
+            extra: ["code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"])
         let e = redeem(p, mismatch, verifier: "wrong-verifier").failureValue
         #expect(e?.code == 501481)
         #expect(e?.error == "invalid_grant")
         let missing = try authCode(p, extra: ["code_challenge": "abc"])
         #expect(code(redeem(p, missing)) == 501481)
-        let plain = try authCode(p, extra: ["code_challenge": "plain-verifier-0123456789012345678901234567890", "code_challenge_method": "plain"])
+        let plain = try authCode(
+            p,
+            extra: [
+                "code_challenge": "plain-verifier-0123456789012345678901234567890", "code_challenge_method": "plain",
+            ])
         #expect((try? redeem(p, plain, verifier: "plain-verifier-0123456789012345678901234567890").get()) != nil)
     }
 
@@ -217,9 +253,14 @@ struct GrantRuleTests {
 
     // MARK: Refresh tokens
 
-    func refresh(_ p: Fixture.Parts, _ token: String, client: String = Fixture.appID) -> Result<TokenGrant, EntraError> {
-        p.issuer.token(form: ["grant_type": "refresh_token", "client_id": client, "client_secret": Fixture.secret, "refresh_token": token,
-                              "scope": "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access"], tenantSegment: tenant)
+    func refresh(_ p: Fixture.Parts, _ token: String, client: String = Fixture.appID) -> Result<TokenGrant, EntraError>
+    {
+        p.issuer.token(
+            form: [
+                "grant_type": "refresh_token", "client_id": client, "client_secret": Fixture.secret,
+                "refresh_token": token,
+                "scope": "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access",
+            ], tenantSegment: tenant)
     }
 
     @Test func refreshRotatesAndKeepsTheOldOneValid() throws {
@@ -229,7 +270,7 @@ struct GrantRuleTests {
         #expect(second.refreshToken != nil)
         #expect(second.refreshToken != first)
         #expect((try? refresh(p, first).get()) != nil)
-        #expect(code(refresh(p, "1.Anot-a-token")) == 9002313)
+        #expect(code(refresh(p, "1.Anot-a-token")) == 9_002_313)
         #expect(code(refresh(p, first, client: Fixture.noConsentAppID)) == 70000)
     }
 
@@ -245,7 +286,10 @@ struct GrantRuleTests {
         let e = refresh(p, token).failureValue
         #expect(e?.code == 700082)
         #expect(e?.entry.suberror == "bad_token")
-        #expect(e?.message == "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-01-01T00:00:00.0000000Z and was inactive for 90.00:00:00.")
+        #expect(
+            e?.message
+                == "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-01-01T00:00:00.0000000Z and was inactive for 90.00:00:00."
+        )
         #expect(used.refreshToken != nil)
     }
 
@@ -265,7 +309,10 @@ struct GrantRuleTests {
         p.state.revokeSessions(upn: Fixture.admin, at: p.clock.now())
         let e = refresh(p, token).failureValue
         #expect(e?.code == 50173)
-        #expect(e?.message.contains("The grant was issued on '2026-01-01 00:00:00Z' and the TokensValidFrom date (before which tokens are not valid) for this user is '2026-01-01 00:01:00Z'.") == true)
+        #expect(
+            e?.message.contains(
+                "The grant was issued on '2026-01-01 00:00:00Z' and the TokensValidFrom date (before which tokens are not valid) for this user is '2026-01-01 00:01:00Z'."
+            ) == true)
         // Signing in again after the revocation works.
         p.clock.advance(by: 1)
         let fresh = try #require(try ropc(p).get().refreshToken)
@@ -277,46 +324,79 @@ struct GrantRuleTests {
         let p = Fixture.issuer(scenario)
         let token = try #require(try ropc(p).get().refreshToken)
         scenario.users[0].enabled = false
-        let disabled = TokenIssuer(cloud: p.cloud, scenario: scenario, key: Fixture.gccHighKey, state: p.state, clock: p.clock, ids: IdentifierSource(seed: 1))
-        #expect(code(disabled.token(form: ["grant_type": "refresh_token", "client_id": Fixture.appID, "client_secret": Fixture.secret,
-                                           "refresh_token": token], tenantSegment: tenant)) == 50057)
+        let disabled = TokenIssuer(
+            cloud: p.cloud, scenario: scenario, key: Fixture.gccHighKey, state: p.state, clock: p.clock,
+            ids: IdentifierSource(seed: 1))
+        #expect(
+            code(
+                disabled.token(
+                    form: [
+                        "grant_type": "refresh_token", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+                        "refresh_token": token,
+                    ], tenantSegment: tenant)) == 50057)
     }
 
     @Test func refreshTokenFromAnotherCloudIsUnknown() throws {
         let ww = Fixture.issuer(cloud: .worldwide)
-        let token = try #require(ww.issuer.token(form: ["grant_type": "password", "client_id": Fixture.wwAppID, "client_secret": Fixture.secret,
-            "username": "x@fabrikam.onmicrosoft.com", "password": "x", "scope": "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"],
-            tenantSegment: Fixture.wwTenantID).failureValue)
+        let token = try #require(
+            ww.issuer.token(
+                form: [
+                    "grant_type": "password", "client_id": Fixture.wwAppID, "client_secret": Fixture.secret,
+                    "username": "x@fabrikam.onmicrosoft.com", "password": "x",
+                    "scope": "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+                ],
+                tenantSegment: Fixture.wwTenantID
+            ).failureValue)
         #expect(token.code == 50034)
         let gcc = Fixture.issuer()
         let rt = try #require(try ropc(gcc).get().refreshToken)
-        #expect(code(ww.issuer.token(form: ["grant_type": "refresh_token", "client_id": Fixture.wwAppID, "client_secret": Fixture.secret,
-                                            "refresh_token": rt], tenantSegment: "common")) == 9002313)
+        #expect(
+            code(
+                ww.issuer.token(
+                    form: [
+                        "grant_type": "refresh_token", "client_id": Fixture.wwAppID, "client_secret": Fixture.secret,
+                        "refresh_token": rt,
+                    ], tenantSegment: "common")) == 9_002_313)
     }
 
     // MARK: Client credentials
 
     @Test func clientCredentials() throws {
         let p = Fixture.issuer()
-        let g = try p.issuer.token(form: ["grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
-                                          "scope": "https://outlook.office365.us/.default"], tenantSegment: tenant).get()
+        let g = try p.issuer.token(
+            form: [
+                "grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+                "scope": "https://outlook.office365.us/.default",
+            ], tenantSegment: tenant
+        ).get()
         #expect(g.claims.roles == ["IMAP.AccessAsApp"])
         #expect(g.claims.idtyp == "app")
         #expect(g.claims.upn == nil)
         #expect(g.claims.scp.isEmpty)
         #expect(g.claims.aud == p.cloud.appAudience)
         #expect(g.refreshToken == nil && g.idToken == nil && g.scope == nil)
-        let e = p.issuer.token(form: ["grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
-                                      "scope": "https://outlook.office365.us/IMAP.AccessAsApp"], tenantSegment: tenant).failureValue
-        #expect(e?.code == 1002012)
+        let e = p.issuer.token(
+            form: [
+                "grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+                "scope": "https://outlook.office365.us/IMAP.AccessAsApp",
+            ], tenantSegment: tenant
+        ).failureValue
+        #expect(e?.code == 1_002_012)
         #expect(e?.error == "invalid_scope")
-        #expect(code(p.issuer.token(form: ["grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
-                                           "scope": "https://outlook.office365.com/.default"], tenantSegment: tenant)) == 500011)
+        #expect(
+            code(
+                p.issuer.token(
+                    form: [
+                        "grant_type": "client_credentials", "client_id": Fixture.appID, "client_secret": Fixture.secret,
+                        "scope": "https://outlook.office365.com/.default",
+                    ], tenantSegment: tenant)) == 500011)
     }
 
     @Test func unsupportedGrantAndMissingGrant() {
         let p = Fixture.issuer()
-        #expect(code(p.issuer.token(form: ["grant_type": "magic", "client_id": Fixture.appID], tenantSegment: tenant)) == 70003)
+        #expect(
+            code(p.issuer.token(form: ["grant_type": "magic", "client_id": Fixture.appID], tenantSegment: tenant))
+                == 70003)
         #expect(code(p.issuer.token(form: ["client_id": Fixture.appID], tenantSegment: tenant)) == 900144)
         #expect(code(p.issuer.token(form: ["grant_type": "password"], tenantSegment: tenant)) == 900144)
     }
@@ -324,17 +404,27 @@ struct GrantRuleTests {
     // MARK: Device code
 
     func poll(_ p: Fixture.Parts, _ deviceCode: String) -> Result<TokenGrant, EntraError> {
-        p.issuer.token(form: ["grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": Fixture.publicAppID,
-                              "device_code": deviceCode], tenantSegment: tenant)
+        p.issuer.token(
+            form: [
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": Fixture.publicAppID,
+                "device_code": deviceCode,
+            ], tenantSegment: tenant)
     }
 
     func startDevice(_ p: Fixture.Parts) throws -> (device: String, user: String) {
-        let json = try p.issuer.startDeviceCode(form: ["client_id": Fixture.publicAppID, "scope": Fixture.imapScope], tenantSegment: tenant).get()
-        guard case .object(let fields) = json, case .string(let user)? = fields.first(where: { $0.0 == "user_code" })?.1,
-              case .string(let device)? = fields.first(where: { $0.0 == "device_code" })?.1 else {
+        let json = try p.issuer.startDeviceCode(
+            form: ["client_id": Fixture.publicAppID, "scope": Fixture.imapScope], tenantSegment: tenant
+        ).get()
+        guard case .object(let fields) = json,
+            case .string(let user)? = fields.first(where: { $0.0 == "user_code" })?.1,
+            case .string(let device)? = fields.first(where: { $0.0 == "device_code" })?.1
+        else {
             throw CancellationError()
         }
-        #expect(json.serialized.contains("\"verification_uri\":\"https://microsoft.com/deviceloginus\",\"expires_in\":900,\"interval\":5,\"message\":\"To sign in, use a web browser to open the page https://microsoft.com/deviceloginus and enter the code \(user) to authenticate.\""))
+        #expect(
+            json.serialized.contains(
+                "\"verification_uri\":\"https://microsoft.com/deviceloginus\",\"expires_in\":900,\"interval\":5,\"message\":\"To sign in, use a web browser to open the page https://microsoft.com/deviceloginus and enter the code \(user) to authenticate.\""
+            ))
         return (device, user)
     }
 
@@ -370,7 +460,10 @@ struct GrantRuleTests {
     // MARK: Faults
 
     @Test func throttleFaultCountsMatches() {
-        let p = Fixture.issuer(Fixture.scenario(faults: [Fault(service: .token, kind: .throttle, match: "refresh_token", after: 1, count: 2, seconds: 30)]))
+        let p = Fixture.issuer(
+            Fixture.scenario(faults: [
+                Fault(service: .token, kind: .throttle, match: "refresh_token", after: 1, count: 2, seconds: 30)
+            ]))
         #expect(p.issuer.fault(matching: "password") == nil)
         #expect(p.issuer.fault(matching: "refresh_token") == nil)
         #expect(p.issuer.fault(matching: "refresh_token") == .throttle(retryAfter: 30))
@@ -379,11 +472,12 @@ struct GrantRuleTests {
     }
 
     @Test func aadstsFaultAnswersWithTheCode() {
-        let p = Fixture.issuer(Fixture.scenario(faults: [
-            Fault(service: .token, kind: .aadsts, cloud: .worldwide, code: 50076),
-            Fault(service: .token, kind: .aadsts, code: 53003),
-            Fault(service: .imap, kind: .latency, seconds: 1),
-        ]))
+        let p = Fixture.issuer(
+            Fixture.scenario(faults: [
+                Fault(service: .token, kind: .aadsts, cloud: .worldwide, code: 50076),
+                Fault(service: .token, kind: .aadsts, code: 53003),
+                Fault(service: .imap, kind: .latency, seconds: 1),
+            ]))
         guard case .error(let e)? = p.issuer.fault(matching: "password") else {
             Issue.record("expected an aadsts fault")
             return
@@ -396,14 +490,20 @@ struct GrantRuleTests {
 
     // MARK: Authorize
 
-    func authorize(_ p: Fixture.Parts, _ extra: [String: String] = [:], client: String = Fixture.appID) -> AuthorizeOutcome {
-        var q = ["client_id": client, "response_type": "code", "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope]
+    func authorize(_ p: Fixture.Parts, _ extra: [String: String] = [:], client: String = Fixture.appID)
+        -> AuthorizeOutcome
+    {
+        var q = [
+            "client_id": client, "response_type": "code", "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope,
+        ]
         q.merge(extra) { $1 }
         return p.issuer.authorize(parameters: q, tenantSegment: tenant)
     }
 
     func errorCode(_ outcome: AuthorizeOutcome) -> (String, Int)? {
-        if case .redirect(let r) = outcome, case .error(let e) = r.result { return (e.entry.authorizeError ?? e.error, e.code) }
+        if case .redirect(let r) = outcome, case .error(let e) = r.result {
+            return (e.entry.authorizeError ?? e.error, e.code)
+        }
         return nil
     }
 
@@ -427,18 +527,26 @@ struct GrantRuleTests {
         p.state.setSSO([Fixture.admin, Fixture.agent])
         #expect(errorCode(authorize(p, ["prompt": "none"]))! == ("interaction_required", 16000))
         // login_hint picks the shared mailbox's account out of two sessions.
-        guard case .redirect(let r) = authorize(p, ["prompt": "none", "login_hint": Fixture.agent]), case .code = r.result else {
+        guard case .redirect(let r) = authorize(p, ["prompt": "none", "login_hint": Fixture.agent]),
+            case .code = r.result
+        else {
             Issue.record("expected a code")
             return
         }
-        #expect(errorCode(authorize(p, ["prompt": "none", "scope": "https://outlook.office.com/IMAP.AccessAsUser.All"]))! == ("invalid_resource", 500011))
-        #expect(errorCode(authorize(p, ["prompt": "none", "login_hint": Fixture.agent, "response_type": "token"]))! == ("unsupported_response_type", 700054))
+        #expect(
+            errorCode(authorize(p, ["prompt": "none", "scope": "https://outlook.office.com/IMAP.AccessAsUser.All"]))!
+                == ("invalid_resource", 500011))
+        #expect(
+            errorCode(authorize(p, ["prompt": "none", "login_hint": Fixture.agent, "response_type": "token"]))! == (
+                "unsupported_response_type", 700054
+            ))
         p.state.setSSO([Fixture.disabledUser])
         #expect(errorCode(authorize(p, ["prompt": "none"]))! == ("access_denied", 50057))
         p.state.setSSO([Fixture.blockedUser])
         #expect(errorCode(authorize(p, ["prompt": "none"]))! == ("access_denied", 53003))
         p.state.setSSO([Fixture.admin])
-        #expect(errorCode(authorize(p, ["prompt": "none"], client: Fixture.noConsentAppID))! == ("consent_required", 65001))
+        #expect(
+            errorCode(authorize(p, ["prompt": "none"], client: Fixture.noConsentAppID))! == ("consent_required", 65001))
     }
 
     @Test func ssoSignsInTheSessionsAccountSilently() throws {
@@ -454,9 +562,14 @@ struct GrantRuleTests {
             Issue.record("expected the sign-in page")
             return
         }
-        guard case .redirect(let r2) = p.issuer.authorizeSignIn(parameters: ["client_id": Fixture.appID, "response_type": "code",
-            "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope], tenantSegment: tenant, login: Fixture.agent, password: Fixture.password),
-            case .code(let code2, _) = r2.result else {
+        guard
+            case .redirect(let r2) = p.issuer.authorizeSignIn(
+                parameters: [
+                    "client_id": Fixture.appID, "response_type": "code",
+                    "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope,
+                ], tenantSegment: tenant, login: Fixture.agent, password: Fixture.password),
+            case .code(let code2, _) = r2.result
+        else {
             Issue.record("expected a code after signing in")
             return
         }
@@ -476,8 +589,13 @@ struct GrantRuleTests {
             return
         }
         #expect(accounts == [Fixture.admin])
-        guard case .signIn(_, _, let problem) = p.issuer.authorizeSignIn(parameters: ["client_id": Fixture.appID, "response_type": "code",
-            "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope], tenantSegment: tenant, login: Fixture.agent, password: "bad") else {
+        guard
+            case .signIn(_, _, let problem) = p.issuer.authorizeSignIn(
+                parameters: [
+                    "client_id": Fixture.appID, "response_type": "code",
+                    "redirect_uri": Fixture.redirect, "scope": Fixture.imapScope,
+                ], tenantSegment: tenant, login: Fixture.agent, password: "bad")
+        else {
             Issue.record("expected the sign-in page again")
             return
         }
@@ -491,7 +609,9 @@ struct GrantRuleTests {
             return
         }
         #expect(upn == Fixture.admin)
-        guard case .redirect(let r)? = p.issuer.authorizeConsent(pendingID: pending, accept: true), case .code = r.result else {
+        guard case .redirect(let r)? = p.issuer.authorizeConsent(pendingID: pending, accept: true),
+            case .code = r.result
+        else {
             Issue.record("expected a code after consent")
             return
         }

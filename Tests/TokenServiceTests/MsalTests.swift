@@ -123,7 +123,8 @@ struct MsalTests {
             pythonClients.appendingPathComponent("msal_flows.py").path,
             "--ready-file", mock.readyFile, "--cloud", cloud, "--tenant", tenantID,
             "--client-id", appID, "--client-secret", secret, "--redirect-uri", redirect,
-            "--expired-client-id", expiredAppID, "--unconsented-client-id", unconsentedAppID, "--public-client-id", publicAppID,
+            "--expired-client-id", expiredAppID, "--unconsented-client-id", unconsentedAppID, "--public-client-id",
+            publicAppID,
             "--user", user, "--password", password, "--mfa-user", mfaUser, "--foreign-client-id", foreignClientID,
             "--scope", "https://outlook.office365.us/IMAP.AccessAsUser.All",
             "--other-cloud-scope", "https://outlook.office.com/IMAP.AccessAsUser.All",
@@ -135,27 +136,36 @@ struct MsalTests {
             environment["REQUESTS_CA_BUNDLE"] = mock.ready.ca_file
         }
         let result = try runProgram("python3", arguments, package: "python3", timeout: 55, environment: environment)
-        let context = "msal_flows.py exit \(result.status)\(result.timedOut ? " (killed at the timeout)" : ""):\n\(result.output)\n\(result.error)\n--- exomock serve:\n\(mock.log.suffix(2000))"
+        let context =
+            "msal_flows.py exit \(result.status)\(result.timedOut ? " (killed at the timeout)" : ""):\n\(result.output)\n\(result.error)\n--- exomock serve:\n\(mock.log.suffix(2000))"
         #expect(!result.timedOut, "\(context)")
         #expect(result.status == 0, "\(context)")
-        let cases = result.output.split(separator: "\n").compactMap { try? JSONDecoder().decode(Case.self, from: Data($0.utf8)) }
+        let cases = result.output.split(separator: "\n").compactMap {
+            try? JSONDecoder().decode(Case.self, from: Data($0.utf8))
+        }
         for c in cases where !c.ok { Issue.record("msal case \(c.case) failed: \(c.detail)") }
         #expect(result.output.contains(#""failed": []"#), "\(context)")
         return cases
     }
 
     static let expectedCases: Set<String> = [
-        "auth_code.authorize", "auth_code.token", "auth_code.reused", "refresh", "refresh.garbled", "client_credentials",
-        "client_credentials.invalid_secret", "client_credentials.expired_secret", "client_credentials.other_cloud_resource",
-        "client_credentials.not_default", "client_credentials.app_not_found", "ropc", "ropc.bad_password", "ropc.mfa_required",
+        "auth_code.authorize", "auth_code.token", "auth_code.reused", "refresh", "refresh.garbled",
+        "client_credentials",
+        "client_credentials.invalid_secret", "client_credentials.expired_secret",
+        "client_credentials.other_cloud_resource",
+        "client_credentials.not_default", "client_credentials.app_not_found", "ropc", "ropc.bad_password",
+        "ropc.mfa_required",
         "ropc.invalid_scope", "ropc.consent_missing", "ropc.other_cloud_scope", "unknown_tenant", "device_code.start",
-        "device_code.token", "device_code.pending", "device_code.slow_down", "device_code.declined", "device_code.expired",
+        "device_code.token", "device_code.pending", "device_code.slow_down", "device_code.declined",
+        "device_code.expired",
         "refresh.inactive_91_days",
     ]
 
     /// Every flow and error case through the loopback authority (`https://127.0.0.1:PORT`), instance
     /// discovery off, the exomock CA given as `verify=`.
-    @Test("msal: auth code, refresh, client credentials, device code, ROPC and 17 AADSTS errors against serve", .timeLimit(.minutes(2)))
+    @Test(
+        "msal: auth code, refresh, client credentials, device code, ROPC and 17 AADSTS errors against serve",
+        .timeLimit(.minutes(2)))
     func msalAgainstServe() throws {
         try requirePythonModules(["msal", "requests"], pip: "msal requests")
         let mock = try ServedExomock(scenarioYAML: Self.scenario(cloud: "gcc-high", worldwide: true), label: "msal")
@@ -164,11 +174,19 @@ struct MsalTests {
 
         // The server saw what msal did: journal lines for each grant and the rejections' codes.
         let events = try mock.journalEvents()
-        for grant in ["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"] {
-            #expect(events.contains { $0.event == "token.issued" && $0.detail["grant"] == grant }, "journal lacks an issued \(grant) grant")
+        for grant in [
+            "authorization_code", "refresh_token", "client_credentials", "password",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ] {
+            #expect(
+                events.contains { $0.event == "token.issued" && $0.detail["grant"] == grant },
+                "journal lacks an issued \(grant) grant")
         }
         let rejected = Set(events.filter { $0.event == "token.rejected" }.compactMap { $0.detail["code"] })
-        for code in ["54005", "7000215", "7000222", "500011", "1002012", "700016", "50126", "50076", "70011", "65001", "700082", "70019"] {
+        for code in [
+            "54005", "7000215", "7000222", "500011", "1002012", "700016", "50126", "50076", "70011", "65001", "700082",
+            "70019",
+        ] {
             #expect(rejected.contains(code), "journal lacks a rejection with AADSTS\(code): \(rejected.sorted())")
         }
         #expect(mock.stop() == 0, "exomock serve did not exit 0 on SIGTERM:\n\(mock.log)")
@@ -184,16 +202,20 @@ struct MsalTests {
     /// endpoint and user-realm discovery on port 443 by the real name.)
     @Test(
         "msal with the real authority https://login.microsoftonline.us (serve --hosts, root only)",
-        .enabled(if: geteuid() == 0, "serve --hosts binds port 443 on 127.0.1.4, which needs root; run the tests as root to cover it"),
+        .enabled(
+            if: geteuid() == 0,
+            "serve --hosts binds port 443 on 127.0.1.4, which needs root; run the tests as root to cover it"),
         .timeLimit(.minutes(2)))
     func msalWithRealHostName() throws {
         try requirePythonModules(["msal", "requests"], pip: "msal requests")
-        let mock = try ServedExomock(scenarioYAML: Self.scenario(cloud: "dod", worldwide: false), hosts: true, label: "msal-hosts")
+        let mock = try ServedExomock(
+            scenarioYAML: Self.scenario(cloud: "dod", worldwide: false), hosts: true, label: "msal-hosts")
         let cloud = try mock.cloud("dod")
         #expect(cloud.authority_url == "https://login.microsoftonline.us")
         #expect(cloud.hosts_lines?.first?.hasPrefix("127.0.1.4 login.microsoftonline.us") == true)
         // No worldwide cloud here: an unregistered client id gets the same AADSTS700016.
-        let cases = try Self.drive(mock, cloud: "dod", foreignClientID: "9f9b9c9d-1111-4222-8333-444455556666", realHost: true)
+        let cases = try Self.drive(
+            mock, cloud: "dod", foreignClientID: "9f9b9c9d-1111-4222-8333-444455556666", realHost: true)
         #expect(Set(cases.map(\.case)) == Self.expectedCases, "cases reported: \(cases.map(\.case))")
         let journal = try mock.journal()
         #expect(journal.contains(#""cloud":"dod""#))

@@ -12,7 +12,8 @@ struct RS256BackendTests {
 
     func claims(iat: Int) -> AccessTokenClaims {
         AccessTokenClaims(
-            aud: cloud.delegatedAudience, iss: cloud.v1Issuer(tenant: Fixture.tenantID), iat: iat, nbf: iat, exp: iat + 3600,
+            aud: cloud.delegatedAudience, iss: cloud.v1Issuer(tenant: Fixture.tenantID), iat: iat, nbf: iat,
+            exp: iat + 3600,
             appDisplayName: "Jira", appid: Fixture.appID, name: "Admin", oid: "oid-1", scp: ["IMAP.AccessAsUser.All"],
             sub: "sub-1", tid: Fixture.tenantID, uniqueName: Fixture.admin, upn: Fixture.admin, uti: "uti-1")
     }
@@ -22,7 +23,9 @@ struct RS256BackendTests {
         let viaBoring = try CloudSigningKey.fromPEM(generated.pemRepresentation, cloud: .gccHigh, backend: .boringssl)
         let viaOpenSSL = try CloudSigningKey.fromPEM(generated.pemRepresentation, cloud: .gccHigh, backend: .openssl)
         #expect(viaBoring.backend == .boringssl)
-        #expect(viaOpenSSL.backend == .openssl, "the system's libcrypto could not load the key: \(RS256Backend.systemOpenSSLVersion)")
+        #expect(
+            viaOpenSSL.backend == .openssl,
+            "the system's libcrypto could not load the key: \(RS256Backend.systemOpenSSLVersion)")
         #expect(viaOpenSSL.kid == viaBoring.kid)
 
         let clock = VirtualClock(start: Fixture.start)
@@ -31,8 +34,12 @@ struct RS256BackendTests {
             let a = TokenMinter(key: viaBoring).mint(claims(iat: iat - offset))
             let b = TokenMinter(key: viaOpenSSL).mint(claims(iat: iat - offset))
             #expect(a == b)
-            #expect(a.split(separator: ".").last?.count == 342, "an RSA-2048 signature is 256 bytes, 342 base64url characters")
-            #expect(throws: Never.self) { try AccessTokenVerifier(cloud: cloud, key: viaBoring, clock: clock).verify(b).get() }
+            #expect(
+                a.split(separator: ".").last?.count == 342,
+                "an RSA-2048 signature is 256 bytes, 342 base64url characters")
+            #expect(throws: Never.self) {
+                try AccessTokenVerifier(cloud: cloud, key: viaBoring, clock: clock).verify(b).get()
+            }
         }
     }
 
@@ -40,7 +47,8 @@ struct RS256BackendTests {
         let mine = try CloudSigningKey.generate(cloud: .gccHigh, backend: .openssl)
         let other = try CloudSigningKey.generate(cloud: .gccHigh, backend: .openssl)
         let token = TokenMinter(key: other).mint(claims(iat: Int(Fixture.start.timeIntervalSince1970)))
-        let verdict = AccessTokenVerifier(cloud: cloud, key: mine, clock: VirtualClock(start: Fixture.start)).verify(token)
+        let verdict = AccessTokenVerifier(cloud: cloud, key: mine, clock: VirtualClock(start: Fixture.start)).verify(
+            token)
         #expect(verdict == .failure(.signatureInvalid))
     }
 }

@@ -10,11 +10,15 @@ import _CryptoExtras
 struct TokenValueTests {
     let cloud = Cloud.named(.gccHigh)
 
-    func claims(aud: String? = nil, iss: String? = nil, iat: Int = 1_767_225_600, lifetime: Int = 3600) -> AccessTokenClaims {
+    func claims(aud: String? = nil, iss: String? = nil, iat: Int = 1_767_225_600, lifetime: Int = 3600)
+        -> AccessTokenClaims
+    {
         AccessTokenClaims(
-            aud: aud ?? cloud.delegatedAudience, iss: iss ?? cloud.v1Issuer(tenant: Fixture.tenantID), iat: iat, nbf: iat, exp: iat + lifetime,
+            aud: aud ?? cloud.delegatedAudience, iss: iss ?? cloud.v1Issuer(tenant: Fixture.tenantID), iat: iat,
+            nbf: iat, exp: iat + lifetime,
             acr: "1", amr: ["pwd"], appDisplayName: "Jira", appid: Fixture.appID, name: "Admin", oid: "oid-1",
-            scp: ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All"], sub: "sub-1", tid: Fixture.tenantID, uniqueName: Fixture.admin,
+            scp: ["IMAP.AccessAsUser.All", "POP.AccessAsUser.All"], sub: "sub-1", tid: Fixture.tenantID,
+            uniqueName: Fixture.admin,
             upn: Fixture.admin, uti: "uti-1")
     }
 
@@ -35,7 +39,10 @@ struct TokenValueTests {
         let header = String(decoding: try #require(Base64URL.decode(parts[0])), as: UTF8.self)
         #expect(header == "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5t\":\"\(key.kid)\",\"kid\":\"\(key.kid)\"}")
         let payload = String(decoding: try #require(Base64URL.decode(parts[1])), as: UTF8.self)
-        #expect(payload.hasPrefix("{\"aud\":\"https://outlook.office365.us\",\"iss\":\"https://sts.windows.net/\(Fixture.tenantID)/\",\"iat\":1767225600,\"nbf\":1767225600,\"exp\":1767229200,\"acr\":\"1\",\"amr\":[\"pwd\"],\"app_displayname\":\"Jira\""))
+        #expect(
+            payload.hasPrefix(
+                "{\"aud\":\"https://outlook.office365.us\",\"iss\":\"https://sts.windows.net/\(Fixture.tenantID)/\",\"iat\":1767225600,\"nbf\":1767225600,\"exp\":1767229200,\"acr\":\"1\",\"amr\":[\"pwd\"],\"app_displayname\":\"Jira\""
+            ))
         #expect(payload.contains("\"scp\":\"IMAP.AccessAsUser.All POP.AccessAsUser.All\""))
         #expect(payload.hasSuffix("\"upn\":\"admin@contoso.onmicrosoft.us\",\"uti\":\"uti-1\",\"ver\":\"1.0\"}"))
         // Same claims, same key: same bytes (PKCS#1 v1.5 is deterministic).
@@ -69,7 +76,8 @@ struct TokenValueTests {
     @Test func tamperedPayloadFails() {
         let token = TokenMinter(key: Fixture.gccHighKey).mint(claims())
         let parts = token.split(separator: ".")
-        let other = TokenMinter(key: Fixture.gccHighKey).mint(claims(aud: "https://outlook.office365.us", iss: nil, iat: 1_767_225_601))
+        let other = TokenMinter(key: Fixture.gccHighKey).mint(
+            claims(aud: "https://outlook.office365.us", iss: nil, iat: 1_767_225_601))
         let forged = "\(parts[0]).\(other.split(separator: ".")[1]).\(parts[2])"
         #expect(verifier(clock: VirtualClock(start: Fixture.start)).verify(forged) == .failure(.signatureInvalid))
     }
@@ -93,11 +101,13 @@ struct TokenValueTests {
         let token = TokenMinter(key: Fixture.gccHighKey).mint(claims(aud: "https://graph.microsoft.us"))
         #expect(verifier(clock: VirtualClock(start: Fixture.start)).verify(token) == .failure(.wrongAudience))
         let worldwideAudience = TokenMinter(key: Fixture.gccHighKey).mint(claims(aud: "https://outlook.office.com"))
-        #expect(verifier(clock: VirtualClock(start: Fixture.start)).verify(worldwideAudience) == .failure(.wrongAudience))
+        #expect(
+            verifier(clock: VirtualClock(start: Fixture.start)).verify(worldwideAudience) == .failure(.wrongAudience))
     }
 
     @Test func wrongIssuer() {
-        let token = TokenMinter(key: Fixture.gccHighKey).mint(claims(iss: "https://sts.chinacloudapi.cn/\(Fixture.tenantID)/"))
+        let token = TokenMinter(key: Fixture.gccHighKey).mint(
+            claims(iss: "https://sts.chinacloudapi.cn/\(Fixture.tenantID)/"))
         #expect(verifier(clock: VirtualClock(start: Fixture.start)).verify(token) == .failure(.wrongIssuer))
         let v2 = TokenMinter(key: Fixture.gccHighKey).mint(claims(iss: cloud.v2Issuer(tenant: Fixture.tenantID)))
         #expect((try? verifier(clock: VirtualClock(start: Fixture.start)).verify(v2).get()) != nil)
@@ -127,7 +137,8 @@ struct TokenValueTests {
         let dir = NSTemporaryDirectory() + "exomock-keys-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "not a key".write(toFile: CloudSigningKey.path(directory: dir, cloud: .gcc), atomically: true, encoding: .utf8)
+        try "not a key".write(
+            toFile: CloudSigningKey.path(directory: dir, cloud: .gcc), atomically: true, encoding: .utf8)
         #expect(throws: SigningKeyError.self) { try CloudSigningKey.loadOrCreate(directory: dir, cloud: .gcc) }
     }
 
