@@ -90,6 +90,7 @@ public enum FlowRunner {
             result.setupError = "\(file): the flow could not go on: \(error)"
             context.add(.scenario, "\n# ERROR \(result.setupError!)")
         }
+        for session in context.heldSessions { await session.close() }
         await context.http.shutdown()
         result.transcript = context.transcript
         result.seconds = (ContinuousClock.now - started) / .seconds(1)

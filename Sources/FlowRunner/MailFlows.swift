@@ -147,6 +147,11 @@ extension RunContext {
                 break
             }
         }
+        if observation.success, m.keepOpen {
+            observation.summary = "\(service) session left open (keep_open)"
+            heldSessions.append(session)
+            return observation
+        }
         if observation.success { observation.summary = "\(service) session completed" }
         return await finish(session, observation)
     }

@@ -41,6 +41,8 @@ final class RunContext {
     var journalCursor = 0
     var transcript = Transcript()
     var stepLabel = ""
+    /// Sessions `keep_open` steps left open; dropped (closed without a goodbye) when the flow ends.
+    var heldSessions: [any MailProtocolClient] = []
     /// Messages `smtp` steps have sent so far (numbers their `Message-ID`s).
     var sentMessages = 0
     /// Protocol lines of the current step, for a failure's context.

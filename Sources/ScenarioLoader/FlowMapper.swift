@@ -149,6 +149,7 @@ extension ScenarioMapper {
         o.read(f["auth"], into: &step.auth) { r.choice($0, f.path("auth"), MailStep.Auth.self, what: "authentication") }
         o.read(f["refresh"], into: &step.refresh) { r.bool($0, f.path("refresh")) }
         o.readOptional(f["read_timeout"], into: &step.readTimeout) { r.duration($0, f.path("read_timeout")) }
+        o.read(f["keep_open"], into: &step.keepOpen) { r.bool($0, f.path("keep_open")) }
         o.read(f["commands"], into: &step.commands) {
             list($0, f.path("commands"), example: "`[SELECT INBOX]`", &r, command)
         }

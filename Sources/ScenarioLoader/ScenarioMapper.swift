@@ -49,7 +49,9 @@ enum ScenarioMapper {
             "cloud", "tenant", "app", "grant", "user", "scopes", "save_as", "from", "secret", "password", "prompt",
             "login_hint", "domain_hint", "pkce", "consent",
         ]
-        static let mail = ["cloud", "host", "mailbox", "token", "tls", "auth", "refresh", "read_timeout", "commands"]
+        static let mail = [
+            "cloud", "host", "keep_open", "mailbox", "token", "tls", "auth", "refresh", "read_timeout", "commands",
+        ]
         static let smtp = mail + ["from", "to", "subject", "body"]
         static let command = ["send", "expect", "data"]
         static let commandExpect = ["status", "line", "pattern", "exists", "bytes", "closed"]

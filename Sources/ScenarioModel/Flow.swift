@@ -172,6 +172,9 @@ public struct MailStep: Sendable, Equatable, Codable {
     public var refresh: Bool
     /// Client read timeout in real seconds: no answer for this long ends the session as a timeout.
     public var readTimeout: Double?
+    /// Leave the session open after its commands (no LOGOUT), as a handler's other connection: later
+    /// sessions to the mailbox count it, until the flow ends and the runner drops it.
+    public var keepOpen = false
     /// Commands sent after authenticating, as written on the wire without tags.
     public var commands: [MailCommand]
 
