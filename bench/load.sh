@@ -8,7 +8,8 @@
 #   1. builds exomock in release mode (.build-release);
 #   2. serves bench/scenario.yaml and runs, with `exomock load --against`, imap-login, imap (FETCH of
 #      the whole 1000-message INBOX), pop3-login and pop3 (RETR of all 1000) with --clients handlers
-#      spread over bench1-8, then refresh grants with 64 handlers;
+#      spread over bench1-8, SMTP submissions (connect, STARTTLS, XOAUTH2, one 10 KiB message, QUIT;
+#      exomock only: the peer lab has no submission server), then refresh grants with 64 handlers;
 #   3. the peer lab's xobench (C, OpenSSL) on the same IMAP workloads, as a cross-check of the client's
 #      own CPU per login and per message;
 #   4. a writable copy of the peer lab with a P-256 CA and server certificate (the lab makes RSA-2048),
@@ -142,6 +143,7 @@ run_load exomock imap-login "$SERVER_PID" "$CLIENTS" "${exo[@]}" --mix imap-logi
 run_load exomock imap-fetch "$SERVER_PID" "$CLIENTS" "${exo[@]}" --mix imap --fetch all
 run_load exomock pop3-login "$SERVER_PID" "$CLIENTS" "${exo[@]}" --mix pop3-login
 run_load exomock pop3-retr "$SERVER_PID" "$CLIENTS" "${exo[@]}" --mix pop3 --fetch all
+run_load exomock smtp-submit "$SERVER_PID" "$CLIENTS" "${exo[@]}" --mix smtp --message-size 10KiB
 run_load exomock refresh "$SERVER_PID" 64 "${exo[@]}" --mix refresh
 RSA1=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
 RSA2=$(openssl speed -seconds 3 -multi 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
