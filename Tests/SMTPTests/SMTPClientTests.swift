@@ -24,6 +24,8 @@ import Testing
     static let clouds = [
         CloudUsers(
             cloud: .worldwide, tenant: "10000000-0000-4000-8000-000000000001", domain: "contoso.onmicrosoft.com"),
+        // GCC: Worldwide's host names, its own listener, keys and tenant.
+        CloudUsers(cloud: .gcc, tenant: "10000000-0000-4000-8000-000000000005", domain: "agency.onmicrosoft.com"),
         CloudUsers(cloud: .gccHigh, tenant: "10000000-0000-4000-8000-000000000002", domain: "contoso.onmicrosoft.us"),
         CloudUsers(cloud: .dod, tenant: "10000000-0000-4000-8000-000000000003", domain: "army.onmicrosoft.us"),
         CloudUsers(
@@ -51,7 +53,7 @@ import Testing
                 smtpClientAuthenticationDisabled: true))
         users.append(User(upn: disabled.agent, password: "x"))
         return Scenario(
-            name: "smtp-clients", clouds: [.worldwide, .gccHigh, .dod, .china], tenants: tenants, users: users,
+            name: "smtp-clients", clouds: [.worldwide, .gcc, .gccHigh, .dod, .china], tenants: tenants, users: users,
             mailboxes: mailboxes)
     }()
 
@@ -200,11 +202,11 @@ import Testing
                         "curl \(name)", "smtplib \(name)", "jakarta \(name)",
                     ])
             }
-            // Twelve XOAUTH2 logins on the SMTP listeners (three clients, four clouds).
+            // Fifteen XOAUTH2 logins on the SMTP listeners (three clients, five clouds).
             let logins = live.mock.journal.events().filter {
                 "\($0.event)" == "auth.succeeded" && "\($0.service)" == "smtp"
             }
-            #expect(logins.count == 12 && logins.allSatisfy { $0.detail["method"] == "XOAUTH2" })
+            #expect(logins.count == 15 && logins.allSatisfy { $0.detail["method"] == "XOAUTH2" })
             // Copies in the sender's Sent Items; nothing went to the outbox.
             #expect(
                 try live.mock.store.snapshot(mailbox: Self.clouds[0].agent, folder: "Sent Items").messages.count == 3)
@@ -281,7 +283,7 @@ import Testing
     @Test("Mail to an address outside the scenario goes to the outbox, shown by GET /outbox")
     func outboxThroughTheAdminAPI() async throws {
         try await Self.serve { live in
-            let users = Self.clouds[1]
+            let users = try #require(Self.clouds.first { $0.cloud == .gccHigh })
             let out = try await smtplib(
                 live, users, user: users.agent, token: try live.token(users.agent, users), from: users.agent,
                 to: "someone@example.com", subject: "to the outside")
