@@ -103,7 +103,7 @@ public struct AccessTokenClaims: Sendable, Equatable {
         var exp: Int?
         var acr: String?
         var amr: [String]?
-        var app_displayname: String?
+        var appDisplayName: String?
         var appid: String?
         var appidacr: String?
         var idtyp: String?
@@ -113,10 +113,17 @@ public struct AccessTokenClaims: Sendable, Equatable {
         var scp: String?
         var sub: String?
         var tid: String?
-        var unique_name: String?
+        var uniqueName: String?
         var upn: String?
         var uti: String?
         var ver: String?
+
+        enum CodingKeys: String, CodingKey {
+            case aud, iss, iat, nbf, exp, acr, amr, appid, appidacr, idtyp, name, oid, roles, scp, sub, tid, upn, uti,
+                ver
+            case appDisplayName = "app_displayname"
+            case uniqueName = "unique_name"
+        }
     }
 
     /// Parses a payload; nil when a required claim is missing or mistyped.
@@ -127,10 +134,10 @@ public struct AccessTokenClaims: Sendable, Equatable {
         else { return nil }
         return AccessTokenClaims(
             aud: aud, iss: iss, iat: iat, nbf: nbf, exp: exp, acr: w.acr, amr: w.amr ?? [],
-            appDisplayName: w.app_displayname, appid: appid, appidacr: w.appidacr ?? "1", idtyp: w.idtyp, name: w.name,
+            appDisplayName: w.appDisplayName, appid: appid, appidacr: w.appidacr ?? "1", idtyp: w.idtyp, name: w.name,
             oid: oid, roles: w.roles ?? [], scp: (w.scp ?? "").split(separator: " ").map(String.init), sub: sub,
             tid: tid,
-            uniqueName: w.unique_name, upn: w.upn, uti: uti, ver: ver
+            uniqueName: w.uniqueName, upn: w.upn, uti: uti, ver: ver
         )
     }
 }

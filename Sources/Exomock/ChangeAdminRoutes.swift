@@ -19,13 +19,6 @@ public struct ScenarioChanges: Sendable {
     let clock: VirtualClock
     let journal: Journal
 
-    init(live: LiveScenario, identities: [IdentityState], clock: VirtualClock, journal: Journal) {
-        self.live = live
-        self.identities = identities
-        self.clock = clock
-        self.journal = journal
-    }
-
     /// Applies `change` now (virtual time); throws, changing nothing, when a field is missing or unknown.
     /// `via` says who asked (`admin` for `POST /changes`, `flow` for a flow step) in the journal.
     @discardableResult

@@ -336,7 +336,8 @@ public struct EnvelopeAddress: Sendable, Equatable {
 
     static func address(_ spec: String, name: String?) -> EnvelopeAddress {
         var spec = spec
-        if let colon = spec.lastIndex(of: ":"), spec.hasPrefix("@") { spec = String(spec[spec.index(after: colon)...]) }  // source route
+        // A source route (`@relay:user@host`): keep what follows its colon.
+        if let colon = spec.lastIndex(of: ":"), spec.hasPrefix("@") { spec = String(spec[spec.index(after: colon)...]) }
         if let at = spec.lastIndex(of: "@") {
             return EnvelopeAddress(
                 name: name, mailbox: String(spec[..<at]), host: String(spec[spec.index(after: at)...]))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The ready file's fields the tests read (docs/ready-file.md).
+/// The ready file's fields the tests read (docs/ready-file.md), under the JSON names a client sees.
 public struct ServedReady: Decodable, Sendable {
     public struct Listener: Decodable, Sendable {
         public var service: String
@@ -10,10 +10,19 @@ public struct ServedReady: Decodable, Sendable {
     }
     public struct Cloud: Decodable, Sendable {
         public var name: String
-        public var authority_url: String
-        public var authority_host: String
-        public var hosts_lines: [String]?
+        public var authorityURL: String
+        public var authorityHost: String
+        public var outlookHost: String
+        public var hostsLines: [String]?
         public var listeners: [Listener]
+
+        enum CodingKeys: String, CodingKey {
+            case name, listeners
+            case authorityURL = "authority_url"
+            case authorityHost = "authority_host"
+            case outlookHost = "outlook_host"
+            case hostsLines = "hosts_lines"
+        }
 
         /// The listener for `service` (`imap`, `pop3`) with `tls` (`implicit`, `starttls`).
         public func listener(_ service: String, tls: String = "implicit") throws -> Listener {
@@ -23,10 +32,17 @@ public struct ServedReady: Decodable, Sendable {
             return l
         }
     }
-    public var ca_file: String
-    public var admin_url: String
+    public var version: Int
+    public var caFile: String
+    public var adminURL: String
     public var pid: Int32
     public var clouds: [Cloud]
+
+    enum CodingKeys: String, CodingKey {
+        case version, pid, clouds
+        case caFile = "ca_file"
+        case adminURL = "admin_url"
+    }
 }
 
 /// `exomock serve` as a subprocess: a scenario written to a temporary directory (or the built-in
@@ -92,7 +108,7 @@ public final class ServedExomock: @unchecked Sendable {
     }
 
     /// The journal (JSON lines) from the admin API.
-    public func journal() throws -> String { try Self.curl(["\(ready.admin_url)/journal"]).output }
+    public func journal() throws -> String { try Self.curl(["\(ready.adminURL)/journal"]).output }
 
     /// The journal as (event, detail) pairs.
     public func journalEvents() throws -> [(event: String, detail: [String: String])] {
@@ -111,7 +127,7 @@ public final class ServedExomock: @unchecked Sendable {
         scope: String = "https://outlook.office365.us/.default"
     ) throws -> String {
         let response = try Self.curl([
-            "--cacert", ready.ca_file, "\(try self.cloud(cloud).authority_url)/\(tenant)/oauth2/v2.0/token",
+            "--cacert", ready.caFile, "\(try self.cloud(cloud).authorityURL)/\(tenant)/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=\(clientID)", "--data-urlencode",
             "client_secret=\(secret)",
             "--data-urlencode", "scope=\(scope)",

@@ -94,7 +94,7 @@ struct AdminOpenAPITests {
         let result = try runProgram(
             "schemathesis",
             [
-                "run", Self.documentURL.path, "--url", mock.ready.admin_url, "--max-examples", "15", "--seed", "11",
+                "run", Self.documentURL.path, "--url", mock.ready.adminURL, "--max-examples", "15", "--seed", "11",
                 "--request-timeout", "5", "--no-color", "--checks",
                 "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
                 "--report", "junit", "--report-dir", report.path,
@@ -106,6 +106,6 @@ struct AdminOpenAPITests {
             "schemathesis found failures:\n\(result.output.suffix(6000))\n\(result.error.suffix(2000))")
         #expect(result.output.contains("passed"), "\(result.output.suffix(2000))")
         #expect(mock.process.isRunning, "exomock serve is still up after the run; its log:\n\(mock.log.suffix(4000))")
-        #expect(try ServedExomock.curl(["\(mock.ready.admin_url)/health"]).output.contains("\"ok\""))
+        #expect(try ServedExomock.curl(["\(mock.ready.adminURL)/health"]).output.contains("\"ok\""))
     }
 }

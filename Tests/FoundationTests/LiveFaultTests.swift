@@ -19,7 +19,7 @@ struct LiveFaultTests {
     static func admin(_ mock: ServedExomock, _ method: String, _ path: String, body: String? = nil) throws -> (
         status: Int, json: Any?
     ) {
-        var arguments = ["-X", method, "-w", "\n%{http_code}", "\(mock.ready.admin_url)\(path)"]
+        var arguments = ["-X", method, "-w", "\n%{http_code}", "\(mock.ready.adminURL)\(path)"]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try ServedExomock.curl(arguments)
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
@@ -30,8 +30,8 @@ struct LiveFaultTests {
 
     static func tokenRequest(_ mock: ServedExomock) throws -> [String] {
         [
-            "--cacert", mock.ready.ca_file, "-w", "\n%{http_code}", "-D", "-",
-            "\(try mock.cloud().authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "--cacert", mock.ready.caFile, "-w", "\n%{http_code}", "-D", "-",
+            "\(try mock.cloud().authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ]
@@ -85,7 +85,7 @@ struct LiveFaultTests {
             """
         func connect() throws -> String {
             try runProgram(
-                "python3", ["-c", script, mock.ready.ca_file, imap.host, String(imap.port)], package: "python3",
+                "python3", ["-c", script, mock.ready.caFile, imap.host, String(imap.port)], package: "python3",
                 timeout: 30
             ).output
         }
@@ -120,7 +120,7 @@ struct LiveFaultTests {
             """
         func capa() throws -> String {
             try runProgram(
-                "python3", ["-c", script, mock.ready.ca_file, pop3.host, String(pop3.port)], package: "python3",
+                "python3", ["-c", script, mock.ready.caFile, pop3.host, String(pop3.port)], package: "python3",
                 timeout: 30
             ).output
         }

@@ -5,26 +5,8 @@ import Testing
 /// `exomock serve` as CI suites use it: a real process, a ready file, real TLS clients, signals.
 @Suite(.serialized)
 struct ServeTests {
-    struct Ready: Decodable {
-        struct Cloud: Decodable {
-            struct Listener: Decodable {
-                var service: String
-                var tls: String
-                var host: String
-                var port: Int
-            }
-            var name: String
-            var authority_url: String
-            var authority_host: String
-            var outlook_host: String
-            var listeners: [Listener]
-            var hosts_lines: [String]?
-        }
-        var version: Int
-        var ca_file: String
-        var admin_url: String
-        var clouds: [Cloud]
-    }
+    /// The ready file as a client reads it (shared with the other serve tests).
+    typealias Ready = ServedReady
 
     /// Starts `exomock serve` with the given arguments and waits for its ready file.
     static func startServe(_ arguments: [String], readyFile: String, timeout: Double = 120) throws -> (
@@ -88,19 +70,19 @@ struct ServeTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         #expect(ready.version == 1)
-        #expect(ready.ca_file.hasPrefix("/"))
-        #expect(ready.admin_url.hasPrefix("http://127.0.0.1:"))
+        #expect(ready.caFile.hasPrefix("/"))
+        #expect(ready.adminURL.hasPrefix("http://127.0.0.1:"))
         #expect(Set(ready.clouds.map(\.name)) == ["worldwide", "gcc-high"])
         var ports: [Int] = []
         var servedCertificates: [String: Set<String>] = [:]
         for cloud in ready.clouds {
             #expect(cloud.listeners.count == 5, "IMAP and POP3 twice each, and SMTP submission")
-            let authority = try #require(URLComponents(string: cloud.authority_url))
+            let authority = try #require(URLComponents(string: cloud.authorityURL))
             let authorityPort = try #require(authority.port)
             ports.append(authorityPort)
             let https = try Self.sClient(
-                host: try #require(authority.host), port: authorityPort, name: cloud.authority_host,
-                caFile: ready.ca_file)
+                host: try #require(authority.host), port: authorityPort, name: cloud.authorityHost,
+                caFile: ready.caFile)
             #expect(
                 https.error.contains("Verification: OK") || https.output.contains("Verification: OK"),
                 "token service of \(cloud.name): \(https.error)")
@@ -108,7 +90,7 @@ struct ServeTests {
                 ports.append(listener.port)
                 let starttls = listener.tls == "starttls" ? listener.service : nil
                 let result = try Self.sClient(
-                    host: listener.host, port: listener.port, name: cloud.outlook_host, caFile: ready.ca_file,
+                    host: listener.host, port: listener.port, name: cloud.outlookHost, caFile: ready.caFile,
                     starttls: starttls)
                 let all = result.output + result.error
                 #expect(all.contains("Verification: OK"), "\(cloud.name) \(listener.service) \(listener.tls): \(all)")
@@ -118,7 +100,7 @@ struct ServeTests {
                 // The wrong cloud's name must not verify.
                 let otherName = cloud.name == "worldwide" ? "outlook.office365.us" : "outlook.office365.com"
                 let wrong = try Self.sClient(
-                    host: listener.host, port: listener.port, name: otherName, caFile: ready.ca_file, starttls: starttls
+                    host: listener.host, port: listener.port, name: otherName, caFile: ready.caFile, starttls: starttls
                 )
                 #expect(
                     !(wrong.output + wrong.error).contains("Verification: OK"),
@@ -206,14 +188,14 @@ struct ServeTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let cloud = try #require(ready.clouds.first)
         #expect(cloud.name == "gcc-high")
-        #expect(cloud.authority_url == "https://login.microsoftonline.us")
-        #expect(cloud.hosts_lines?.first?.hasPrefix("127.0.1.3 login.microsoftonline.us") == true)
+        #expect(cloud.authorityURL == "https://login.microsoftonline.us")
+        #expect(cloud.hostsLines?.first?.hasPrefix("127.0.1.3 login.microsoftonline.us") == true)
         #expect(Set(cloud.listeners.map(\.port)) == [993, 143, 995, 110, 587])
         #expect(cloud.listeners.allSatisfy { $0.host == "127.0.1.3" })
-        let imap = try Self.sClient(host: "127.0.1.3", port: 993, name: "outlook.office365.us", caFile: ready.ca_file)
+        let imap = try Self.sClient(host: "127.0.1.3", port: 993, name: "outlook.office365.us", caFile: ready.caFile)
         #expect((imap.output + imap.error).contains("Verification: OK"))
         let https = try Self.sClient(
-            host: "127.0.1.3", port: 443, name: "login.microsoftonline.us", caFile: ready.ca_file)
+            host: "127.0.1.3", port: 443, name: "login.microsoftonline.us", caFile: ready.caFile)
         #expect((https.output + https.error).contains("Verification: OK"))
         let (status, _) = Self.stop(process)
         #expect(status == 0)

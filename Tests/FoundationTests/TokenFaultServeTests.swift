@@ -19,7 +19,7 @@ struct TokenFaultServeTests {
         let ready = mock.ready
         let cloud = try mock.cloud()
         let request = [
-            "--cacert", ready.ca_file, "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "--cacert", ready.caFile, "\(cloud.authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ]
@@ -31,7 +31,7 @@ struct TokenFaultServeTests {
         let served = try ServedExomock.curl(request)
         #expect(served.status == 0 && served.output.contains("\"access_token\""), "the fault applies once: \(served)")
 
-        let journal = try ServedExomock.curl(["\(ready.admin_url)/journal"])
+        let journal = try ServedExomock.curl(["\(ready.adminURL)/journal"])
         #expect(
             journal.output.contains("\"fault.disconnect\""),
             "the journal names the fault: \(journal.output.prefix(2000))")

@@ -20,7 +20,7 @@ struct TourTests {
 
         // Step 2: a token the way a mail handler gets one.
         let tokenResponse = try ServedExomock.curl([
-            "--cacert", ready.ca_file, "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "--cacert", ready.caFile, "\(cloud.authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ])
@@ -32,7 +32,7 @@ struct TourTests {
         // Step 3: the shared mailbox over IMAP, XOAUTH2 with that token.
         func fetch(as user: String) throws -> ProgramResult {
             try ServedExomock.curl([
-                "-v", "--cacert", ready.ca_file, "--login-options", "AUTH=XOAUTH2", "--user", user,
+                "-v", "--cacert", ready.caFile, "--login-options", "AUTH=XOAUTH2", "--user", user,
                 "--oauth2-bearer", token, "imaps://\(imap.host):\(imap.port)/INBOX;UID=1",
             ])
         }
@@ -50,21 +50,21 @@ struct TourTests {
 
         // Step 4's aside: 91 days later the same token is long expired, on the virtual clock.
         let advanced = try ServedExomock.curl([
-            "-X", "POST", "\(ready.admin_url)/clock/advance", "-d", #"{"by": "91d"}"#,
+            "-X", "POST", "\(ready.adminURL)/clock/advance", "-d", #"{"by": "91d"}"#,
         ])
         #expect(advanced.output.contains("2026-04-02"), "\(advanced.output)")
         let expired = try fetch(as: "helpdesk@contoso.onmicrosoft.us")
         #expect(expired.status != 0)
         #expect(expired.error.contains("NO AUTHENTICATE failed."), "\(expired.error)")
 
-        let journal = try ServedExomock.curl(["\(ready.admin_url)/journal"]).output
+        let journal = try ServedExomock.curl(["\(ready.adminURL)/journal"]).output
         #expect(journal.contains(#""reason":"no_mailbox_access""#), "journal lacks the access reason")
         #expect(journal.contains(#""reason":"token_expired""#), "journal lacks the expiry reason")
         #expect(journal.contains(#""event":"clock.advanced""#))
 
         // The same events, counted for Prometheus: one token, one login, one login to a mailbox the
         // app may not open, one expired token.
-        let metrics = try ServedExomock.curl(["\(ready.admin_url)/metrics"]).output
+        let metrics = try ServedExomock.curl(["\(ready.adminURL)/metrics"]).output
         func count(_ labels: String) -> Int? {
             metrics.split(separator: "\n").first { $0.hasPrefix("exomock_events_total{\(labels)} ") }
                 .flatMap { Int($0.split(separator: " ").last ?? "") }
@@ -220,7 +220,7 @@ struct TourTests {
         // A token refused: wrong client secret.
         let secret = "not-the-quickstart-secret-7f3a"
         _ = try ServedExomock.curl([
-            "--cacert", served.ca_file, "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "--cacert", served.caFile, "\(cloud.authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=\(secret)", "-d", "scope=https://outlook.office365.us/.default",
         ])
@@ -228,7 +228,7 @@ struct TourTests {
         let bogusToken = "bogus-bearer-token-4c1e"
         let imap = try cloud.listener("imap")
         _ = try ServedExomock.curl([
-            "--cacert", served.ca_file, "--login-options", "AUTH=XOAUTH2", "--user", "helpdesk@contoso.onmicrosoft.us",
+            "--cacert", served.caFile, "--login-options", "AUTH=XOAUTH2", "--user", "helpdesk@contoso.onmicrosoft.us",
             "--oauth2-bearer", bogusToken, "imaps://\(imap.host):\(imap.port)/INBOX;UID=1",
         ])
         var text = serveLog()

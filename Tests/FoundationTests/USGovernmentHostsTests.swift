@@ -137,23 +137,23 @@ extension ServeTests {
         let dod = try #require(ready.clouds.first { $0.name == "dod" })
         let gccHigh = try #require(ready.clouds.first { $0.name == "gcc-high" })
         let token = try USGovernment.token(
-            authority: dod.authority_url, tenant: USGovernment.dodTenant, app: USGovernment.dodApp,
+            authority: dod.authorityURL, tenant: USGovernment.dodTenant, app: USGovernment.dodApp,
             secret: "dod-secret",
-            caFile: ready.ca_file, route: [])
+            caFile: ready.caFile, route: [])
         let port = try #require(dod.listeners.first { $0.service == "imap" && $0.tls == "implicit" }).port
         let read = try USGovernment.imap(
-            host: "outlook.office365.us", mailbox: USGovernment.dodMailbox, token: token, caFile: ready.ca_file,
+            host: "outlook.office365.us", mailbox: USGovernment.dodMailbox, token: token, caFile: ready.caFile,
             route: ["--connect-to", "outlook.office365.us:993:127.0.0.1:\(port)"])
         #expect(read.status == 0, "curl: \(read.error)")
         #expect(read.error.contains("OK AUTHENTICATE completed."))
         #expect(read.error.contains("CN=outlook-dod.office365.us") || read.error.contains("outlook.office365.us"))
 
         let dodDiscovery = try USGovernment.discovery(
-            authority: dod.authority_url, tenant: USGovernment.dodTenant, caFile: ready.ca_file, route: [])
+            authority: dod.authorityURL, tenant: USGovernment.dodTenant, caFile: ready.caFile, route: [])
         #expect(dodDiscovery["tenant_region_scope"] as? String == "USGov")
         #expect(dodDiscovery["tenant_region_sub_scope"] as? String == "DOD")
         let gccHighDiscovery = try USGovernment.discovery(
-            authority: gccHigh.authority_url, tenant: USGovernment.gccHighTenant, caFile: ready.ca_file, route: [])
+            authority: gccHigh.authorityURL, tenant: USGovernment.gccHighTenant, caFile: ready.caFile, route: [])
         #expect(gccHighDiscovery["tenant_region_scope"] as? String == "USGov")
         #expect(gccHighDiscovery["tenant_region_sub_scope"] as? String == "DODCON")
         #expect(Self.stop(process).0 == 0)
@@ -172,10 +172,10 @@ extension ServeTests {
         let gccHigh = try #require(ready.clouds.first { $0.name == "gcc-high" })
         let dod = try #require(ready.clouds.first { $0.name == "dod" })
         #expect(
-            gccHigh.hosts_lines == [
+            gccHigh.hostsLines == [
                 "127.0.1.3 login.microsoftonline.us login.usgovcloudapi.net outlook.office365.us smtp.office365.us"
             ])
-        #expect(dod.hosts_lines == ["127.0.1.4 outlook-dod.office365.us webmail.apps.mil"])
+        #expect(dod.hostsLines == ["127.0.1.4 outlook-dod.office365.us webmail.apps.mil"])
         // What /etc/hosts would do, per request.
         let login = ["--resolve", "login.microsoftonline.us:443:127.0.1.3"]
         let shared = ["--resolve", "outlook.office365.us:993:127.0.1.3"]
@@ -183,13 +183,13 @@ extension ServeTests {
         let authority = "https://login.microsoftonline.us"
         let dodToken = try USGovernment.token(
             authority: authority, tenant: USGovernment.dodTenant, app: USGovernment.dodApp, secret: "dod-secret",
-            caFile: ready.ca_file, route: login)
+            caFile: ready.caFile, route: login)
         let gccHighToken = try USGovernment.token(
             authority: authority, tenant: USGovernment.gccHighTenant, app: USGovernment.gccHighApp,
             secret: "gcc-high-secret",
-            caFile: ready.ca_file, route: login)
+            caFile: ready.caFile, route: login)
         let dodDiscovery = try USGovernment.discovery(
-            authority: authority, tenant: "command.onmicrosoft.us", caFile: ready.ca_file, route: login)
+            authority: authority, tenant: "command.onmicrosoft.us", caFile: ready.caFile, route: login)
         #expect(
             dodDiscovery["tenant_region_sub_scope"] as? String == "DOD",
             "the DoD tenant is answered by the DoD token service")
@@ -200,19 +200,19 @@ extension ServeTests {
             (USGovernment.dodMailbox, dodToken, dodOnly, "outlook-dod.office365.us"),
         ] {
             let read = try USGovernment.imap(
-                host: host, mailbox: mailbox, token: token, caFile: ready.ca_file, route: route)
+                host: host, mailbox: mailbox, token: token, caFile: ready.caFile, route: route)
             #expect(read.status == 0, "\(mailbox) at \(host): \(read.error)")
             #expect(read.error.contains("OK AUTHENTICATE completed."), "\(mailbox) at \(host)")
         }
         // SMTP on the shared address (GCC High's 127.0.1.3:587, outlook.office365.us) takes the DoD token too.
         let sent = try USGovernment.smtp(
-            host: "outlook.office365.us", mailbox: USGovernment.dodMailbox, token: dodToken, caFile: ready.ca_file,
+            host: "outlook.office365.us", mailbox: USGovernment.dodMailbox, token: dodToken, caFile: ready.caFile,
             route: ["--resolve", "outlook.office365.us:587:127.0.1.3"])
         #expect(sent.status == 0, "curl smtp: \(sent.error)")
         #expect(sent.error.contains("235 2.7.0 Authentication successful"), "\(sent.error)")
         // A DoD token for the GCC High mailbox at the shared address: the DoD key verifies it, the tenant does not match.
         let crossed = try USGovernment.imap(
-            host: "outlook.office365.us", mailbox: USGovernment.gccHighMailbox, token: dodToken, caFile: ready.ca_file,
+            host: "outlook.office365.us", mailbox: USGovernment.gccHighMailbox, token: dodToken, caFile: ready.caFile,
             route: shared)
         #expect(crossed.status != 0)
         #expect(crossed.error.contains("User is authenticated but not connected."), "\(crossed.error)")

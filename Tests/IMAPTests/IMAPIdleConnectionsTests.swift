@@ -204,7 +204,7 @@ struct Serve {
     func client() throws -> IdleClient {
         let imap = try mock.cloud().listener("imap")
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        tlsConfiguration.trustRoots = .file(ready.ca_file)
+        tlsConfiguration.trustRoots = .file(ready.caFile)
         tlsConfiguration.certificateVerification = .noHostnameVerification
         let ssl = try NIOSSLContext(configuration: tlsConfiguration)
         return IdleClient(

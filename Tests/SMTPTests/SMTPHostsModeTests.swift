@@ -29,7 +29,7 @@ import Testing
         let cloud = try mock.cloud("china")
         let listener = try cloud.listener("smtp", tls: "starttls")
         #expect(listener.host == "127.0.1.5" && listener.port == 587)
-        #expect(cloud.hosts_lines?.first?.contains("smtp.partner.outlook.cn") == true)
+        #expect(cloud.hostsLines?.first?.contains("smtp.partner.outlook.cn") == true)
 
         let china = Cloud.named(.china)
         let key = try CloudSigningKey.loadOrCreate(
@@ -46,7 +46,7 @@ import Testing
         let file = mock.directory.appendingPathComponent("message.eml")
         try message.write(to: file, atomically: true, encoding: .utf8)
         let result = try ServedExomock.curl([
-            "-v", "--ssl-reqd", "--cacert", mock.ready.ca_file, "--resolve", "smtp.partner.outlook.cn:587:127.0.1.5",
+            "-v", "--ssl-reqd", "--cacert", mock.ready.caFile, "--resolve", "smtp.partner.outlook.cn:587:127.0.1.5",
             "smtp://smtp.partner.outlook.cn:587", "--mail-from", upn, "--mail-rcpt", "someone@example.com", "--user",
             upn,
             "--oauth2-bearer", token, "-T", file.path,
@@ -56,7 +56,7 @@ import Testing
             result.error.contains("< 220 MN2PR01CA0007.partner.outlook.cn Microsoft ESMTP MAIL Service ready at"),
             "\(result.error)")
         #expect(result.error.contains("< 235 2.7.0 Authentication successful"), "\(result.error)")
-        let outbox = try ServedExomock.curl(["\(mock.ready.admin_url)/outbox"]).output
+        let outbox = try ServedExomock.curl(["\(mock.ready.adminURL)/outbox"]).output
         let list = try JSONSerialization.jsonObject(with: Data(outbox.utf8)) as? [[String: Any]]
         #expect(list?.first?["cloud"] as? String == "china", "\(outbox)")
         #expect((list?.first?["content"] as? String)?.contains("Subject: hosts mode") == true, "\(outbox)")

@@ -133,7 +133,7 @@ struct MsalTests {
         var environment: [String: String] = [:]
         if realHost {
             arguments.append("--real-host")
-            environment["REQUESTS_CA_BUNDLE"] = mock.ready.ca_file
+            environment["REQUESTS_CA_BUNDLE"] = mock.ready.caFile
         }
         let result = try runProgram("python3", arguments, package: "python3", timeout: 55, environment: environment)
         let context =
@@ -211,8 +211,8 @@ struct MsalTests {
         let mock = try ServedExomock(
             scenarioYAML: Self.scenario(cloud: "dod", worldwide: false), hosts: true, label: "msal-hosts")
         let cloud = try mock.cloud("dod")
-        #expect(cloud.authority_url == "https://login.microsoftonline.us")
-        #expect(cloud.hosts_lines?.first?.hasPrefix("127.0.1.4 login.microsoftonline.us") == true)
+        #expect(cloud.authorityURL == "https://login.microsoftonline.us")
+        #expect(cloud.hostsLines?.first?.hasPrefix("127.0.1.4 login.microsoftonline.us") == true)
         // No worldwide cloud here: an unregistered client id gets the same AADSTS700016.
         let cases = try Self.drive(
             mock, cloud: "dod", foreignClientID: "9f9b9c9d-1111-4222-8333-444455556666", realHost: true)

@@ -288,16 +288,16 @@ struct TokenServerErrorServeTests {
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "scope=https://outlook.office.com/.default",
         ]
-        let url = "\(worldwide.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token"
+        let url = "\(worldwide.authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token"
         let confidential = try ServedExomock.curl(
-            ["--cacert", mock.ready.ca_file, "-i", url, "-d", "client_secret=quickstart-secret"] + form)
+            ["--cacert", mock.ready.caFile, "-i", url, "-d", "client_secret=quickstart-secret"] + form)
         #expect(confidential.output.hasPrefix("HTTP/1.1 400"), "\(confidential.output.prefix(400))")
         #expect(
             confidential.output.contains(
                 #"{"error":"invalid_request","error_description":"AADSTS900382: Confidential Client is not supported in Cross Cloud request."#
             ), "\(confidential.output.prefix(600))")
         // Without the secret the Worldwide directory does not know the tenant.
-        let publicClient = try ServedExomock.curl(["--cacert", mock.ready.ca_file, url] + form)
+        let publicClient = try ServedExomock.curl(["--cacert", mock.ready.caFile, url] + form)
         #expect(publicClient.output.contains(#""error_codes":[90002]"#), "\(publicClient.output.prefix(600))")
     }
 
@@ -311,7 +311,7 @@ struct TokenServerErrorServeTests {
         defer { _ = mock.stop() }
         let cloud = try mock.cloud()
         let request = [
-            "--cacert", mock.ready.ca_file, "-i", "\(cloud.authority_url)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "--cacert", mock.ready.caFile, "-i", "\(cloud.authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
             "-d", "grant_type=client_credentials", "-d", "client_id=11111111-2222-3333-4444-555555555555",
             "-d", "client_secret=quickstart-secret", "-d", "scope=https://outlook.office365.us/.default",
         ]
