@@ -22,6 +22,13 @@ public enum TestSupport {
         return url
     }
 
+    /// One certificates directory per test process and label, so the CA and keys are made once per process.
+    public static func processCertificatesDirectory(_ label: String) -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
     /// Waits until a file exists and is non-empty, polling; false on timeout.
     public static func waitForFile(_ path: String, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

@@ -51,11 +51,7 @@ enum FlowFixture {
         """
 
     /// One certificates directory for the whole test process (the CA and keys are made once).
-    static let certificates: String = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("exomock-flow-certs-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }()
+    static let certificates = TestSupport.processCertificatesDirectory("exomock-flow-certs")
 
     /// Writes the scenario (base + faults + flow) to a file of its own.
     static func write(flow: String, faults: String = "") throws -> String {

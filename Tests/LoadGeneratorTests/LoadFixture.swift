@@ -43,11 +43,7 @@ enum LoadFixture {
     }
 
     /// One certificates directory for the whole test process (the CA and keys are made once).
-    static let certificates: String = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("exomock-load-certs-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }()
+    static let certificates = TestSupport.processCertificatesDirectory("exomock-load-certs")
 
     static func write(faults: String = "") throws -> String {
         let file = try TestSupport.temporaryDirectory("exomock-load").appendingPathComponent("load.yaml").path
