@@ -70,6 +70,8 @@ extension TokenService {
             var h = Self.headers(contentType: "text/plain", requestID: requestID)
             h[disconnectFaultMarker] = "1"
             return Response(status: .badGateway, headers: h, body: Self.body(""))
+        case .truncatedBody, .malformedJSON:
+            return nil
         }
     }
 }

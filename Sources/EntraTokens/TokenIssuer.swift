@@ -13,6 +13,10 @@ public enum FaultAction: Sendable, Equatable {
     case disconnect
     /// A server error: HTTP `status` with Microsoft's JSON error body, `Retry-After` when given.
     case serverError(EntraError, status: Int, retryAfter: Int?)
+    /// The real answer cut at half its length, then the connection closes.
+    case truncatedBody
+    /// Status 200 with a body that is not JSON.
+    case malformedJSON
 }
 
 /// The token service's rules as values: tenant and client checks, scopes, every grant, device codes,
@@ -61,7 +65,7 @@ public struct TokenIssuer: Sendable {
     /// name: `authorize`, `devicecode`), counted on the live fault board (`FaultBoard`).
     public func fault(matching name: String) -> FaultAction? {
         let fired = live.faults.fire(cloud: cloud.name, on: name) { fault in
-            guard fault.service == .token else { return false }
+            guard fault.service == .token, !fault.kind.isNetwork else { return false }
             if let c = fault.cloud, c != cloud.name { return false }
             if let m = fault.match, m != name,
                 GrantType(parameter: m) == nil || GrantType(parameter: m) != GrantType(parameter: name)
@@ -75,7 +79,7 @@ public struct TokenIssuer: Sendable {
     }
 
     /// What `fault` does to the request it fired on.
-    func action(for fault: Fault) -> FaultAction {
+    func action(for fault: Fault) -> FaultAction? {
         switch fault.kind {
         case .throttle: return .throttle(retryAfter: Int((fault.seconds ?? 60).rounded(.up)))
         case .aadsts: return .error(EntraError(entry: AADSTSCatalogue.code(fault.code ?? 0)))
@@ -85,6 +89,12 @@ public struct TokenIssuer: Sendable {
             let status = fault.status ?? 503
             let error = EntraError(status == 503 ? .transientError : .serverError)
             return .serverError(error, status: status, retryAfter: fault.retryAfter)
+        case .truncatedBody: return .truncatedBody
+        case .malformedJSON: return .malformedJSON
+        // Mail and network kinds: validation keeps them off the token service's request faults.
+        case .reply, .bye, .reset, .stall, .closeAfter, .bandwidth, .networkLatency, .slowClose, .tlsRefuse,
+            .certificate:
+            return nil
         }
     }
 }

@@ -210,7 +210,7 @@ final class IMAPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             case .command(let bytes):
                 if !session.expectsRawLine, let fault = faults.action(forCommand: Self.commandName(bytes)) {
                     switch fault {
-                    case .disconnect:
+                    case .disconnect, .reply, .bye, .throttle:
                         connection.record(.faultDisconnect, ["command": Self.commandName(bytes)])
                         close(context)
                         return

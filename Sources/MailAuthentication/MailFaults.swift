@@ -5,8 +5,16 @@ import ScenarioModel
 public enum MailFaultAction: Sendable, Equatable {
     /// Wait this many seconds of real time, then handle the command as usual.
     case latency(seconds: Double)
-    /// Close the connection without answering the command (POP3: no UPDATE, deletions are lost).
-    case disconnect
+    /// Close the connection without answering the command (POP3: no UPDATE, deletions are lost); with
+    /// `afterBytes`, after writing the first `afterBytes` bytes of the command's answer (a cut mid-literal).
+    case disconnect(afterBytes: Int?)
+    /// Send `line` in place of the real answer; the command is not performed (IMAP: tagged unless it starts
+    /// with `* `; an untagged `* BYE` closes the connection after it).
+    case reply(line: String)
+    /// Exchange's abrupt close: `* BYE Connection is closed. 13` (POP3 `-ERR ...`, SMTP `421 4.3.2 ...`).
+    case bye
+    /// Exchange's throttling: authenticated, but not connected to the mailbox.
+    case throttle
 }
 
 /// The live faults (`FaultBoard`) for one mail service in one cloud.
@@ -57,12 +65,17 @@ public final class MailFaults: Sendable {
     }
 
     /// The fault that applies to this command, counting it against every fault it matches until one applies.
-    public func action(forCommand command: String) -> MailFaultAction? {
+    /// `user` is the authenticated user or the mailbox XOAUTH2 named (nil before authentication: a fault
+    /// with `user` does not match), `clientID` the token's `appid`.
+    public func action(forCommand command: String, user: String? = nil, clientID: String? = nil) -> MailFaultAction? {
         let fired = board.fire(cloud: cloud, on: command) { applies($0) && Self.matches($0.match, command: command) }
         switch fired?.fault.kind {
         case .latency: return .latency(seconds: max(0, fired?.fault.seconds ?? 0))
-        case .disconnect: return .disconnect
-        case .throttle, .aadsts, .httpStatus, nil: return nil
+        case .disconnect: return .disconnect(afterBytes: fired?.fault.bytes)
+        case .reply: return .reply(line: fired?.fault.line ?? "")
+        case .bye: return .bye
+        case .throttle: return .throttle
+        default: return nil
         }
     }
 }

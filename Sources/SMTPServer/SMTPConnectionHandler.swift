@@ -126,7 +126,7 @@ final class SMTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         -> Bool
     {
         switch fault {
-        case .disconnect:
+        case .disconnect, .reply, .bye, .throttle:
             connection.record(.faultDisconnect, ["command": command])
             finished = true
             context.close(promise: nil)
