@@ -32,7 +32,15 @@ public final class POP3Client: ClientSession, MailProtocolClient {
             return outcome
         }
         try await send(Self.xoauth2(user: user, token: token), display: display)
-        if let frame = await next(&outcome) { outcome.status = Self.status(of: frame.text) }
+        guard var frame = await next(&outcome) else { return outcome }
+        if frame.text.hasPrefix("+") {
+            // An error challenge (RFC 7628 §3.2.2: `+ ` and the base64 JSON status, as Dovecot sends it):
+            // the client answers with an empty line and the server ends the exchange with `-ERR`.
+            try await send("", display: "")
+            guard let last = await next(&outcome) else { return outcome }
+            frame = last
+        }
+        outcome.status = Self.status(of: frame.text)
         return outcome
     }
 
