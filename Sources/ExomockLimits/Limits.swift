@@ -19,13 +19,20 @@ public enum Limits {
     public static let imapMaximumNestingDepth = 64
     /// Most literals in one command.
     public static let imapMaximumLiteralsPerCommand = 64
-    /// Bytes of IMAP responses encoded and written at a time. A FETCH over a large mailbox is written
-    /// chunk by chunk as the client reads, so a connection holds about this much encoded output (plus
-    /// the channel's write buffer), not the whole answer.
-    public static let imapOutputChunkBytes = 64 * 1024
+    /// Bytes of IMAP responses encoded and written at a time: `mailOutputChunkBytes`, IMAP's name for it.
+    public static let imapOutputChunkBytes = mailOutputChunkBytes
+    /// Longest client-supplied value (a folder name, a charset) shown, as an IMAP quoted string, in the
+    /// human text of a response; a longer one is left out of the sentence (`The folder named in the command`).
+    public static let imapMaximumEchoedTextBytes = 256
+    /// Deepest parenthesis nesting of a `BODYSTRUCTURE` or `BODY` value, its own list being level 1.
+    /// IMAP clients refuse deeper structures (issue 15: deeper than 32 levels is not valid IMAP).
+    public static let imapMaximumBodyStructureDepth = 32
     /// Deepest MIME nesting (multipart within multipart, message/rfc822 within them) parsed for
-    /// ENVELOPE, BODYSTRUCTURE and BODY[section]; deeper parts are shown as opaque leaves.
-    public static let mimeMaximumNestingDepth = 32
+    /// ENVELOPE, BODYSTRUCTURE and BODY[section]; a multipart or message/rfc822 at this depth is shown
+    /// as an opaque `application/octet-stream` leaf. Three below `imapMaximumBodyStructureDepth`: a
+    /// part at depth d is a list at level d + 1, its disposition parameters two levels below that, and
+    /// a message/rfc822's envelope addresses three below.
+    public static let mimeMaximumNestingDepth = imapMaximumBodyStructureDepth - 3
 
     // MARK: POP3
     /// Longest POP3 command line (RFC 2449 says 255 octets; SASL initial responses need more).
@@ -33,6 +40,11 @@ public enum Limits {
     /// Longest `AUTH` command line, or SASL response line after its `+ `, in bytes (CRLF included):
     /// room for an XOAUTH2 response carrying an access token of `accessTokenMaximumLength`.
     public static let pop3MaximumAuthenticateLineLength = 32 * 1024
+
+    // MARK: Faults
+    /// Longest `line` of a `reply` fault in bytes (CRLF not included): POP3's and SMTP's reply lines hold at
+    /// most 512 bytes with CRLF (RFC 1939 §3, RFC 5321 §4.5.3.1.5); IMAP takes the same bound.
+    public static let faultReplyLineMaximumBytes = 510
 
     // MARK: SMTP
     /// Longest SMTP command line in bytes (CRLF included). RFC 5321 §4.5.3.1.4 asks for at least 512;
@@ -61,6 +73,20 @@ public enum Limits {
     public static let clientDefaultTimeoutSeconds: Double = 30
 
     // MARK: Connections
+    /// Seconds a TLS handshake may take on every TLS listener (IMAP, POP3, SMTP, the token service), from
+    /// accept (implicit TLS, HTTPS) or from the STARTTLS/STLS upgrade; a connection whose handshake has not
+    /// completed by then is closed. Exchange Online's own value is not published.
+    public static let tlsHandshakeTimeoutSeconds: Double = 10
+    /// Bytes of mail output (IMAP responses, POP3 `RETR`, SMTP replies) produced and written at a time
+    /// (`MailConnectionHandler`). A FETCH over a large mailbox or a thousand pipelined `RETR`s are
+    /// written chunk by chunk as the client reads, so a connection holds about this much encoded output
+    /// (plus the channel's write buffer), not the whole answer.
+    public static let mailOutputChunkBytes = 64 * 1024
+    /// Idle seconds (virtual clock) before a mail connection that has not logged in is closed, by
+    /// default; `exchange.pre_auth_idle_timeout` sets it per scenario (0 turns it off). Exchange closes
+    /// unauthenticated connections; on-premises Exchange's `PreAuthenticatedConnectionTimeout` defaults
+    /// to 60 s (range 1–200 s); Exchange Online's value is UNCONFIRMED.
+    public static let mailPreAuthenticationIdleSeconds: Double = 60
     /// Open connections one listener accepts before it refuses new ones.
     public static let maximumConnectionsPerListener = 20_000
     /// Concurrent IMAP sessions per mailbox by default (Exchange Online documents 20; UNCONFIRMED against
@@ -75,8 +101,23 @@ public enum Limits {
     public static let maximumSessionsPerMailbox = maximumConnectionsPerListener
 
     // MARK: HTTP
-    /// Largest HTTP request body the token service and admin API read.
+    /// Largest HTTP request body the token service and admin API read. A `Content-Length` above it is
+    /// answered `413` before the body is read; a chunked body is cut off with `413` when it grows past it.
     public static let httpMaximumBodySize = 1024 * 1024
+    /// Seconds a client has to send a whole request header, from the connection's start or the last
+    /// answer (Hummingbird's idle timeout, so an idle keep-alive connection is closed after it too).
+    /// Microsoft's front door's value is not published; Apache's `RequestReadTimeout` starts at 20 s.
+    public static let httpHeaderReadTimeoutSeconds: Double = 10
+    /// Seconds a client has to send a whole request body once its header is in; then `408` and close.
+    public static let httpBodyReadTimeoutSeconds: Double = 10
+
+    // MARK: Shutdown
+    /// Seconds from SIGTERM/SIGINT to the process's exit, whatever the clients are doing.
+    public static let shutdownSeconds: Double = 2
+    /// Seconds of the shutdown budget given to a graceful stop (mail sessions get `* BYE`, HTTP answers
+    /// in progress finish); work still running after it (a body that never ends, a latency fault) is
+    /// cancelled.
+    public static let shutdownGraceSeconds: Double = 1
 
     // MARK: Token service
     /// Longest bearer token the verifier decodes (real Entra access tokens are 1.5–3 KB).
@@ -91,10 +132,16 @@ public enum Limits {
     public static let tokenDeviceCodes = 10_000
 
     // MARK: Scenarios
-    /// Largest scenario file read, in bytes.
-    public static let scenarioMaximumFileSize = 4 * 1024 * 1024
+    /// Largest scenario file read, in bytes: room for 100,000 declared users (about 70 bytes each);
+    /// checking and loading are O(n log n) in the entries (`bench/loader.sh`).
+    public static let scenarioMaximumFileSize = 16 * 1024 * 1024
     /// Most messages a scenario may generate for one folder.
     public static let scenarioMaximumGeneratedMessages = 1_000_000
+    /// Most bytes the `generate` entries of one folder (or one `scale` inbox, or one `deliver` step) may
+    /// ask for together, count × size: 2 GiB, the most messages at the default 2 KiB. A client opening the
+    /// folder makes every message once to learn its size, so this bounds that pass and the sizes POP3
+    /// and IMAP add up (`{count: 1000, size: 35MiB}` asks for 35 GiB and is refused).
+    public static let scenarioMaximumGeneratedFolderBytes = 2 * 1024 * 1024 * 1024
     /// Most users or shared mailboxes the `scale` entries of one scenario generate, all entries together.
     /// (Generated mail is virtual: a mailbox costs a few hundred bytes until a client opens it.)
     public static let scenarioMaximumScaleCount = 1_000_000
@@ -105,8 +152,9 @@ public enum Limits {
     /// Largest generated or loaded message, in bytes.
     public static let scenarioMaximumMessageSize = 35 * 1024 * 1024
     /// Most YAML nodes the loader walks in one scenario, aliases (`*name`) counted each time they
-    /// are used, so a few repeated anchors cannot expand into billions of entries.
-    public static let scenarioMaximumNodes = 250_000
+    /// are used, so a few repeated anchors cannot expand into billions of entries. Room for 100,000
+    /// declared users of four to eight keys each.
+    public static let scenarioMaximumNodes = 1_000_000
     /// Longest duration a scenario may write (lifetimes, `advance`, fault delays): 100 years of
     /// 365 days, so token expiry instants stay far inside what `Int` seconds and `Date` hold.
     public static let scenarioMaximumDurationSeconds: Double = 100 * 365 * 86_400

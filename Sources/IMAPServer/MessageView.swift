@@ -1,3 +1,4 @@
+import ExomockLimits
 import Foundation
 import IMAPWire
 import MailStore
@@ -45,9 +46,15 @@ final class MessageView {
         list.isEmpty ? .nil : .list(list.flatMap { [IMAPValue.text($0.0.uppercased()), .text($0.1)] })
     }
 
-    static func bodyStructure(_ e: MIMEEntity, raw: [UInt8], extensible: Bool) -> IMAPValue {
+    /// The body at MIME depth `depth` (the message is 0). The depth rule is the parser's
+    /// (`MIMEEntity.leaf()` at `Limits.mimeMaximumNestingDepth`), applied here again so an entity parsed
+    /// with a larger limit still renders within `Limits.imapMaximumBodyStructureDepth`.
+    static func bodyStructure(_ entity: MIMEEntity, raw: [UInt8], extensible: Bool, depth: Int = 0) -> IMAPValue {
+        let e = depth < Limits.mimeMaximumNestingDepth ? entity : entity.leaf()
         if e.isMultipart {
-            var items: [IMAPValue] = [.adjacent(e.parts.map { bodyStructure($0, raw: raw, extensible: extensible) })]
+            var items: [IMAPValue] = [
+                .adjacent(e.parts.map { bodyStructure($0, raw: raw, extensible: extensible, depth: depth + 1) })
+            ]
             items.append(.text(e.subtype.uppercased()))
             if extensible {
                 items.append(parameters(e.parameters))
@@ -64,7 +71,7 @@ final class MessageView {
         ]
         if e.isMessage, let inner = e.encapsulated.first {
             items.append(envelope(of: inner))
-            items.append(bodyStructure(inner, raw: raw, extensible: extensible))
+            items.append(bodyStructure(inner, raw: raw, extensible: extensible, depth: depth + 1))
             items.append(.number(MIMEEntity.lineCount(raw, e.bodyRange)))
         } else if e.type == "text" {
             items.append(.number(MIMEEntity.lineCount(raw, e.bodyRange)))

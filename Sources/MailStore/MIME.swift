@@ -75,7 +75,7 @@ public struct MIMEEntity: Sendable, Equatable {
             // RFC 2045 §5.2: text without a charset is US-ASCII; BODYSTRUCTURE shows it, as Dovecot does.
             entity.parameters.append(("charset", "us-ascii"))
         }
-        guard depth < maximumDepth else { return entity }
+        guard depth < maximumDepth else { return entity.leaf() }
         if entity.isMultipart, let boundary = entity.parameter("boundary"), !boundary.isEmpty {
             let childDefault = entity.subtype == "digest" ? ("message", "rfc822") : ("text", "plain")
             for partRange in splitMultipart(raw, entity.bodyRange, boundary: Array(boundary.utf8)) {
@@ -260,6 +260,20 @@ public struct MIMEEntity: Sendable, Equatable {
         guard !kind.isEmpty else { return nil }
         let parsed = Self.parseContentType("x/x;" + pieces.dropFirst().joined(separator: ";"))
         return (kind, parsed.parameters)
+    }
+
+    /// This entity as an opaque leaf: a multipart or message/rfc822 at the depth limit becomes
+    /// `application/octet-stream` (its body bytes unparsed), so BODYSTRUCTURE never shows a multipart
+    /// without parts (invalid IMAP) nor nests deeper than `Limits.imapMaximumBodyStructureDepth`.
+    public func leaf() -> MIMEEntity {
+        guard isMultipart || isMessage else { return self }
+        var opaque = self
+        opaque.type = "application"
+        opaque.subtype = "octet-stream"
+        opaque.parameters = []
+        opaque.parts = []
+        opaque.encapsulated = []
+        return opaque
     }
 
     /// The entity a section part path (`[1, 2]`) names, as IMAP numbers parts: a non-multipart

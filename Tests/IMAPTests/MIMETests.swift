@@ -137,4 +137,81 @@ struct SplitMixForTests {
         #expect(depth(over) == limit, "parts below the limit are shown as opaque leaves")
         _ = view(nestedMultipart(5000)).bodyStructure(extensible: true)
     }
+
+    /// A chain of message/rfc822 parts `levels` deep, each with an address and disposition parameters
+    /// (the deepest-nesting pieces of a BODYSTRUCTURE), innermost a text part.
+    func nestedMessages(_ levels: Int) -> String {
+        var text = "From: Leaf <leaf@example.com>\r\nContent-Type: text/plain\r\n"
+        text += "Content-Disposition: attachment; filename=leaf.txt\r\n\r\nleaf\r\n"
+        for i in 0..<levels {
+            text =
+                "From: \"Level \(i)\" <l\(i)@example.com>\r\nContent-Type: message/rfc822\r\n"
+                + "Content-Disposition: attachment; filename=m\(i).eml\r\n\r\n" + text
+        }
+        return text
+    }
+
+    /// The deepest parenthesis nesting of an encoded value, outside quoted strings and literals.
+    func parenthesisDepth(_ bytes: [UInt8]) -> Int {
+        var deepest = 0
+        var level = 0
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "("):
+                level += 1
+                deepest = max(deepest, level)
+            case UInt8(ascii: ")"): level -= 1
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+            case UInt8(ascii: "{"):
+                var j = i + 1
+                var n = 0
+                while j < bytes.count, let d = Int(String(UnicodeScalar(bytes[j]))) {
+                    n = n * 10 + d
+                    j += 1
+                }
+                i = j + 2 + n  // "}" CRLF, then n bytes
+            default: break
+            }
+            i += 1
+        }
+        return deepest
+    }
+
+    func encoded(_ value: IMAPValue) -> [UInt8] {
+        var writer = IMAPResponseWriter()
+        writer.write(value)
+        return writer.bytes
+    }
+
+    /// Issue 15: a BODYSTRUCTURE nested deeper than 32 levels is not valid IMAP. Multipart chains,
+    /// message/rfc822 chains (envelopes, disposition parameters) at, just over and far over the MIME
+    /// depth limit all stay within `Limits.imapMaximumBodyStructureDepth`; at the limit the deepest
+    /// container is an opaque APPLICATION/OCTET-STREAM leaf, never a multipart without parts.
+    @Test func bodyStructureNeverNestsPastItsLimit() {
+        let limit = Limits.imapMaximumBodyStructureDepth
+        #expect(limit == 32)
+        for levels in [1, Limits.mimeMaximumNestingDepth, Limits.mimeMaximumNestingDepth + 1, 40, 200] {
+            for text in [nestedMultipart(levels), nestedMessages(levels)] {
+                for extensible in [true, false] {
+                    let wire = encoded(view(text).bodyStructure(extensible: extensible))
+                    #expect(parenthesisDepth(wire) <= limit, "\(levels) levels")
+                    let shown = String(decoding: wire, as: UTF8.self)
+                    #expect(!shown.contains("(\"MIXED\""), "a multipart always has a part")
+                    #expect(
+                        shown.contains("\"APPLICATION\" \"OCTET-STREAM\"") == (levels > Limits.mimeMaximumNestingDepth),
+                        "\(levels) levels: the container at the depth limit is opaque, none above it")
+                }
+            }
+        }
+        // The deepest message/rfc822 chain fully shown uses the whole budget (the limit is not lower than needed).
+        let full = encoded(view(nestedMessages(Limits.mimeMaximumNestingDepth)).bodyStructure(extensible: true))
+        #expect(parenthesisDepth(full) == limit)
+        // An entity parsed with a larger limit is still rendered within the BODYSTRUCTURE limit.
+        let deep = MIMEEntity.parse(Array(nestedMultipart(100).utf8), maximumDepth: 200)
+        let rendered = encoded(MessageView.bodyStructure(deep, raw: Array(nestedMultipart(100).utf8), extensible: true))
+        #expect(parenthesisDepth(rendered) <= limit)
+    }
 }
