@@ -33,12 +33,13 @@ public struct IMAPJournalNote: Sendable, Equatable {
 
 /// The session's answer to one input.
 public struct IMAPOutput: Sendable, Equatable {
-    public var responses: [IMAPResponse]
+    /// Every status, continuation and response-code text here has passed `IMAPResponseText.sanitized`.
+    public private(set) var responses: [IMAPResponse]
     public var after: IMAPAfter
     public var notes: [IMAPJournalNote]
 
     public init(_ responses: [IMAPResponse] = [], after: IMAPAfter = .none, notes: [IMAPJournalNote] = []) {
-        self.responses = responses
+        self.responses = responses.map(IMAPResponseText.sanitized)
         self.after = after
         self.notes = notes
     }
@@ -458,7 +459,8 @@ public struct IMAPSession {
                 let wasSelected = selected != nil
                 selected = nil
                 state = .authenticated(mailbox: mailbox)
-                return IMAPOutput([.no(tag, error.description)], after: wasSelected ? .unwatch : .none)
+                return IMAPOutput(
+                    [.no(tag, IMAPResponseText.storeError(error))], after: wasSelected ? .unwatch : .none)
             }
             selected = Selected(
                 folder: snapshot.name, readOnly: readOnly, uidValidity: snapshot.uidValidity,
@@ -521,7 +523,7 @@ public struct IMAPSession {
                     .status(name: Self.clientName(s.name), values), .ok(tag, IMAPTexts.completed("STATUS")),
                 ])
             } catch {
-                return IMAPOutput([.no(tag, error.description)])
+                return IMAPOutput([.no(tag, IMAPResponseText.storeError(error))])
             }
         case .append(let name, let flags, let date, let message):
             let folder = Self.storeName(name)
@@ -535,8 +537,7 @@ public struct IMAPSession {
                         .ok(tag, IMAPTexts.completed("APPEND"), code: "APPENDUID \(validity) \(uid)")
                     ])
             } catch {
-                if case .folderNotFound = error { return IMAPOutput([.no(tag, error.description, code: "TRYCREATE")]) }
-                return IMAPOutput([.no(tag, error.description)])
+                return IMAPOutput([Self.storeRefusal(tag, error)])
             }
         case .check:
             return IMAPOutput(sync(allowExpunge: true) + [.ok(tag, IMAPTexts.completed("CHECK"))])
@@ -549,12 +550,18 @@ public struct IMAPSession {
         }
     }
 
+    /// `NO` for a store error, `[TRYCREATE]` when the destination folder does not exist (RFC 3501 §6.3.11).
+    static func storeRefusal(_ tag: String, _ error: MailStoreError) -> IMAPResponse {
+        if case .folderNotFound = error { return .no(tag, IMAPResponseText.storeError(error), code: "TRYCREATE") }
+        return .no(tag, IMAPResponseText.storeError(error))
+    }
+
     func simple(_ tag: String, _ verb: String, _ body: () throws(MailStoreError) -> Void) -> IMAPOutput {
         do {
             try body()
             return IMAPOutput([.ok(tag, IMAPTexts.completed(verb))])
         } catch {
-            return IMAPOutput([.no(tag, error.description)])
+            return IMAPOutput([.no(tag, IMAPResponseText.storeError(error))])
         }
     }
 
@@ -655,7 +662,9 @@ public struct IMAPSession {
             if let charset, !["UTF-8", "US-ASCII"].contains(charset.uppercased()) {
                 return IMAPOutput([
                     .no(
-                        tag, "The charset \(charset) is not supported; use UTF-8 or US-ASCII.",
+                        tag,
+                        "The charset \(IMAPResponseText.quoted(charset) ?? "named in the command") is not supported;"
+                            + " use UTF-8 or US-ASCII.",
                         code: "BADCHARSET (US-ASCII UTF-8)")
                 ])
             }
@@ -717,8 +726,7 @@ public struct IMAPSession {
                 }
                 return IMAPOutput(sync(allowExpunge: true) + [.ok(tag, IMAPTexts.completed(verb), code: code)])
             } catch {
-                if case .folderNotFound = error { return IMAPOutput([.no(tag, error.description, code: "TRYCREATE")]) }
-                return IMAPOutput([.no(tag, error.description)])
+                return IMAPOutput([Self.storeRefusal(tag, error)])
             }
         default:
             return IMAPOutput([.bad(tag, IMAPTexts.invalidState)])

@@ -187,7 +187,7 @@ struct SessionHarness {
                 """)
         #expect(select.after == .watch(mailbox: imapMailbox, folder: "Inbox"))
         #expect(h.wire("b EXAMINE INBOX").hasSuffix("b OK [READ-ONLY] EXAMINE completed.\r\n"))
-        #expect(h.wire("c SELECT Nope") == "c NO The folder Nope doesn't exist.\r\n")
+        #expect(h.wire("c SELECT Nope") == "c NO The folder \"Nope\" doesn't exist.\r\n")
         #expect(h.session.state == .authenticated(mailbox: imapMailbox))
         #expect(
             h.wire("d LIST \"\" *") == """
@@ -212,7 +212,8 @@ struct SessionHarness {
         #expect(h.wire("l RENAME Projects Work") == "l OK RENAME completed.\r\n")
         #expect(h.wire("m DELETE Work/2026") == "m OK DELETE completed.\r\n")
         #expect(
-            h.wire("n DELETE Inbox") == "n NO The folder Inbox is a default folder and can't be deleted or renamed.\r\n"
+            h.wire("n DELETE Inbox")
+                == "n NO The folder \"INBOX\" is a default folder and can't be deleted or renamed.\r\n"
         )
         #expect(
             h.wire("o STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT)")
@@ -295,7 +296,7 @@ struct SessionHarness {
         #expect(h.wire("o SEARCH 2:* UID 3") == "* SEARCH 3\r\no OK SEARCH completed.\r\n")
         let validity = try h.store.snapshot(mailbox: imapMailbox, folder: "Archive").uidValidity
         #expect(h.wire("p COPY 1:2 Archive") == "p OK [COPYUID \(validity) 1:2 1:2] COPY completed.\r\n")
-        #expect(h.wire("q COPY 1 Nowhere") == "q NO [TRYCREATE] The folder Nowhere doesn't exist.\r\n")
+        #expect(h.wire("q COPY 1 Nowhere") == "q NO [TRYCREATE] The folder \"Nowhere\" doesn't exist.\r\n")
         #expect(
             h.wire("r UID MOVE 2 Archive")
                 == "* OK [COPYUID \(validity) 2 3] Moved\r\n* 2 EXPUNGE\r\nr OK MOVE completed.\r\n")
@@ -342,7 +343,8 @@ struct SessionHarness {
         #expect(h.wire("c SELECT Donn&AOk-es").hasSuffix("c OK [READ-WRITE] SELECT completed.\r\n"))
         #expect(
             h.wire("d SEARCH CHARSET KOI8-R ALL")
-                == "d NO [BADCHARSET (US-ASCII UTF-8)] The charset KOI8-R is not supported; use UTF-8 or US-ASCII.\r\n")
+                == "d NO [BADCHARSET (US-ASCII UTF-8)] The charset \"KOI8-R\" is not supported; use UTF-8 or US-ASCII.\r\n"
+        )
     }
 
     @Test func unknownAndTerminate() throws {
