@@ -101,8 +101,9 @@ let package = Package(
         .target(
             name: "ListenerSupport",
             dependencies: [
-                "Journal", "TestAuthority", "MicrosoftClouds", "Determinism", "ExomockLimits",
-                nioCore, nioPosix, nioSSL, lifecycle, logging,
+                "Journal", "TestAuthority", "MicrosoftClouds", "Determinism", "ExomockLimits", "MailAuthentication",
+                "ScenarioModel",
+                nioCore, nioPosix, nioSSL, .product(name: "NIOTLS", package: "swift-nio"), lifecycle, logging,
             ],
             swiftSettings: strict
         ),
@@ -142,7 +143,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "ScenarioModel", "Journal", "Determinism", "ExomockLimits", hummingbird, logging,
-                .product(name: "Metrics", package: "swift-metrics"),
+                nioCore, nioHTTPTypes, .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
@@ -203,7 +204,7 @@ let package = Package(
             dependencies: [
                 "MicrosoftClouds", "Determinism", "Journal", "ScenarioModel", "ScenarioLoader", "ExomockLimits",
                 "TestAuthority", "Exomock", "ExomockCLI", "ExomockTestSupport", x509, nioCore, nioPosix, nioSSL,
-                httpClient,
+                httpClient, "AdminAPI",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
@@ -264,5 +265,36 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        // The malformed-input corpus (Tests/Corpus) against every parser, and a sample against `exomock serve`.
+        .testTarget(
+            name: "CorpusTests",
+            dependencies: [
+                "IMAPWire", "POP3Wire", "SMTPWire", "EntraTokenService", "EntraTokens", "MailAuthentication",
+                "ScenarioLoader", "Determinism", "MicrosoftClouds", "ExomockLimits", "ExomockTestSupport", nioCore,
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
+
+// libFuzzer targets (docs/robustness.md): only when fuzz/build.sh sets EXOMOCK_FUZZ, in its own build
+// directory, so the ordinary build and test run never compile them.
+if Context.environment["EXOMOCK_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzIMAPFramer", ["IMAPWire", nioCore]),
+        ("FuzzIMAPParser", ["IMAPWire"]),
+        ("FuzzPOP3", ["POP3Wire"]),
+        // FormParameters.swift is linked in from Sources/EntraTokenService (no HTTP server in the build).
+        ("FuzzFormDecoder", ["ExomockLimits"]),
+        ("FuzzXOAUTH2", ["MailAuthentication"]),
+        ("FuzzTokenVerifier", ["EntraTokens", "Determinism", "MicrosoftClouds"]),
+        ("FuzzScenarioLoader", ["ScenarioLoader"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/Targets/FuzzSupport", swiftSettings: strict))
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "fuzz/Targets/\(target.name)", swiftSettings: strict))
+    }
+}

@@ -22,10 +22,14 @@ public struct ConnectionContext: Sendable {
     public let tlsMode: TLSMode
     /// Seeded, stable id for the journal (`imap-3`).
     public let connectionID: String
-    /// This cloud's TLS context, for a STARTTLS/STLS upgrade.
+    /// This connection's TLS context, for a STARTTLS/STLS upgrade (under a `certificate` fault, the faulty one).
     public let tls: NIOSSLContext
     public let journal: Journal
     public let clock: VirtualClock
+    /// How the connection does TLS: `tls`, or refusing the handshake under a `tls_refuse` fault.
+    public let connectionTLS: ConnectionTLS
+    /// How long a TLS handshake may take (`Limits.tlsHandshakeTimeoutSeconds`).
+    public let tlsHandshakeTimeout: TimeAmount
 
     public init(
         cloud: Cloud,
@@ -34,7 +38,9 @@ public struct ConnectionContext: Sendable {
         connectionID: String,
         tls: NIOSSLContext,
         journal: Journal,
-        clock: VirtualClock
+        clock: VirtualClock,
+        connectionTLS: ConnectionTLS? = nil,
+        tlsHandshakeTimeout: TimeAmount = NetworkTLS.handshakeTimeout
     ) {
         self.cloud = cloud
         self.service = service
@@ -43,6 +49,8 @@ public struct ConnectionContext: Sendable {
         self.tls = tls
         self.journal = journal
         self.clock = clock
+        self.connectionTLS = connectionTLS ?? .context(tls)
+        self.tlsHandshakeTimeout = tlsHandshakeTimeout
     }
 
     /// Records a journal event for this connection.
@@ -60,7 +68,14 @@ public struct ConnectionContext: Sendable {
     /// event loop, after the protocol's "begin TLS" reply is flushed and before any further byte is read
     /// as a command (the protocol discards bytes the client pipelined after the STARTTLS command).
     public func startTLS(on channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+        try NetworkTLS.install(on: channel, connectionTLS, handshakeTimeout: tlsHandshakeTimeout) {
+            record(.connectionError, ["reason": Self.handshakeTimeoutReason(tlsHandshakeTimeout)])
+        }
+    }
+
+    /// The journal's reason for a connection closed by the TLS handshake limit.
+    static func handshakeTimeoutReason(_ timeout: TimeAmount) -> String {
+        "TLS handshake not completed within \(Double(timeout.nanoseconds) / 1e9) s"
     }
 }
 
@@ -161,8 +176,12 @@ public final class MailListener: Sendable {
         clock: VirtualClock,
         ids: ConnectionIDs,
         group: any EventLoopGroup,
-        maximumConnections: Int = Limits.maximumConnectionsPerListener
+        maximumConnections: Int = Limits.maximumConnectionsPerListener,
+        faults: NetworkFaults = .none,
+        certificates: ServerTLS? = nil,
+        tlsHandshakeTimeout: TimeAmount = NetworkTLS.handshakeTimeout
     ) async throws -> MailListener {
+        let serverTLS = certificates ?? ServerTLS(standard: tls)
         let open = Open()
         let service = server.service
         let channel = try await ServerBootstrap(group: group)
@@ -171,26 +190,33 @@ public final class MailListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let context = ConnectionContext(
-                        cloud: cloud,
-                        service: service,
-                        tlsMode: tlsMode,
-                        connectionID: ids.next(service.rawValue),
-                        tls: tls,
-                        journal: journal,
-                        clock: clock
-                    )
+                    let connectionID = ids.next(service.rawValue)
+                    let refused = ConnectionContext(
+                        cloud: cloud, service: service, tlsMode: tlsMode, connectionID: connectionID, tls: tls,
+                        journal: journal, clock: clock)
                     let now = open.count.wrappingAdd(1, ordering: .relaxed).newValue
                     channel.closeFuture.whenComplete { _ in open.count.wrappingSubtract(1, ordering: .relaxed) }
                     if now > maximumConnections {
-                        context.record(.connectionRefused, ["reason": "listener limit \(maximumConnections) reached"])
+                        refused.record(.connectionRefused, ["reason": "listener limit \(maximumConnections) reached"])
                         channel.close(promise: nil)
                         return
                     }
+                    // Network faults are decided per connection, here, at accept.
+                    let fault = faults.forNewConnection(named: connectionID)
+                    let connectionTLS = try ConnectionTLS(fault: fault, tls: serverTLS)
+                    var tlsContext = tls
+                    if case .context(let chosen) = connectionTLS { tlsContext = chosen }
+                    let context = ConnectionContext(
+                        cloud: cloud, service: service, tlsMode: tlsMode, connectionID: connectionID, tls: tlsContext,
+                        journal: journal, clock: clock, connectionTLS: connectionTLS,
+                        tlsHandshakeTimeout: tlsHandshakeTimeout)
                     context.record(.connectionOpened, ["tls": tlsMode.rawValue])
                     channel.closeFuture.whenComplete { _ in context.record(.connectionClosed) }
+                    if case .wire(let effect) = fault {
+                        try channel.pipeline.syncOperations.addHandler(NetworkFaultHandler(effect: effect))
+                    }
                     if tlsMode == .implicit {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        try context.startTLS(on: channel)
                     }
                     try server.configure(channel: channel, context: context)
                 }

@@ -13,14 +13,18 @@ public struct CertificateSet: Sendable {
     public let caCertificatePEM: String
     /// One server certificate per cloud that was requested.
     let servers: [CloudName: ServerCertificate]
+    /// The CA with its key, to mint the faulty certificates of `certificate` faults (never written to disk).
+    let authority: TestAuthority.Authority
 
     init(
-        directory: String, caCertificatePath: String, caCertificatePEM: String, servers: [CloudName: ServerCertificate]
+        directory: String, caCertificatePath: String, caCertificatePEM: String, servers: [CloudName: ServerCertificate],
+        authority: TestAuthority.Authority
     ) {
         self.directory = directory
         self.caCertificatePath = caCertificatePath
         self.caCertificatePEM = caCertificatePEM
         self.servers = servers
+        self.authority = authority
     }
 
     /// The clouds this set has server certificates for, in catalog order.

@@ -85,14 +85,15 @@ public enum TestAuthority {
                 directory: directory,
                 caCertificatePath: authority.certificatePath,
                 caCertificatePEM: authority.certificatePEM,
-                servers: servers
+                servers: servers,
+                authority: authority
             )
         }
     }
 
     // MARK: The CA
 
-    struct Authority {
+    struct Authority: Sendable {
         var certificate: Certificate
         var key: P256.Signing.PrivateKey
         var certificatePEM: String
@@ -206,32 +207,14 @@ public enum TestAuthority {
             }
         }
 
-        let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
         let certificatePEM: String
+        let key: P256.Signing.PrivateKey
         do {
-            let subject = try DistinguishedName { CommonName(Cloud.named(cloud).outlookHosts[0]) }
-            let extensions = try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectKeyIdentifier(hash: publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: authority.keyIdentifier)
-                SubjectAlternativeNames(required.map(generalName))
-            }
-            let certificate = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: publicKey,
+            (certificatePEM, key) = try makeLeaf(
+                commonName: Cloud.named(cloud).outlookHosts[0], names: required,
                 notValidBefore: now.addingTimeInterval(-backdating),
                 notValidAfter: now.addingTimeInterval(serverLifetime),
-                issuer: authority.certificate.subject,
-                subject: subject,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: extensions,
-                issuerPrivateKey: Certificate.PrivateKey(authority.key)
-            )
-            certificatePEM = try certificate.serializeAsPEM().pemString + "\n"
+                authority: authority)
         } catch {
             throw .cannotWrite(
                 path: certificatePath, reason: "could not build the certificate for \(cloud.rawValue): \(error)")
@@ -248,6 +231,36 @@ public enum TestAuthority {
             keyPath: keyPath,
             subjectAlternativeNames: required
         )
+    }
+
+    /// A server leaf signed by `authority`: a new P-256 key, `commonName`, `names` as subject alternative
+    /// names, serverAuth; its PEM (with a final newline) and key.
+    static func makeLeaf(
+        commonName: String, names: [String], notValidBefore: Date, notValidAfter: Date, authority: Authority
+    ) throws -> (certificatePEM: String, key: P256.Signing.PrivateKey) {
+        let key = P256.Signing.PrivateKey()
+        let publicKey = Certificate.PublicKey(key.publicKey)
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.serverAuth])
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: authority.keyIdentifier)
+            SubjectAlternativeNames(names.map(generalName))
+        }
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: publicKey,
+            notValidBefore: notValidBefore,
+            notValidAfter: notValidAfter,
+            issuer: authority.certificate.subject,
+            subject: try DistinguishedName { CommonName(commonName) },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions,
+            issuerPrivateKey: Certificate.PrivateKey(authority.key)
+        )
+        return (try certificate.serializeAsPEM().pemString + "\n", key)
     }
 
     // MARK: Helpers
