@@ -33,7 +33,7 @@ public final class POP3Client: ClientSession, MailProtocolClient {
         }
         try await send(Self.xoauth2(user: user, token: token), display: display)
         guard var frame = await next(&outcome) else { return outcome }
-        if frame.text.hasPrefix("+") {
+        if frame.text == "+" || frame.text.hasPrefix("+ ") {
             // An error challenge (RFC 7628 §3.2.2: `+ ` and the base64 JSON status, as Dovecot sends it):
             // the client answers with an empty line and the server ends the exchange with `-ERR`.
             try await send("", display: "")

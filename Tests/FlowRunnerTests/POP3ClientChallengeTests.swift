@@ -15,6 +15,10 @@ import Testing
         typealias OutboundOut = ByteBuffer
         var received: [String] = []
         private var pending = ""
+        /// Whether the XOAUTH2 response is refused (an error challenge) or accepted (`+OK`).
+        let refuses: Bool
+
+        init(refuses: Bool) { self.refuses = refuses }
 
         func channelActive(context: ChannelHandlerContext) {
             reply("+OK Dovecot ready.", context: context)
@@ -28,6 +32,7 @@ import Testing
                 received.append(line)
                 switch received.count {
                 case 1: reply("+ ", context: context)
+                case 2 where !refuses: reply("+OK User successfully authenticated.", context: context)
                 // {"status":"invalid_token","schemes":"bearer"}
                 case 2: reply("+ eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NoZW1lcyI6ImJlYXJlciJ9", context: context)
                 default: reply("-ERR [AUTH] Authentication failed.", context: context)
@@ -40,9 +45,9 @@ import Testing
         }
     }
 
-    @Test("an error challenge is answered with an empty line, and the -ERR that follows is the outcome")
-    func errorChallengeGetsEmptyResponse() async throws {
-        let script = ScriptedPOP3()
+    /// Runs `AUTH XOAUTH2` against a scripted server; the outcome and the lines the server received.
+    func authenticate(refused: Bool) async throws -> (CommandOutcome, [String]) {
+        let script = ScriptedPOP3(refuses: refused)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(script) }
@@ -53,11 +58,24 @@ import Testing
             host: "127.0.0.1", port: server.localAddress!.port!, security: .none, serverName: "localhost", tls: nil)
         let (client, greeting) = try await POP3Client.connect(to: endpoint, timeout: 5)
         #expect(greeting.status == "+OK")
-        let outcome = try await client.authenticateXOAUTH2(user: "a@b.example", token: "bad", display: "<xoauth2>")
+        let outcome = try await client.authenticateXOAUTH2(user: "a@b.example", token: "t", display: "<xoauth2>")
         await client.connection.close()
+        return (outcome, script.received)
+    }
+
+    @Test("an error challenge is answered with an empty line, and the -ERR that follows is the outcome")
+    func errorChallengeGetsEmptyResponse() async throws {
+        let (outcome, received) = try await authenticate(refused: true)
         #expect(outcome.status == "-ERR")
         #expect(outcome.ending == .completed)
-        #expect(script.received.count == 3)
-        #expect(script.received.last == "")
+        #expect(received.count == 3)
+        #expect(received.last == "")
+    }
+
+    @Test("+OK after the response is the outcome, not a challenge")
+    func acceptedResponseIsNotAChallenge() async throws {
+        let (outcome, received) = try await authenticate(refused: false)
+        #expect(outcome.status == "+OK")
+        #expect(received.count == 2)
     }
 }
