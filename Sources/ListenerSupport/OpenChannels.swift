@@ -28,6 +28,9 @@ public final class OpenChannels: Sendable {
         return added
     }
 
+    /// Forgets a channel that has closed (also done when its `closeFuture` completes).
+    public func unregister(_ channel: any Channel) { unregister(ObjectIdentifier(channel)) }
+
     private func unregister(_ id: ObjectIdentifier) {
         _ = state.withLock { $0.channels.removeValue(forKey: id) }
     }
@@ -37,6 +40,14 @@ public final class OpenChannels: Sendable {
         state.withLock { state in
             state.shuttingDown = true
             return Array(state.channels.values)
+        }
+    }
+
+    /// Marks the registry as shutting down and sends `MailConnectionShutdown` to every open connection
+    /// (a `MailConnectionHandler` says the protocol's goodbye and closes). Does not block.
+    public func shutDown() {
+        for channel in beginShutdown() {
+            channel.pipeline.fireUserInboundEventTriggered(MailConnectionShutdown())
         }
     }
 

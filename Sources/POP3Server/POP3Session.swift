@@ -244,13 +244,23 @@ public struct POP3Session: Sendable {
                     ]
                 }
             case .plain:
-                guard let (user, password) = Self.parsePlain(text) else {
+                let plain: SASLPlain
+                switch SASLPlain.parse(base64: text) {
+                case .success(let parsed):
+                    plain = parsed
+                case .failure(let failure):
                     state = .authorization(user: nil)
                     return [
-                        .record(.authFailed, ["reason": MailAuthFailure.malformedSASL.rawValue, "method": "PLAIN"]),
+                        .record(
+                            .authFailed,
+                            [
+                                "reason": MailAuthFailure.malformedSASL.rawValue, "method": "PLAIN",
+                                "detail": failure.rawValue,
+                            ]),
                         .send(.err(POP3Texts.authenticationFailure)),
                     ]
                 }
+                let user = plain.user
                 guard configuration.basicAuth else {
                     state = .authorization(user: nil)
                     return [
@@ -261,17 +271,9 @@ public struct POP3Session: Sendable {
                     ]
                 }
                 state = .authenticating(method: "PLAIN")
-                return [.authenticateBasic(user: user, password: password)]
+                return [.authenticateBasic(user: user, password: plain.password)]
             }
         }
-    }
-
-    /// RFC 4616: base64 of `authzid NUL authcid NUL passwd`. The authcid is the user.
-    static func parsePlain(_ base64: String) -> (String, String)? {
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        let parts = data.split(separator: 0, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[1].isEmpty else { return nil }
-        return (String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self))
     }
 
     /// The driver's answer to `.authenticateXOAUTH2` / `.authenticateBasic`.

@@ -42,6 +42,9 @@ public enum POP3Texts {
     public static let unknownMechanism = "Unrecognized authentication type."
     /// Client sent `*` during SASL (RFC 5034 requires -ERR; text UNCONFIRMED).
     public static let authenticationCanceled = "Authentication canceled."
+    /// Exchange's abrupt close (a `bye` fault), by analogy with IMAP's `* BYE Connection is closed. 13`
+    /// (UNCONFIRMED for POP3).
+    public static let connectionClosed = "Connection is closed. 13"
     /// STLS accepted (RFC 2595's example text; Exchange's UNCONFIRMED).
     public static let beginTLS = "Begin TLS negotiation."
     /// The line crossed `Limits.pop3MaximumLineLength`.

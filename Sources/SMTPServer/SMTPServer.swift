@@ -25,7 +25,7 @@ public final class SMTPServer: MailProtocolServer {
     let settings: ExchangeSettings
     let idleCheckInterval: TimeAmount
     let maximumMessageSize: Int
-    /// The scenario's `faults:` for SMTP in this cloud (latency, disconnect), applied per command.
+    /// The scenario's `faults:` for SMTP in this cloud, applied per command.
     let faults: MailFaults
     let open = OpenChannels()
 
@@ -55,18 +55,18 @@ public final class SMTPServer: MailProtocolServer {
         let configuration = SMTPSession.Configuration(
             serverName: settings.serverName, host: Self.host(serverName: settings.serverName, cloud: context.cloud),
             clientAddress: client, basicAuth: settings.basicAuth, offersSTARTTLS: context.tlsMode == .starttls)
-        let handler = SMTPConnectionHandler(
+        let driver = SMTPDriver(
             server: self, connection: context,
             session: SMTPSession(configuration: configuration, tlsActive: context.tlsMode == .implicit))
-        try channel.pipeline.syncOperations.addHandler(handler)
+        let policy = MailConnectionPolicy(
+            idleTimeout: settings.idleTimeout, preAuthenticationIdleTimeout: settings.preAuthIdleTimeout,
+            idleCheckInterval: idleCheckInterval, faults: faults)
+        try channel.pipeline.syncOperations.addHandler(
+            MailConnectionHandler(driver: driver, connection: context, policy: policy, registry: open))
     }
 
     /// Says `421` on every open session and closes it; refuses connections that arrive afterwards.
-    public func beginShutdown() {
-        for channel in open.beginShutdown() {
-            channel.pipeline.fireUserInboundEventTriggered(SMTPConnectionHandler.Shutdown())
-        }
-    }
+    public func beginShutdown() { open.shutDown() }
 
     /// Open sessions right now.
     public var openSessionCount: Int { open.count }
