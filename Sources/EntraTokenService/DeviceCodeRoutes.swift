@@ -32,14 +32,14 @@ extension TokenService {
                 detail: ["endpoint": "devicecode"])
         }
         let detail = ["endpoint": "devicecode", "tenant": tenant, "client": form["client_id"] ?? ""]
-        if let r = await applyFault("devicecode", connection: connection, requestID: requestID, detail: detail) {
-            return r
-        }
+        let fault = await applyFault("devicecode", connection: connection, requestID: requestID, detail: detail)
+        if case .answer(let r) = fault { return r }
         switch issuer.startDeviceCode(form: form, tenantSegment: tenant) {
-        case .failure(let e): return errorResponse(e, connection: connection, requestID: requestID, detail: detail)
+        case .failure(let e):
+            return fault.finish(errorResponse(e, connection: connection, requestID: requestID, detail: detail))
         case .success(let body):
             record(connection, .deviceCodeIssued, detail)
-            return json(.ok, body, requestID: requestID)
+            return fault.finish(json(.ok, body, requestID: requestID))
         }
     }
 

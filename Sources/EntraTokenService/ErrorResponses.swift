@@ -41,37 +41,68 @@ extension TokenService {
         return Response(status: .tooManyRequests, headers: h, body: Self.body("Too Many Requests"))
     }
 
-    /// Applies the scenario's token faults for `name`; returns the response that replaces the normal one.
-    func applyFault(_ name: String, connection: String, requestID: String, detail: [String: String]) async -> Response?
-    {
-        guard let action = issuer.fault(matching: name) else { return nil }
+    /// What a token fault does to one request: nothing, an answer in place of the real one, or the real
+    /// answer cut (`truncated_body`).
+    enum FaultOutcome {
+        case none
+        case answer(Response)
+        case truncate
+
+        /// The real answer as the fault leaves it: marked for `DisconnectFaultHandler` to cut it.
+        func finish(_ response: Response) -> Response {
+            guard case .truncate = self else { return response }
+            var cut = response
+            cut.headers[truncateFaultMarker] = "1"
+            return cut
+        }
+    }
+
+    /// Applies the live token faults to a request for `name` (grant type or endpoint) by `user` (nil: not
+    /// known) from the client in `detail["client"]`.
+    func applyFault(
+        _ name: String, user: String? = nil, connection: String, requestID: String, detail: [String: String]
+    ) async -> FaultOutcome {
+        let client = detail["client"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let action = issuer.fault(matching: name, user: user, clientID: client) else { return .none }
+        var d = detail
         switch action {
         case .throttle(let seconds):
-            return throttled(retryAfter: seconds, connection: connection, requestID: requestID, detail: detail)
+            return .answer(throttled(retryAfter: seconds, connection: connection, requestID: requestID, detail: d))
         case .error(let e):
-            var d = detail
             d["fault"] = "aadsts"
-            return errorResponse(e, connection: connection, requestID: requestID, detail: d)
+            return .answer(errorResponse(e, connection: connection, requestID: requestID, detail: d))
         case .serverError(let e, let status, let retryAfter):
-            var d = detail
             d["fault"] = "http_status"
-            return errorResponse(
-                e, connection: connection, requestID: requestID, detail: d, status: status, retryAfter: retryAfter)
+            return .answer(
+                errorResponse(
+                    e, connection: connection, requestID: requestID, detail: d, status: status,
+                    retryAfter: retryAfter))
         case .latency(let seconds):
             record(connection, .faultLatency, ["seconds": String(seconds)])
             try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
+            return .none
         case .disconnect:
             // DisconnectFaultHandler closes the connection when it sees the marker (a server set up
             // without it, as in router tests, sends this empty 502 instead).
-            var d = detail
             d["fault"] = "disconnect"
             record(connection, .faultDisconnect, d)
             var h = Self.headers(contentType: "text/plain", requestID: requestID)
             h[disconnectFaultMarker] = "1"
-            return Response(status: .badGateway, headers: h, body: Self.body(""))
-        case .truncatedBody, .malformedJSON:
-            return nil
+            return .answer(Response(status: .badGateway, headers: h, body: Self.body("")))
+        case .truncatedBody:
+            // DisconnectFaultHandler sends the first half of the real answer, then closes (a server set up
+            // without it sends the whole answer).
+            d["fault"] = "truncated_body"
+            record(connection, .faultTruncatedBody, d)
+            return .truncate
+        case .malformedJSON:
+            d["fault"] = "malformed_json"
+            record(connection, .faultMalformedJSON, d)
+            let h = Self.headers(contentType: "application/json; charset=utf-8", requestID: requestID)
+            return .answer(Response(status: .ok, headers: h, body: Self.body(Self.malformedJSONBody)))
         }
     }
+
+    /// A `malformed_json` fault's body: the start of a token answer that stops inside a string.
+    static let malformedJSONBody = #"{"token_type": "Bearer", "access_token": ""#
 }

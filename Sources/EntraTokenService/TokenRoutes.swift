@@ -41,13 +41,15 @@ extension TokenService {
             "client": form["client_id"] ?? basicAuth(request)?.id ?? "",
         ]
         if let u = form["username"] { detail["user"] = u }
-        if let r = await applyFault(grant, connection: connection, requestID: requestID, detail: detail) { return r }
+        let fault = await applyFault(
+            grant, user: issuer.faultUser(form: form), connection: connection, requestID: requestID, detail: detail)
+        if case .answer(let r) = fault { return r }
         switch issuer.token(
             form: form, tenantSegment: tenant, basicAuth: basicAuth(request), version: version,
             endpointBase: baseURL(request))
         {
         case .failure(let e):
-            return errorResponse(e, connection: connection, requestID: requestID, detail: detail)
+            return fault.finish(errorResponse(e, connection: connection, requestID: requestID, detail: detail))
         case .success(let g):
             detail["user"] = g.claims.upn ?? ""
             detail["aud"] = g.claims.aud
@@ -55,7 +57,7 @@ extension TokenService {
             if let scp = g.scope { detail["scope"] = scp }
             if !g.claims.roles.isEmpty { detail["roles"] = g.claims.roles.joined(separator: " ") }
             record(connection, .tokenIssued, detail)
-            return json(.ok, g.json(version), requestID: requestID)
+            return fault.finish(json(.ok, g.json(version), requestID: requestID))
         }
     }
 }

@@ -29,9 +29,8 @@ public final class TokenService: Sendable {
         ids: IdentifierSource, scheme: String = "https"
     ) {
         self.init(
-            cloud: cloud, live: LiveScenario(scenario), key: key, state: state, journal: journal, clock: clock,
-            ids: ids,
-            scheme: scheme)
+            cloud: cloud, live: LiveScenario(scenario, clock: clock), key: key, state: state, journal: journal,
+            clock: clock, ids: ids, scheme: scheme)
     }
 
     /// A token service reading the served scenario from `live`, so changes apply to the next request.

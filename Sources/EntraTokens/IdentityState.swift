@@ -241,6 +241,9 @@ public final class IdentityState: Sendable {
         case found(AuthorizationCodeRecord)
     }
 
+    /// The code's record without redeeming it (a fault's `user` match reads the code's user).
+    public func code(_ code: String) -> AuthorizationCodeRecord? { state.withLock { $0.codes[code] } }
+
     /// Looks a code up and marks it redeemed in the same step, so two concurrent redemptions cannot both win.
     public func redeemCode(_ code: String) -> CodeLookup {
         state.withLock { s in

@@ -38,7 +38,8 @@ public struct TokenIssuer: Sendable {
         cloud: Cloud, scenario: Scenario, key: CloudSigningKey, state: IdentityState, clock: VirtualClock,
         ids: IdentifierSource
     ) {
-        self.init(cloud: cloud, live: LiveScenario(scenario), key: key, state: state, clock: clock, ids: ids)
+        self.init(
+            cloud: cloud, live: LiveScenario(scenario, clock: clock), key: key, state: state, clock: clock, ids: ids)
     }
 
     public init(
@@ -62,9 +63,11 @@ public struct TokenIssuer: Sendable {
     // MARK: Faults
 
     /// The fault that applies to this request (`match` is compared with the grant type, or the endpoint
-    /// name: `authorize`, `devicecode`), counted on the live fault board (`FaultBoard`).
-    public func fault(matching name: String) -> FaultAction? {
-        let fired = live.faults.fire(cloud: cloud.name, on: name) { fault in
+    /// name: `authorize`, `devicecode`; `user` with the grant's user, `client_id` with the request's),
+    /// decided by the live fault board's one rule (`FaultBoard.fire`).
+    public func fault(matching name: String, user: String? = nil, clientID: String? = nil) -> FaultAction? {
+        let occurrence = FaultBoard.Occurrence(cloud: cloud.name, on: name, user: user, clientID: clientID)
+        let fired = live.faults.fire(occurrence) { fault in
             guard fault.service == .token, !fault.kind.isNetwork else { return false }
             if let c = fault.cloud, c != cloud.name { return false }
             if let m = fault.match, m != name,
@@ -76,6 +79,23 @@ public struct TokenIssuer: Sendable {
         }
         guard let fault = fired?.fault else { return nil }
         return action(for: fault)
+    }
+
+    /// The user a token request is for, as a fault's `user` matches it: the password grant's `username`, the
+    /// refresh token's or the authorization code's user, the approved device code's user (nil otherwise).
+    /// Reading it redeems nothing.
+    public func faultUser(form: [String: String]) -> String? {
+        switch GrantType(parameter: form["grant_type"] ?? "") {
+        case .password: return form["username"]
+        case .refreshToken: return form["refresh_token"].flatMap { state.refreshToken($0)?.upn }
+        case .authorizationCode: return form["code"].flatMap { state.code($0)?.upn }
+        case .deviceCode:
+            guard case .approved(let upn) = form["device_code"].flatMap({ state.deviceCode($0)?.status }) else {
+                return nil
+            }
+            return upn
+        default: return nil
+        }
     }
 
     /// What `fault` does to the request it fired on.

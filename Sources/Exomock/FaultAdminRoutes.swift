@@ -27,7 +27,7 @@ enum FaultAdminRoutes {
                             fix: "Send the fault as JSON (UTF-8).")
                     ])
                 }
-                switch ScenarioLoader.fault(text: text, name: "body", clouds: live.current.clouds) {
+                switch ScenarioLoader.fault(text: text, name: "body", scenario: live.current) {
                 case .failure(let error):
                     return problemResponse(error.problems)
                 case .success(let fault):
@@ -73,43 +73,21 @@ enum FaultAdminRoutes {
     }
 }
 
-/// One entry of `GET /faults`: the fault in its scenario form (snake_case keys, as `POST /faults` takes
-/// it), with its id, where it came from and how often it fired.
+/// One entry of `GET /faults`: the fault in its scenario form (`Fault`'s snake_case keys, as `POST /faults`
+/// takes it; `from` and `until` as RFC 3339), with its id, where it came from and how often it fired.
 struct FaultListing: Encodable {
-    var id: String
-    var origin: String
-    var fired: Int
-    var service: String
-    var kind: String
-    var cloud: String?
-    var match: String?
-    var after: Int
-    var count: Int?
-    var seconds: Double?
-    var code: Int?
-    var status: Int?
-    var retryAfter: Int?
+    var entry: FaultBoard.Entry
 
-    enum CodingKeys: String, CodingKey {
-        case id, origin, fired, service, kind, cloud, match, after, count, seconds, code, status
-        case retryAfter = "retry_after"
-    }
+    init(_ entry: FaultBoard.Entry) { self.entry = entry }
 
-    init(_ entry: FaultBoard.Entry) {
-        let fault = entry.fault
-        id = entry.id
-        origin = entry.origin.rawValue
-        fired = entry.fired
-        service = fault.service.rawValue
-        kind = fault.kind.rawValue
-        cloud = fault.cloud?.rawValue
-        match = fault.match
-        after = fault.after
-        count = fault.count
-        seconds = fault.seconds
-        code = fault.code
-        status = fault.status
-        retryAfter = fault.retryAfter
+    enum CodingKeys: String, CodingKey { case id, origin, fired }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(entry.id, forKey: .id)
+        try container.encode(entry.origin.rawValue, forKey: .origin)
+        try container.encode(entry.fired, forKey: .fired)
+        try entry.fault.encode(to: encoder)
     }
 }
 
@@ -122,6 +100,8 @@ enum FaultJournal {
         ]
         journal.record(
             cloud: fired.cloud?.rawValue, service: services[fired.fault.service] ?? .admin, event: .faultFired,
-            detail: ["fault": fired.id, "kind": fired.fault.kind.rawValue, "on": fired.on])
+            detail: ["fault": fired.id, "kind": fired.fault.kind.rawValue, "on": fired.on].merging(
+                fired.user.map { ["user": $0] } ?? [:]
+            ) { $1 })
     }
 }

@@ -112,6 +112,9 @@ extension JournalEvent.Name {
     // MARK: Faults
     public static let faultLatency = Self("fault.latency")
     public static let faultDisconnect = Self("fault.disconnect")
+    /// Token service: a `truncated_body` fault cut the answer; a `malformed_json` fault answered non-JSON.
+    public static let faultTruncatedBody = Self("fault.truncated_body")
+    public static let faultMalformedJSON = Self("fault.malformed_json")
     /// A fault on the live fault board fired; `fault` names its id (`f1`), beside what it did.
     public static let faultFired = Self("fault.fired")
     /// The admin API added (`POST /faults`) or removed (`DELETE /faults/{id}`) a fault.

@@ -19,12 +19,13 @@ public enum MailFaultAction: Sendable, Equatable {
 
 /// The live faults (`FaultBoard`) for one mail service in one cloud.
 ///
-/// Decisions are counts, never time: the n-th matching command (after `after`, for `count` commands)
-/// gets the fault, in the order the server handles commands (counted across all connections of the
-/// cloud's server, by the board's one counting rule). A `latency` fault then sleeps real time on the
-/// connection's event loop (no other command of that connection runs meanwhile, other connections are
-/// unaffected); the virtual clock does not move. The board is read on every command, so a fault added
-/// over the admin API applies to the next command and stops when removed. Shared by IMAP, POP3 and SMTP
+/// Decisions are the board's one rule (`FaultBoard.fire`): the n-th matching command (after `after`, for
+/// `count` firings) in the order the server handles commands (counted across all connections of the cloud's
+/// server), for the fault's `user` and `client_id`, within its window of virtual time, with its seeded
+/// `probability`. Real time never decides. A `latency` fault then sleeps real time on the connection's event
+/// loop (no other command of that connection runs meanwhile, other connections are unaffected); the virtual
+/// clock does not move. The board is read on every command, so a fault added over the admin API applies to
+/// the next command and stops when removed. Shared by IMAP, POP3 and SMTP
 /// (here because the servers depend on this module).
 public final class MailFaults: Sendable {
     let board: FaultBoard
@@ -49,8 +50,11 @@ public final class MailFaults: Sendable {
     /// Whether no fault on the board is for this service (in this cloud) now.
     public var isEmpty: Bool { !board.entries.contains { applies($0.fault) } }
 
+    /// The kinds that act on a mail command (the network kinds act on connections: `NetworkFaults`).
+    static let kinds: Set<Fault.Kind> = [.latency, .disconnect, .reply, .bye, .throttle]
+
     func applies(_ fault: Fault) -> Bool {
-        guard fault.service == service, fault.kind == .latency || fault.kind == .disconnect else { return false }
+        guard fault.service == service, Self.kinds.contains(fault.kind) else { return false }
         if let c = fault.cloud, let cloud, c != cloud { return false }
         return true
     }
@@ -68,7 +72,8 @@ public final class MailFaults: Sendable {
     /// `user` is the authenticated user or the mailbox XOAUTH2 named (nil before authentication: a fault
     /// with `user` does not match), `clientID` the token's `appid`.
     public func action(forCommand command: String, user: String? = nil, clientID: String? = nil) -> MailFaultAction? {
-        let fired = board.fire(cloud: cloud, on: command) { applies($0) && Self.matches($0.match, command: command) }
+        let occurrence = FaultBoard.Occurrence(cloud: cloud, on: command, user: user, clientID: clientID)
+        let fired = board.fire(occurrence) { applies($0) && Self.matches($0.match, command: command) }
         switch fired?.fault.kind {
         case .latency: return .latency(seconds: max(0, fired?.fault.seconds ?? 0))
         case .disconnect: return .disconnect(afterBytes: fired?.fault.bytes)
