@@ -4,7 +4,10 @@ import NIOCore
 /// bandwidth, network_latency, slow_close). The TLS faults (`tls_refuse`, `certificate`) are chosen where
 /// TLS is installed (`NetworkTLS`), not here.
 public enum NetworkEffect: Sendable, Equatable {
-    /// A TCP reset (SO_LINGER 0, then close): at once, or after the server wrote `afterBytes` bytes.
+    /// A TCP reset (SO_LINGER 0, then close): without `afterBytes`, as the client's first bytes arrive or
+    /// before the server's first byte, whichever comes first (as Toxiproxy's `reset_peer`: a reset at accept
+    /// would race the client's own connect, and curl would report "Couldn't connect" instead of a reset);
+    /// with it, once the server wrote `afterBytes` bytes.
     case reset(afterBytes: Int?)
     /// Never write again and ignore what the client sends: at once, or after `afterBytes` bytes were written.
     /// The connection stays open until the client closes it (or the server's own timeouts or shutdown do).
@@ -115,8 +118,8 @@ public final class NetworkFaultHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func channelActive(context: ChannelHandlerContext) {
-        start(context)
         context.fireChannelActive()
+        start(context)
     }
 
     func start(_ context: ChannelHandlerContext) {
@@ -127,7 +130,8 @@ public final class NetworkFaultHandler: ChannelDuplexHandler, RemovableChannelHa
             try? context.channel.syncOptions?.setOption(
                 ChannelOptions.writeBufferWaterMark, value: .init(low: 1, high: 1))
         }
-        if cutAfter == 0 { cut(context) }
+        if case .reset = effect { return }
+        if cutAfter == 0 && phase == .open { cut(context) }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
@@ -157,6 +161,10 @@ public final class NetworkFaultHandler: ChannelDuplexHandler, RemovableChannelHa
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard phase == .open else { return }
+        if case .reset = effect, cutAfter == 0 {
+            cut(context)
+            return
+        }
         if case .latency(let seconds) = effect {
             heldReads.append(.data(unwrapInboundIn(data), due: context.eventLoop.now + Self.amount(seconds)))
             scheduleInput(context)

@@ -40,8 +40,11 @@ public enum NetworkTLS {
 
 /// `tls_refuse`: answers the client's first TLS bytes (its ClientHello) with a fatal `handshake_failure`
 /// alert record, then closes, as a server that shares no cipher suite or protocol version with the client.
-public final class TLSRefuseHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// It stands where TLS would, so what the protocol behind it writes (an IMAP greeting) never reaches the
+/// wire in plaintext.
+public final class TLSRefuseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
     /// A TLS record: alert (21), TLS 1.2 record version, length 2, level fatal (2), handshake_failure (40).
@@ -61,6 +64,12 @@ public final class TLSRefuseHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {}
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        promise?.fail(ChannelError.ioOnClosedChannel)
+    }
+
+    public func flush(context: ChannelHandlerContext) {}
 }
 
 /// Closes a connection whose TLS handshake has not completed within `timeout` of the handler being
