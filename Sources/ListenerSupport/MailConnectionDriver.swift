@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import MailAuthentication
 import NIOCore
 
 /// What a mail protocol (IMAP, POP3, SMTP) plugs into `MailConnectionHandler`: its framer, its session and
@@ -106,9 +107,14 @@ public struct MailConnectionLink: Sendable {
 
     public init(channel: any Channel) { self.channel = channel }
 
-    /// Delivers `event` to the driver on the connection's event loop (dropped once the connection closed).
+    /// Delivers `event` to the driver on the connection's event loop, always later (never inside the call,
+    /// even on the loop: a store notification fires while the driver is still handling the command that
+    /// changed the store). Dropped once the connection closed.
     public func post(_ event: any Sendable) {
-        channel.pipeline.fireUserInboundEventTriggered(MailConnectionPosted(event: event))
+        let channel = self.channel
+        channel.eventLoop.execute {
+            channel.pipeline.fireUserInboundEventTriggered(MailConnectionPosted(event: event))
+        }
     }
 }
 
@@ -138,5 +144,17 @@ public enum MailCommandName {
         let verb = word(1)
         if verb == "UID", words.count >= 3 { return "UID " + word(2) }
         return verb
+    }
+
+    /// The mailbox an XOAUTH2 initial response names (`user=`), when the command's `word`-th word (from 0)
+    /// is one: IMAP `a AUTHENTICATE XOAUTH2 <b64>` (word 3), POP3 `AUTH XOAUTH2 <b64>` (word 2).
+    public static func xoauth2User(inCommand bytes: [UInt8], word: Int) -> String? {
+        let words = bytes.split(separator: 32, omittingEmptySubsequences: true)
+        guard words.count > word, String(decoding: words[word - 1], as: UTF8.self).uppercased() == "XOAUTH2" else {
+            return nil
+        }
+        let text = String(decoding: words[word].prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+        guard case .success(let credentials) = XOAUTH2Credentials.parse(base64: text) else { return nil }
+        return credentials.user
     }
 }

@@ -59,7 +59,9 @@ struct POP3Driver: MailSessionDriver {
         guard case .line(let bytes) = frame, !session.isAwaitingSASL else { return nil }
         var user: String?
         if case .transaction(let transaction) = session.state { user = transaction.mailbox }
-        return MailFaultSubject(command: MailCommandName.firstWord(bytes), user: user)
+        let command = MailCommandName.firstWord(bytes)
+        if user == nil, command == "AUTH" { user = MailCommandName.xoauth2User(inCommand: bytes, word: 2) }
+        return MailFaultSubject(command: command, user: user)
     }
 
     var isAuthenticated: Bool {

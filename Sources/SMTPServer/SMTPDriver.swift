@@ -45,7 +45,9 @@ struct SMTPDriver: MailSessionDriver {
         guard case .line(let bytes) = frame, !session.isAwaitingSASL else { return nil }
         var user: String?
         if case .authenticated(let grant) = session.authentication { user = grant.mailbox }
-        return MailFaultSubject(command: MailCommandName.firstWord(bytes), user: user)
+        let command = MailCommandName.firstWord(bytes)
+        if user == nil, command == "AUTH" { user = MailCommandName.xoauth2User(inCommand: bytes, word: 2) }
+        return MailFaultSubject(command: command, user: user)
     }
 
     var isAuthenticated: Bool {
