@@ -34,12 +34,9 @@ enum ScenarioMapper {
         ]
         static let exchange = [
             "basic_auth", "idle_timeout", "server_name", "imap_sessions_per_mailbox", "pop3_maildrop",
-            "pop3_sessions_per_mailbox", "pop3_xoauth2_initial_response",
+            "pop3_sessions_per_mailbox", "pop3_xoauth2_initial_response", "pre_auth_idle_timeout",
         ]
         static let browser = ["signed_in"]
-        static let fault = [
-            "service", "kind", "cloud", "match", "after", "count", "seconds", "code", "status", "retry_after",
-        ]
         static let stepActions = [
             "token", "advance", "imap", "pop3", "smtp", "revoke_sessions", "change", "deliver", "wait", "repeat",
         ]
@@ -305,6 +302,11 @@ enum ScenarioMapper {
             list($0, f.path("messages"), example: "`- generate: {count: 5}` or `- file: messages/a.eml`", &r, message)
         }
         guard o.ok, let name else { return nil }
+        let generatedBytes = messages.reduce(0) { total, source in
+            guard case .generated(let count, let size, _) = source else { return total }
+            return total + count * size
+        }
+        guard generatedBytesFit(generatedBytes, f.path("messages"), at: f["messages"]?.mark, &r) else { return nil }
         return Folder(name: name, messages: messages)
     }
 
@@ -365,7 +367,21 @@ enum ScenarioMapper {
         }
         o.read(f["seed"], into: &seed) { r.unsigned64($0, f.path("seed")) }
         guard o.ok, let count else { return nil }
+        guard generatedBytesFit(count * size, path, at: node.mark, &r) else { return nil }
         return .generated(count: count, size: size, seed: seed)
+    }
+
+    /// Whether `bytes` of generated mail fit `Limits.scenarioMaximumGeneratedFolderBytes`; reports it when not.
+    static func generatedBytesFit(_ bytes: Int, _ path: String, at mark: Mark?, _ r: inout NodeReader) -> Bool {
+        let limit = Limits.scenarioMaximumGeneratedFolderBytes
+        guard bytes > limit else { return true }
+        r.report(
+            path, at: mark,
+            "count × size is \(bytes) bytes of generated mail for one folder; the limit is \(limit) bytes (2GiB)",
+            "Generate fewer or smaller messages, or spread them over more folders or mailboxes "
+                + "(Limits.scenarioMaximumGeneratedFolderBytes)."
+        )
+        return false
     }
 
     static func lifetimes(_ node: Node, _ path: String, _ r: inout NodeReader) -> Lifetimes? {
@@ -396,6 +412,9 @@ enum ScenarioMapper {
         var o = OptionalFields()
         o.read(f["basic_auth"], into: &e.basicAuth) { r.bool($0, f.path("basic_auth")) }
         o.read(f["idle_timeout"], into: &e.idleTimeout) { r.duration($0, f.path("idle_timeout")) }
+        o.read(f["pre_auth_idle_timeout"], into: &e.preAuthIdleTimeout) {
+            r.duration($0, f.path("pre_auth_idle_timeout"))
+        }
         o.read(f["server_name"], into: &e.serverName) { r.string($0, f.path("server_name")) }
         o.read(f["imap_sessions_per_mailbox"], into: &e.imapSessionsPerMailbox) {
             r.int($0, f.path("imap_sessions_per_mailbox"), minimum: 1, maximum: Limits.maximumSessionsPerMailbox)
@@ -429,36 +448,5 @@ enum ScenarioMapper {
             r.strings($0, f.path("signed_in"), example: "`[admin@contoso.onmicrosoft.us]`")
         }
         return o.ok ? signedIn : nil
-    }
-
-    static func fault(_ node: Node, _ path: String, _ r: inout NodeReader) -> Fault? {
-        guard let f = r.mapping(node, path, keys: Keys.fault, what: "fault") else { return nil }
-        let service = r.required(f, "service").flatMap {
-            r.choice($0, f.path("service"), Fault.Service.self, what: "service")
-        }
-        let kind = r.required(f, "kind").flatMap { r.choice($0, f.path("kind"), Fault.Kind.self, what: "fault kind") }
-        var fault = Fault(service: service ?? .token, kind: kind ?? .latency)
-        var o = OptionalFields()
-        o.readOptional(f["cloud"], into: &fault.cloud) { r.choice($0, f.path("cloud"), CloudName.self, what: "cloud") }
-        o.readOptional(f["match"], into: &fault.match) { r.string($0, f.path("match")) }
-        o.read(f["after"], into: &fault.after) { r.int($0, f.path("after")) }
-        o.readOptional(f["count"], into: &fault.count) { r.int($0, f.path("count"), minimum: 1) }
-        o.readOptional(f["seconds"], into: &fault.seconds) { r.duration($0, f.path("seconds")) }
-        o.readOptional(f["code"], into: &fault.code) { r.int($0, f.path("code"), minimum: 1) }
-        o.readOptional(f["status"], into: &fault.status) { node in
-            guard let status = r.int(node, f.path("status"), minimum: 100, maximum: 599) else { return nil }
-            guard (500...599).contains(status) else {
-                r.report(
-                    f.path("status"), at: node.mark, "\(status) is not a server error",
-                    "Use a status from 500 to 599 (e.g. 500 or 503); for 429 write `kind: throttle` with `seconds:`.")
-                return nil
-            }
-            return status
-        }
-        o.readOptional(f["retry_after"], into: &fault.retryAfter) {
-            r.int($0, f.path("retry_after"), minimum: 0, maximum: 86_400)
-        }
-        guard o.ok, service != nil, kind != nil else { return nil }
-        return fault
     }
 }

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Synchronization
 
@@ -13,9 +14,12 @@ public final class LiveScenario: Sendable {
     /// The faults in force: the scenario's `faults:`, plus and minus those the admin API adds and removes.
     public let faults: FaultBoard
 
-    public init(_ scenario: Scenario) {
+    /// `clock` is the served scenario's virtual clock (faults' `from` and `until`); nil: a clock of
+    /// its own at the scenario's start.
+    public init(_ scenario: Scenario, clock: VirtualClock? = nil) {
         self.state = Mutex(LiveSnapshot(scenario))
-        self.faults = FaultBoard(scenario.faults)
+        self.faults = FaultBoard(
+            scenario.faults, seed: scenario.seed, clock: clock ?? VirtualClock(start: scenario.clock.start))
     }
 
     /// The scenario with every change applied so far.
@@ -66,6 +70,7 @@ public struct LiveSnapshot: Sendable {
 
     init(_ scenario: Scenario) {
         self.scenario = scenario
+        _ = scenario.index  // built here, once per change, rather than by the first login after it
         var index: [String: Mailbox] = [:]
         for user in scenario.users where user.hasMailbox {
             index[user.upn.lowercased()] = Mailbox(address: user.upn, kind: .user)
@@ -156,15 +161,6 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Scenario {
-    /// The mailbox with this address as the scenario has it now: declared under `mailboxes`, or a user's
-    /// own (`mailbox: true`); without the default folders `allMailboxes` adds.
-    public func mailbox(address: String) -> Mailbox? {
-        let key = address.lowercased()
-        if let declared = mailboxes.first(where: { $0.address.lowercased() == key }) { return declared }
-        guard let owner = users.first(where: { $0.hasMailbox && $0.upn.lowercased() == key }) else { return nil }
-        return Mailbox(address: owner.upn, kind: .user)
-    }
-
     mutating func apply(_ change: Change, at now: Date) throws(ChangeError) -> AppliedChange {
         if change.by != nil, change.kind != .resetPassword { throw .byNotAllowed(kind: change.kind) }
         for key in change.requiredKeys where Self.field(key, of: change) == nil {
@@ -240,14 +236,12 @@ extension Scenario {
     }
 
     private func userIndex(_ upn: String?) throws(ChangeError) -> Int {
-        let key = (upn ?? "").lowercased()
-        guard let i = users.firstIndex(where: { $0.upn.lowercased() == key }) else { throw .unknownUser(upn ?? "") }
+        guard let i = userPosition(upn ?? "") else { throw .unknownUser(upn ?? "") }
         return i
     }
 
     private func appIndex(_ id: String?) throws(ChangeError) -> Int {
-        let key = (id ?? "").lowercased()
-        guard let i = apps.firstIndex(where: { $0.clientID.lowercased() == key }) else { throw .unknownApp(id ?? "") }
+        guard let i = appPosition(id ?? "") else { throw .unknownApp(id ?? "") }
         return i
     }
 
@@ -260,8 +254,7 @@ extension Scenario {
     /// The index of the mailbox under `mailboxes`, declaring a user's implicit mailbox first.
     private mutating func declaredMailboxIndex(_ address: String?) throws(ChangeError) -> Int {
         guard let found = mailbox(address: address ?? "") else { throw .unknownMailbox(address ?? "") }
-        let key = found.address.lowercased()
-        if let i = mailboxes.firstIndex(where: { $0.address.lowercased() == key }) { return i }
+        if let i = declaredMailboxPosition(found.address) { return i }
         mailboxes.append(found)
         return mailboxes.count - 1
     }

@@ -16,16 +16,24 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var seed: UInt64
     public var clock: ClockSettings
     public var clouds: [CloudName]
-    public var tenants: [Tenant]
-    public var apps: [App]
-    public var users: [User]
-    public var mailboxes: [Mailbox]
+    public var tenants: [Tenant] { didSet { indexBox = ScenarioIndexBox() } }
+    public var apps: [App] { didSet { indexBox = ScenarioIndexBox() } }
+    public var users: [User] { didSet { indexBox = ScenarioIndexBox() } }
+    public var mailboxes: [Mailbox] { didSet { indexBox = ScenarioIndexBox() } }
     public var lifetimes: Lifetimes
     public var exchange: ExchangeSettings
     /// UPNs signed in to the mock's browser session (SSO) when the scenario starts.
     public var browserSignedIn: [String]
     public var faults: [Fault]
     public var flow: [FlowStep]
+    /// Lookups by UPN, client id, tenant and address (`ScenarioIndex`), built on first use; replaced
+    /// whenever the entries it indexes change. Not encoded, not compared.
+    var indexBox = ScenarioIndexBox()
+
+    enum CodingKeys: String, CodingKey {
+        case version, name, description, seed, clock, clouds, tenants, apps, users, mailboxes, lifetimes, exchange
+        case browserSignedIn, faults, flow
+    }
 
     public init(
         version: Int = 1,
@@ -355,6 +363,10 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
     /// Idle time before IMAP/POP3 auto-logout (UNCONFIRMED for Exchange Online; default 30 min,
     /// RFC 3501's minimum).
     public var idleTimeout: Double
+    /// Idle time (virtual seconds) before a mail connection that has not logged in is closed
+    /// (`exchange.pre_auth_idle_timeout`; 0 turns it off). Exchange closes unauthenticated connections;
+    /// its value is UNCONFIRMED (`Limits.mailPreAuthenticationIdleSeconds`, on-premises' default 60 s).
+    public var preAuthIdleTimeout: Double = Limits.mailPreAuthenticationIdleSeconds
     /// Server name whose UTF-16LE base64 is shown in greetings (`MN2PR01CA0007`).
     public var serverName: String
     /// IMAP sessions one mailbox may have at once (Microsoft: 20; another source says 16: UNCONFIRMED).
@@ -392,67 +404,5 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
         self.pop3Maildrop = pop3Maildrop
         self.pop3SessionsPerMailbox = pop3SessionsPerMailbox
         self.pop3XOAUTH2InitialResponse = pop3XOAUTH2InitialResponse
-    }
-}
-
-/// A failure injected into a service (throttling, latency, dropped connections, forced errors).
-public struct Fault: Sendable, Equatable, Codable {
-    public enum Service: String, Sendable, Codable, CaseIterable {
-        case token, imap, pop3, smtp
-    }
-    public enum Kind: String, Sendable, Codable, CaseIterable {
-        /// Token service: HTTP 429 `Too Many Requests` with `Retry-After`.
-        case throttle
-        /// Delay every matching request or command by `delay`.
-        case latency
-        /// Close the connection without a reply.
-        case disconnect
-        /// Token service: answer with the AADSTS error `code`.
-        case aadsts
-        /// Token service: answer with HTTP `status` (500–599) and Microsoft's JSON error body, with
-        /// `Retry-After: retry_after` when given.
-        case httpStatus = "http_status"
-    }
-    public var service: Service
-    public var kind: Kind
-    /// Only this cloud (nil: every cloud in the scenario).
-    public var cloud: CloudName?
-    /// Only requests or commands matching this: a token `grant_type`, or an IMAP/POP3/SMTP command name.
-    public var match: String?
-    /// Skip this many matching requests before the fault starts.
-    public var after: Int
-    /// Apply to this many matching requests, then stop (nil: for ever).
-    public var count: Int?
-    /// For `latency`: seconds; for `throttle`: the `Retry-After` seconds.
-    public var seconds: Double?
-    /// For `aadsts`: the AADSTS code to answer with.
-    public var code: Int?
-    /// For `http_status`: the HTTP status (500–599).
-    public var status: Int?
-    /// For `http_status`: the `Retry-After` seconds (nil: no header).
-    public var retryAfter: Int?
-
-    public init(
-        service: Service,
-        kind: Kind,
-        cloud: CloudName? = nil,
-        match: String? = nil,
-        after: Int = 0,
-        count: Int? = nil,
-        seconds: Double? = nil,
-        code: Int? = nil,
-        status: Int? = nil,
-        retryAfter: Int? = nil
-    ) {
-        self.service = service
-        self.kind = kind
-        self.cloud = cloud
-        self.match = match
-        self.after = after
-        self.count = count
-        self.seconds = seconds
-        self.code = code
-        self.status = status
-        self.retryAfter = retryAfter
     }
 }

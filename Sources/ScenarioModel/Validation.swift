@@ -37,7 +37,8 @@ extension Scenario {
                 "clouds", "no cloud is listed",
                 "List at least one of: \(CloudName.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        for (i, cloud) in clouds.enumerated() where clouds[..<i].contains(cloud) {
+        var listedClouds: Set<CloudName> = []
+        for (i, cloud) in clouds.enumerated() where !listedClouds.insert(cloud).inserted {
             add("clouds[\(i)]", "cloud '\(cloud.rawValue)' is listed twice", "Remove the second entry.")
         }
 
@@ -135,10 +136,7 @@ extension Scenario {
         // Send As trustees: a user or an app.
         for (i, mailbox) in mailboxes.enumerated() {
             for (j, trustee) in mailbox.sendAs.enumerated() {
-                let t = trustee.lowercased()
-                if !users.contains(where: { $0.upn.lowercased() == t })
-                    && !apps.contains(where: { $0.clientID.lowercased() == t })
-                {
+                if userPosition(trustee) == nil && appPosition(trustee) == nil {
                     add(
                         "mailboxes[\(i)].send_as[\(j)]", "'\(trustee)' is neither a user's UPN nor an app's client id",
                         "Name a user under `users` (by `upn`) or an app under `apps` (by `client_id`).")
@@ -177,8 +175,7 @@ extension Scenario {
                     "users[\(i)].full_access[\(j)]", "mailbox '\(address)' does not exist",
                     "Declare it under `mailboxes`, or give its user `mailbox: true`.")
             }
-            for (j, clientID) in user.consentedApps.enumerated()
-            where !apps.contains(where: { $0.clientID.lowercased() == clientID.lowercased() }) {
+            for (j, clientID) in user.consentedApps.enumerated() where appPosition(clientID) == nil {
                 add(
                     "users[\(i)].consented_apps[\(j)]", "no app has client id '\(clientID)'",
                     "Use the `client_id` of an app under `apps`.")
@@ -275,7 +272,7 @@ extension Scenario {
 
         // Faults.
         for (i, fault) in faults.enumerated() {
-            for problem in fault.problems(clouds: clouds) {
+            for problem in fault.problems(in: self) {
                 add("faults[\(i)].\(problem.field)", problem.message, problem.fix)
             }
         }
@@ -285,25 +282,6 @@ extension Scenario {
         flowProblems(flow, path: "flow", saved: &saved, into: &found)
         return found
     }
-
-    /// The cloud of a tenant named by id or domain.
-    public func tenantCloud(_ idOrDomain: String) -> CloudName? { tenant(idOrDomain)?.cloud }
-
-    /// The tenant with this id or verified domain.
-    public func tenant(_ idOrDomain: String) -> Tenant? {
-        let key = idOrDomain.lowercased()
-        return tenants.first { $0.id.lowercased() == key || $0.domains.contains { $0.lowercased() == key } }
-    }
-
-    /// The tenant a UPN or mailbox address belongs to, by its domain.
-    public func tenant(forAddress address: String) -> Tenant? {
-        guard let domain = address.split(separator: "@").last else { return nil }
-        return tenants.first { $0.domains.contains { $0.lowercased() == domain.lowercased() } }
-    }
-
-    public func user(_ upn: String) -> User? { users.first { $0.upn.lowercased() == upn.lowercased() } }
-
-    public func app(clientID: String) -> App? { apps.first { $0.clientID.lowercased() == clientID.lowercased() } }
 
     /// Every mailbox, declared or implied by a user's `mailbox: true`, with default folders added.
     public var allMailboxes: [Mailbox] {
