@@ -3,23 +3,25 @@ import Foundation
 /// Durations as scenarios write them: `90d`, `1h30m`, `15m`, `3600s`, `250ms`, or a bare number
 /// of seconds. Parsed into seconds.
 public enum DurationText {
-    /// Seconds for a duration string, or nil when it is not one.
+    /// Seconds for a duration string, or nil when it is not one. Numbers are ASCII digits with at most
+    /// one `.` (no sign, exponent, hex, `inf` or `nan`), at most `maximumLength` characters in all, and
+    /// the total is finite; callers check it against their own limit.
     public static func parse(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty { return nil }
-        if let seconds = Double(trimmed), seconds >= 0 { return seconds }
+        if trimmed.isEmpty || trimmed.utf8.count > maximumLength { return nil }
+        if isNumber(trimmed[...]) { return Double(trimmed) }
         var total = 0.0
         var number = ""
         var index = trimmed.startIndex
         var sawUnit = false
         while index < trimmed.endIndex {
             let c = trimmed[index]
-            if c.isNumber || c == "." {
+            if c.isASCII && (c.isNumber || c == ".") {
                 number.append(c)
                 index = trimmed.index(after: index)
                 continue
             }
-            guard let value = Double(number) else { return nil }
+            guard isNumber(number[...]), let value = Double(number) else { return nil }
             let rest = trimmed[index...]
             let unit: Double
             if rest.hasPrefix("ms") {
@@ -40,11 +42,31 @@ public enum DurationText {
             number = ""
             sawUnit = true
         }
-        return number.isEmpty && sawUnit ? total : nil
+        return number.isEmpty && sawUnit && total.isFinite ? total : nil
+    }
+
+    /// Longest duration text read: `36500d` is six characters, `1w2d3h4m5s250ms` fifteen.
+    public static let maximumLength = 64
+
+    /// ASCII digits with at most one `.` and at least one digit.
+    static func isNumber(_ text: Substring) -> Bool {
+        var digits = 0
+        var dots = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                digits += 1
+            } else {
+                return false
+            }
+        }
+        return digits > 0 && dots <= 1
     }
 
     /// The shortest text that parses back to the same whole number of seconds (`91d`, `1h30m`).
     public static func format(seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)s" }
         if seconds < 1, seconds > 0 { return "\(Int((seconds * 1000).rounded()))ms" }
         var rest = Int(seconds.rounded())
         if rest == 0 { return "0s" }

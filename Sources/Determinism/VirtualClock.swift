@@ -29,13 +29,57 @@ public final class VirtualClock: Sendable {
         return base.addingTimeInterval(max(0, Date().timeIntervalSince(wallStart)))
     }
 
-    /// Moves time forward by `seconds` and returns the new instant. Negative amounts are refused:
-    /// time never runs backwards.
+    /// Moves time forward by `seconds` and returns the new instant, for amounts the caller chose (tests,
+    /// flows already checked). Amounts from outside go through `advance(checked:atMost:)`.
     @discardableResult
     public func advance(by seconds: TimeInterval) -> Date {
-        precondition(seconds >= 0, "VirtualClock.advance(by:) takes a non-negative interval")
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-        return now()
+        switch advance(checked: seconds, atMost: .greatestFiniteMagnitude) {
+        case .success(let date): return date
+        case .failure(let error): preconditionFailure("VirtualClock.advance(by: \(seconds)): \(error)")
+        }
+    }
+
+    /// Moves time forward by `seconds`, or says why not, leaving the clock as it was: the amount must be
+    /// finite, positive or zero, at most `maximum` (the admin API passes
+    /// `Limits.scenarioMaximumDurationSeconds`), and must not carry the clock past `RFC3339.latestInstant`
+    /// (the end of year 9999, the last instant RFC 3339 can write).
+    public func advance(checked seconds: TimeInterval, atMost maximum: TimeInterval) -> Result<Date, AdvanceError> {
+        guard seconds.isFinite, seconds >= 0 else { return .failure(.notAnAmount) }
+        guard seconds <= maximum else { return .failure(.tooLong(maximum: maximum)) }
+        let moved: Bool = current.withLock { base in
+            let wall = wallStart.map { max(0, Date().timeIntervalSince($0)) } ?? 0
+            guard base.timeIntervalSince1970 + wall + seconds <= RFC3339.latestInstant.timeIntervalSince1970 else {
+                return false
+            }
+            base = base.addingTimeInterval(seconds)
+            return true
+        }
+        return moved ? .success(now()) : .failure(.pastLatestInstant)
+    }
+
+    /// Why `advance(checked:atMost:)` refused an amount.
+    public enum AdvanceError: Error, Sendable, Equatable, CustomStringConvertible {
+        case notAnAmount
+        case tooLong(maximum: TimeInterval)
+        case pastLatestInstant
+
+        public var description: String {
+            switch self {
+            case .notAnAmount: "the amount is not a finite, non-negative number of seconds"
+            case .tooLong(let maximum):
+                "the amount is longer than \(DurationText.format(seconds: maximum)), the most one advance may move the clock"
+            case .pastLatestInstant:
+                "the clock would move past 9999-12-31T23:59:59Z, the last instant RFC 3339 can write"
+            }
+        }
+
+        public var fix: String {
+            switch self {
+            case .notAnAmount: "Send a duration such as 90d, 1h30m, 15m, 30s or 250ms."
+            case .tooLong(let maximum): "Advance by at most \(DurationText.format(seconds: maximum)) at a time."
+            case .pastLatestInstant: "Advance by less, or start the scenario's clock earlier."
+            }
+        }
     }
 
     /// The default start instant of a scenario that names none: fixed, so transcripts repeat.
@@ -49,15 +93,8 @@ public enum Timestamps {
     public static func rfc3339(_ date: Date) -> String { date.formatted(rfc3339Style) }
     static let rfc3339Style = Date.ISO8601FormatStyle()
 
-    /// Parses RFC 3339 with or without fractional seconds.
-    public static func parseRFC3339(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
+    /// Parses RFC 3339 with or without fractional seconds (`RFC3339.parse`, which says why not).
+    public static func parseRFC3339(_ text: String) -> Date? { try? RFC3339.parse(text).get() }
 
     /// `Thu, 01 Jan 2026 00:00:00 +0000`. Built from swift-foundation's ISO 8601 style plus the weekday:
     /// a `DateFormatter` per message made start-up ICU-bound for scenarios with many generated messages.

@@ -38,33 +38,65 @@ extension TokenService {
 
     // MARK: Admin
 
-    func adminParameters(_ request: Request) async throws -> [String: String] {
+    /// An admin body's parameters: a JSON object whose values are strings or lists of strings (joined
+    /// with `,`), or a form; query parameters fill in names the body lacks. A body that is neither (JSON
+    /// that does not parse, a duplicate key, a value of another type, a bad form) is a problem with a fix,
+    /// never an empty set of parameters: an empty `users` would otherwise sign everyone out.
+    func adminParameters(_ request: Request) async throws -> Result<[String: String], AdminBodyProblem> {
         var request = request
         let buffer = try await request.collectBody(upTo: Limits.httpMaximumBodySize)
         let text = String(buffer: buffer)
-        if text.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        {
-            var out: [String: String] = [:]
+        var out: [String: String] = [:]
+        if text.drop(while: \.isWhitespace).hasPrefix("{") {
+            let data = Data(text.utf8)
+            if let problem = StrictJSON.problem(in: data) {
+                return .failure(AdminBodyProblem(problem.message, problem.fix))
+            }
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                return .failure(AdminBodyProblem("the body must be a JSON object", AdminBodyProblem.example))
+            }
             for (k, v) in object {
                 if let s = v as? String {
                     out[k] = s
-                } else if let a = v as? [String] {
-                    out[k] = a.joined(separator: ",")
+                } else if let a = v as? [Any], let strings = a as? [String] {
+                    out[k] = strings.joined(separator: ",")
+                } else {
+                    return .failure(
+                        AdminBodyProblem("'\(k)' must be a string or a list of strings", AdminBodyProblem.example))
                 }
             }
-            return out
+        } else {
+            switch FormParameters.parse(text) {
+            case .success(let form): out = form
+            case .failure(.tooLong(let name)):
+                return .failure(
+                    AdminBodyProblem(
+                        "the value of '\(name)' is too long",
+                        "Send values of at most \(Limits.tokenParameterMaximumLength) bytes."))
+            }
         }
-        var out = (try? FormParameters.parse(text).get()) ?? [:]
-        for (k, v) in (try? queryParameters(request).get()) ?? [:] where out[k] == nil { out[k] = v }
-        return out
+        switch queryParameters(request) {
+        case .success(let query):
+            for (k, v) in query where out[k] == nil { out[k] = v }
+        case .failure(.tooLong(let name)):
+            return .failure(
+                AdminBodyProblem(
+                    "the value of '\(name)' is too long",
+                    "Send values of at most \(Limits.tokenParameterMaximumLength) bytes."))
+        }
+        return .success(out)
     }
 
     func adminRevoke(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let p = try await adminParameters(request)
+        let p: [String: String]
+        switch try await adminParameters(request) {
+        case .success(let parameters): p = parameters
+        case .failure(let problem): return problem.response
+        }
         guard let upn = p["user"], issuer.scenario.user(upn) != nil else {
-            return Self.adminJSON(
-                .badRequest,
-                ["error": .string("unknown user '\(p["user"] ?? "")': send user=<a UPN from the scenario's users>")])
+            return AdminBodyProblem(
+                "unknown user '\(p["user"] ?? "")'", "Send user=<a UPN from the scenario's users>, e.g. user=a@x."
+            ).response
         }
         state.revokeSessions(upn: upn, at: issuer.clock.now())
         journal.record(
@@ -74,14 +106,24 @@ extension TokenService {
     }
 
     func adminSetSSO(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let p = try await adminParameters(request)
-        let users = (p["users"] ?? p["user"] ?? "").split(separator: ",").map {
+        let p: [String: String]
+        switch try await adminParameters(request) {
+        case .success(let parameters): p = parameters
+        case .failure(let problem): return problem.response
+        }
+        guard let listed = p["users"] ?? p["user"] else {
+            return AdminBodyProblem(
+                "no `users`: the signed-in accounts were left as they are",
+                "Send users=a@x,b@y or {\"users\": [\"a@x\"]}; an empty list (or DELETE) signs everyone out."
+            ).response
+        }
+        let users = listed.split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
         for u in users where issuer.scenario.user(u) == nil {
-            return Self.adminJSON(
-                .badRequest,
-                ["error": .string("unknown user '\(u)': list UPNs from the scenario's users, comma-separated")])
+            return AdminBodyProblem(
+                "unknown user '\(u)'", "List UPNs from the scenario's users, comma-separated: users=a@x,b@y."
+            ).response
         }
         state.setSSO(users)
         journal.record(
@@ -91,14 +133,20 @@ extension TokenService {
     }
 
     func adminDevice(_ request: Request, _ context: BasicRequestContext, approve: Bool) async throws -> Response {
-        let p = try await adminParameters(request)
+        let p: [String: String]
+        switch try await adminParameters(request) {
+        case .success(let parameters): p = parameters
+        case .failure(let problem): return problem.response
+        }
         let userCode = p["user_code"] ?? ""
         if approve, p["user"] == nil {
-            return Self.adminJSON(
-                .badRequest, ["error": .string("send user=<UPN> with user_code to approve a device code")])
+            return AdminBodyProblem(
+                "no `user`: approving a device code needs the user who approves it",
+                "Send user=<a UPN from the scenario's users> with user_code=<the code>."
+            ).response
         }
         if let problem = issuer.decideDeviceCode(userCode: userCode, upn: approve ? p["user"] : nil, password: nil) {
-            return Self.adminJSON(.badRequest, ["error": .string(problem)])
+            return AdminBodyProblem(problem, AdminBodyProblem.deviceFix).response
         }
         journal.record(
             cloud: cloud.name.rawValue, service: .token,
@@ -106,4 +154,23 @@ extension TokenService {
             detail: ["user_code": userCode, "user": p["user"] ?? "", "via": "admin"])
         return Self.adminJSON(.ok, [approve ? "approved" : "declined": .string(userCode)])
     }
+}
+
+/// Why an admin body could not be read, as a `400` with `error` and `fix`.
+struct AdminBodyProblem: Error, Equatable {
+    var message: String
+    var fix: String
+
+    init(_ message: String, _ fix: String) {
+        self.message = message
+        self.fix = fix
+    }
+
+    static let deviceFix =
+        "Send the user_code of a pending device-code request (the devicecode endpoint's `user_code`, before it "
+        + "expires) and, to approve, user=<a UPN of a tenant in this cloud>."
+
+    static let example = #"Send a JSON object of strings such as {"users": ["a@contoso.onmicrosoft.us"]}, or a form."#
+
+    var response: Response { TokenService.adminJSON(.badRequest, ["error": .string(message), "fix": .string(fix)]) }
 }

@@ -83,6 +83,9 @@ enum ChangeAdminRoutes {
     /// The change a request body describes, or what is wrong with it.
     static func parse(_ data: Data) -> Result<Change, Problem> {
         let example = #"{"kind": "reset_password", "user": "alice@contoso.onmicrosoft.us", "password": "New-Pa55"}"#
+        if let problem = StrictJSON.problem(in: data) {
+            return .failure(Problem(message: problem.message, fix: problem.fix))
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             return .failure(Problem(message: "the body must be a JSON object", fix: "Send JSON such as \(example)."))
         }

@@ -50,8 +50,7 @@ enum MailAdminRoutes {
                     journal.record(
                         cloud: nil, service: .admin, event: .mailDelivered,
                         detail: ["mailbox": address, "folder": folder, "uid": String(uid), "size": String(raw.count)])
-                    let answer = ["mailbox": address, "folder": folder, "uid": String(uid)]
-                    return AdminJSON.response(answer, status: .created)
+                    return AdminJSON.response(Delivered(mailbox: address, folder: folder, uid: uid), status: .created)
                 } catch {
                     return AdminJSON.error(
                         .notFound, "\(error)",
@@ -61,4 +60,11 @@ enum MailAdminRoutes {
             }
         }
     }
+}
+
+/// `POST /mailboxes/{address}/messages`'s answer: the UID is a JSON number, as IMAP's is.
+struct Delivered: Encodable {
+    var mailbox: String
+    var folder: String
+    var uid: UInt32
 }

@@ -232,14 +232,16 @@ struct NodeReader {
                 path, node, expected: "an RFC 3339 date-time", example: "a date-time such as `2026-01-01T00:00:00Z`")
             return nil
         }
-        guard let date = Timestamps.parseRFC3339(scalar.string) else {
+        switch RFC3339.parse(scalar.string) {
+        case .success(let date):
+            return date
+        case .failure(let problem):
             report(
-                path, at: node.mark, "'\(Self.clip(scalar.string))' is not an RFC 3339 date-time",
+                path, at: node.mark, "'\(Self.clip(scalar.string))' is not an RFC 3339 date-time: \(problem)",
                 "Write date, time and zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T09:30:00-05:00."
             )
             return nil
         }
-        return date
     }
 
     /// One of an enumeration's raw values.

@@ -57,7 +57,7 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
         (
             "bad-date",
             [
-                "F:4:10: clock.start: '2026-13-01T00:00:00Z' is not an RFC 3339 date-time. Write date, time and zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T09:30:00-05:00."
+                "F:4:10: clock.start: '2026-13-01T00:00:00Z' is not an RFC 3339 date-time: the month 13 is out of range 1–12. Write date, time and zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T09:30:00-05:00."
             ]
         ),
         (
@@ -611,7 +611,8 @@ private func lines(_ yaml: String, base: String? = nil) -> [String] {
             """
         }
         let max = Limits.scenarioMaximumGeneratedMessages
-        #expect(lines(yaml(count: max, size: "35MiB")).allSatisfy { !$0.contains("generate") })
+        // The most messages at the default size is exactly Limits.scenarioMaximumGeneratedFolderBytes.
+        #expect(lines(yaml(count: max, size: "2KiB")).allSatisfy { !$0.contains("generate") })
         #expect(
             lines(yaml(count: max + 1, size: "1KiB")) == [
                 "t.yaml:3:84: mailboxes[0].folders[0].messages[0].generate.count: \(max + 1) is out of range. Use a number from 0 to \(max)."
