@@ -61,6 +61,14 @@ public struct IMAPParser: Sendable {
         }
     }
 
+    /// Client text quoted in a BAD sentence: at most `maximumShownLength` characters, then `...`. Only atoms
+    /// are quoted (no CR, LF, NUL or 8-bit byte can be in one), and this bound keeps the reply one short line.
+    static func shown(_ text: some StringProtocol) -> String {
+        text.count > maximumShownLength ? text.prefix(maximumShownLength) + "..." : String(text)
+    }
+
+    static let maximumShownLength = 32
+
     enum Failure: Error {
         case unknown(String)
         case argument(String)
@@ -266,6 +274,8 @@ public struct IMAPParser: Sendable {
             let z = inner.take { $0 >= 48 && $0 <= 57 }
             guard z.count == 4, inner.atEnd, h < 24, mi < 60, s < 61 else { throw bad }
             let zv = z.reduce(0) { $0 * 10 + Int($1 - 48) }
+            // `+9999` is four digits but no zone: hours past 23 or minutes past 59 are refused.
+            guard zv / 100 < 24, zv % 100 < 60 else { throw bad }
             let minutes = (zv / 100) * 60 + zv % 100
             return IMAPDateTime(
                 date: date, hour: h, minute: mi, second: s, zoneMinutes: sign == 45 ? -minutes : minutes)
@@ -365,7 +375,9 @@ public struct IMAPParser: Sendable {
             while !c.consume(UInt8(ascii: ")")) {
                 if !items.isEmpty { try c.expectSpace("the next status item") }
                 let a = try c.atom().uppercased()
-                guard let item = StatusAttribute(rawValue: a) else { throw .argument("unknown STATUS item \(a)") }
+                guard let item = StatusAttribute(rawValue: a) else {
+                    throw .argument("unknown STATUS item \(Self.shown(a))")
+                }
                 items.append(item)
             }
             guard !items.isEmpty else { throw .argument("STATUS needs at least one item") }
@@ -411,10 +423,10 @@ public struct IMAPParser: Sendable {
             case "EXPUNGE":
                 try c.expectSpace("the UID set")
                 return .uidExpunge(try c.sequenceSet())
-            default: throw .unknown("UID \(sub.prefix(32))")
+            default: throw .unknown("UID \(Self.shown(sub))")
             }
         case "": throw .unknown("(empty)")
-        default: throw .unknown(String(name.prefix(32)))
+        default: throw .unknown(Self.shown(name))
         }
     }
 
@@ -502,7 +514,7 @@ public struct IMAPParser: Sendable {
             let a = try searchKey(&c)
             try c.expectSpace("the second OR key")
             return .or(a, try searchKey(&c))
-        default: throw .argument("unknown SEARCH key \(word.prefix(32))")
+        default: throw .argument("unknown SEARCH key \(Self.shown(word))")
         }
     }
 
@@ -559,7 +571,7 @@ public struct IMAPParser: Sendable {
                 partial = PartialRange(offset: offset, count: count)
             }
             return [.body(section: section, peek: word == "BODY.PEEK", partial: partial)]
-        default: throw .argument("unknown FETCH item \(word.isEmpty ? "(empty)" : String(word.prefix(32)))")
+        default: throw .argument("unknown FETCH item \(word.isEmpty ? "(empty)" : Self.shown(word))")
         }
     }
 
@@ -592,7 +604,7 @@ public struct IMAPParser: Sendable {
                 }
                 guard !fields.isEmpty else { throw .argument("header field list is empty") }
                 text = word == "HEADER.FIELDS" ? .headerFields(fields) : .headerFieldsNot(fields)
-            default: throw .argument("unknown section \(word.prefix(32))")
+            default: throw .argument("unknown section \(Self.shown(word))")
             }
         }
         guard c.consume(UInt8(ascii: "]")) else { throw .argument("section must end with ]") }

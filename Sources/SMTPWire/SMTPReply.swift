@@ -35,14 +35,26 @@ public struct SMTPReply: Equatable, Sendable {
         self.lines = lines.isEmpty ? [""] : lines
     }
 
-    /// Each line as sent, without CRLF.
+    /// Each line as sent, without CRLF. A line of text stays one line whatever it holds: a CR, LF, NUL or
+    /// other control character (client bytes quoted in a reply, such as an unknown verb sent with a bare
+    /// CR) goes out as `?`, so no reply is split in two and none carries bytes a client would misread.
     public var wireLines: [String] {
         let prefix = enhanced.map { "\($0) " } ?? ""
         return lines.enumerated().map { index, text in
             let separator = index == lines.count - 1 ? " " : "-"
-            let body = prefix + text
+            let body = Self.oneLine(prefix + text)
             return "\(code)\(separator)\(body)"
         }
+    }
+
+    /// `text` with every control character (C0 and DEL) replaced by `?`.
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? "?" : scalar)
+        }
+        return String(scalars)
     }
 
     /// The last line as sent (what clients show as the error), for tests and the journal.
