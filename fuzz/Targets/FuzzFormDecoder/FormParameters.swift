@@ -1,0 +1,1 @@
+../../../Sources/EntraTokenService/FormParameters.swift
