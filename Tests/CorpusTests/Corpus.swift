@@ -85,6 +85,37 @@ enum Corpus {
             sourceLocation: sourceLocation)
     }
 
+    /// What feeding one case to a framer and its parser gave: the frames in order (`ok:…`, `bad:…`), whether
+    /// any command was accepted, and any broken invariant.
+    struct FramedRun {
+        var frames: [String] = []
+        var accepted = false
+        var problems: [String] = []
+    }
+
+    /// Runs every case of `parser` whole and three bytes at a time: no broken invariant, the same frames
+    /// either way, and the accepted cases exactly those `accepted.txt` lists. Returns the cases by name.
+    @discardableResult
+    static func expectFramed(
+        _ parser: String, atLeast minimum: Int, sourceLocation: SourceLocation = #_sourceLocation,
+        _ run: ([UInt8], Int) -> FramedRun
+    ) throws -> [String: [UInt8]] {
+        let cases = try Corpus.cases(parser)
+        #expect(cases.count >= minimum, sourceLocation: sourceLocation)
+        var acceptedNow = Set<String>()
+        for item in cases {
+            let whole = run(item.bytes, max(1, item.bytes.count))
+            let split = run(item.bytes, 3)
+            #expect(whole.problems.isEmpty, "\(item): \(whole.problems)", sourceLocation: sourceLocation)
+            #expect(
+                whole.frames == split.frames, "\(item): framing depends on how the bytes arrive",
+                sourceLocation: sourceLocation)
+            if whole.accepted { acceptedNow.insert(item.name) }
+        }
+        expectAccepted(parser, acceptedNow, sourceLocation: sourceLocation)
+        return Dictionary(uniqueKeysWithValues: cases.map { ($0.name, $0.bytes) })
+    }
+
     /// One short line of printable ASCII: what a reply text built from client input must be.
     static func isPrintableLine(_ text: String, maximum: Int = 400) -> Bool {
         text.utf8.count <= maximum && text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }

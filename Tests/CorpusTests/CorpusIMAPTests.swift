@@ -8,12 +8,6 @@ import Testing
 /// trap; every refusal is `<tag> BAD` or `* BYE` with one short printable line on the command's own tag;
 /// no frame over the limits; every malformed case refused unless accepted.txt says why not.
 @Suite struct CorpusIMAPTests {
-    struct Run {
-        var frames: [String] = []
-        var accepted = false
-        var problems: [String] = []
-    }
-
     /// The tag a command line starts with (tag characters, then a space), or nil.
     static func leadingTag(_ bytes: [UInt8]) -> String? {
         guard let space = bytes.firstIndex(of: 32), space > 0, space <= 64,
@@ -22,13 +16,13 @@ import Testing
         return String(decoding: bytes[..<space], as: UTF8.self)
     }
 
-    static func run(_ input: [UInt8], chunk: Int) -> Run {
+    static func run(_ input: [UInt8], chunk: Int) -> Corpus.FramedRun {
         var framer = IMAPFramer()
         let parser = IMAPParser()
         let bound =
             framer.maximumAuthenticateLineLength + framer.maximumLiteralsPerCommand
             * (framer.maximumLiteralSize + framer.maximumLineLength)
-        var run = Run()
+        var run = Corpus.FramedRun()
         var offset = 0
         reading: while offset < input.count {
             let end = min(input.count, offset + chunk)
@@ -72,17 +66,7 @@ import Testing
     }
 
     @Test func everyCaseIsRefusedOnItsTagWithOnePrintableLine() throws {
-        let cases = try Corpus.cases("imap")
-        #expect(cases.count >= 500)
-        var accepted = Set<String>()
-        for item in cases {
-            let whole = Self.run(item.bytes, chunk: max(1, item.bytes.count))
-            let split = Self.run(item.bytes, chunk: 3)
-            #expect(whole.problems.isEmpty, "\(item): \(whole.problems)")
-            #expect(whole.frames == split.frames, "\(item): framing depends on how the bytes arrive")
-            if whole.accepted { accepted.insert(item.name) }
-        }
-        Corpus.expectAccepted("imap", accepted)
+        try Corpus.expectFramed("imap", atLeast: 500) { Self.run($0, chunk: $1) }
     }
 
     /// The limits the hand-written cases cross, each with the refusal it must get.

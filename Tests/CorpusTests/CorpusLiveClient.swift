@@ -131,19 +131,29 @@ enum CorpusLiveClient {
     static func play(_ cases: [Corpus.Case], protocol protocolName: String, port: Int, caFile: String) throws
         -> [Result]
     {
-        let payload = cases.map { ["name": $0.name, "hex": $0.bytes.map { String(format: "%02x", $0) }.joined()] }
+        try runScript(
+            script, [protocolName, "127.0.0.1", "\(port)", caFile],
+            payload: cases.map { ["name": $0.name, "hex": hex($0.bytes)] }, perCase: 20)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// Runs `script` with `payload` (JSON) on its standard input; one JSON line back per payload entry.
+    static func runScript<Answer: Decodable>(
+        _ script: String, _ arguments: [String], payload: [[String: String]], perCase: Double
+    ) throws -> [Answer] {
         let input = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
         let run = try runProgram(
-            "python3", ["-c", script, protocolName, "127.0.0.1", "\(port)", caFile],
-            package: "python3", timeout: Double(cases.count) * 20 + 60, input: input)
-        let results = run.output.split(separator: "\n").compactMap {
-            try? JSONDecoder().decode(Result.self, from: Data($0.utf8))
+            "python3", ["-c", script] + arguments, package: "python3",
+            timeout: Double(payload.count) * perCase + 60, input: input)
+        let answers = run.output.split(separator: "\n").compactMap {
+            try? JSONDecoder().decode(Answer.self, from: Data($0.utf8))
         }
-        guard results.count == cases.count else {
+        guard answers.count == payload.count else {
             throw CorpusFailure(
-                "the live client answered \(results.count) of \(cases.count) cases: \(run.error.suffix(2000))")
+                "the client script answered \(answers.count) of \(payload.count): \(run.error.suffix(2000))")
         }
-        return results
+        return answers
     }
 }
 
@@ -199,23 +209,10 @@ extension CorpusLiveClient {
 
     /// POSTs each request (one connection each) and checks the admin API's `/health` after it.
     static func post(_ requests: [Request], caFile: String, health: String, adminToken: String) throws -> [Response] {
-        let payload = requests.map {
-            [
-                "url": $0.url, "hex": $0.body.map { String(format: "%02x", $0) }.joined(), "type": $0.contentType,
-                "token": $0.adminToken ?? "",
-            ]
-        }
-        let input = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
-        let run = try runProgram(
-            "python3", ["-c", httpScript, caFile, health, adminToken], package: "python3",
-            timeout: Double(requests.count) * 35 + 60, input: input)
-        let results = run.output.split(separator: "\n").compactMap {
-            try? JSONDecoder().decode(Response.self, from: Data($0.utf8))
-        }
-        guard results.count == requests.count else {
-            throw CorpusFailure(
-                "the HTTP client answered \(results.count) of \(requests.count): \(run.error.suffix(2000))")
-        }
-        return results
+        try runScript(
+            httpScript, [caFile, health, adminToken],
+            payload: requests.map {
+                ["url": $0.url, "hex": hex($0.body), "type": $0.contentType, "token": $0.adminToken ?? ""]
+            }, perCase: 35)
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// the same frames) and command parsers. No trap; no line kept over its limit; every malformed case
 /// refused (`-ERR`, `5xx`) unless accepted.txt says why not.
 @Suite struct CorpusMailTests {
-    static func pop3(_ input: [UInt8], chunk: Int) -> (frames: [String], accepted: Bool, problems: [String]) {
+    static func pop3(_ input: [UInt8], chunk: Int) -> Corpus.FramedRun {
         var framer = POP3LineFramer()
         var frames: [String] = []
         var accepted = false
@@ -36,11 +36,11 @@ import Testing
             }
             offset = end
         }
-        return (frames, accepted, problems)
+        return Corpus.FramedRun(frames: frames, accepted: accepted, problems: problems)
     }
 
     static func smtp(_ input: [UInt8], chunk: Int, maximumMessageSize: Int = Limits.smtpMaximumMessageSize)
-        -> (frames: [String], accepted: Bool, problems: [String])
+        -> Corpus.FramedRun
     {
         var framer = SMTPFramer(maximumMessageSize: maximumMessageSize)
         var frames: [String] = []
@@ -87,41 +87,23 @@ import Testing
             let bound = framer.maximumAuthenticateLineLength + maximumMessageSize + chunk
             if framer.bufferedByteCount > bound { problems.append("\(framer.bufferedByteCount) bytes buffered") }
         }
-        return (frames, accepted, problems)
+        return Corpus.FramedRun(frames: frames, accepted: accepted, problems: problems)
     }
 
     @Test func pop3CasesAreRefused() throws {
-        let cases = try Corpus.cases("pop3")
-        #expect(cases.count >= 300)
-        var accepted = Set<String>()
-        for item in cases {
-            let whole = Self.pop3(item.bytes, chunk: max(1, item.bytes.count))
-            let split = Self.pop3(item.bytes, chunk: 3)
-            #expect(whole.problems.isEmpty, "\(item): \(whole.problems)")
-            #expect(whole.frames == split.frames, "\(item): framing depends on how the bytes arrive")
-            if whole.accepted { accepted.insert(item.name) }
-        }
-        Corpus.expectAccepted("pop3", accepted)
-        let byName = Dictionary(uniqueKeysWithValues: cases.map { ($0.name, $0.bytes) })
+        let byName = try Corpus.expectFramed("pop3", atLeast: 300) { Self.pop3($0, chunk: $1) }
         #expect(Self.pop3(byName["hand-line-16385"] ?? [], chunk: 1 << 20).frames == ["toolong"])
         #expect(Self.pop3(byName["hand-auth-33k"] ?? [], chunk: 1 << 20).frames == ["toolong"])
         #expect(Self.pop3(byName["hand-retr-ten-digits"] ?? [], chunk: 1 << 20).frames == ["err"])
     }
 
     @Test func smtpCasesAreRefused() throws {
-        let cases = try Corpus.cases("smtp")
-        #expect(cases.count >= 300)
-        var accepted = Set<String>()
-        for item in cases {
-            let whole = Self.smtp(item.bytes, chunk: max(1, item.bytes.count))
-            let split = Self.smtp(item.bytes, chunk: 3)
-            let tiny = Self.smtp(item.bytes, chunk: 7, maximumMessageSize: 1024)
-            #expect(whole.problems.isEmpty && tiny.problems.isEmpty, "\(item): \(whole.problems + tiny.problems)")
-            #expect(whole.frames == split.frames, "\(item): framing depends on how the bytes arrive")
-            if whole.accepted { accepted.insert(item.name) }
+        let byName = try Corpus.expectFramed("smtp", atLeast: 300) { Self.smtp($0, chunk: $1) }
+        // The same cases again with a 1 KiB message limit and 7-byte reads: the DATA limit path.
+        for (name, bytes) in byName {
+            let tiny = Self.smtp(bytes, chunk: 7, maximumMessageSize: 1024)
+            #expect(tiny.problems.isEmpty, "smtp/\(name): \(tiny.problems)")
         }
-        Corpus.expectAccepted("smtp", accepted)
-        let byName = Dictionary(uniqueKeysWithValues: cases.map { ($0.name, $0.bytes) })
         #expect(Self.smtp(byName["hand-line-2049"] ?? [], chunk: 1 << 20).frames == ["toolong"])
         #expect(Self.smtp(byName["hand-bare-lf-command"] ?? [], chunk: 1 << 20).frames == ["barelf"])
         #expect(Self.smtp(byName["hand-data-bare-lf"] ?? [], chunk: 1 << 20).frames == ["ok:DATA", "message-barelf"])
