@@ -114,22 +114,26 @@ public final class NetworkFaultHandler: ChannelDuplexHandler, RemovableChannelHa
     // MARK: Lifecycle
 
     public func handlerAdded(context: ChannelHandlerContext) {
+        setWaterMarks(context)
         if context.channel.isActive { start(context) }
     }
 
     public func channelActive(context: ChannelHandlerContext) {
+        // Before the protocol behind sees the connection (and writes its greeting while writable).
+        setWaterMarks(context)
         context.fireChannelActive()
         start(context)
+    }
+
+    func setWaterMarks(_ context: ChannelHandlerContext) {
+        guard holdsOutput else { return }
+        // Any byte passed on makes the channel not writable until it is written: see the type's comment.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 1, high: 1))
     }
 
     func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        if holdsOutput {
-            // Any byte passed on makes the channel not writable until it is written: see the type's comment.
-            try? context.channel.syncOptions?.setOption(
-                ChannelOptions.writeBufferWaterMark, value: .init(low: 1, high: 1))
-        }
         if case .reset = effect { return }
         if cutAfter == 0 && phase == .open { cut(context) }
     }
