@@ -51,6 +51,9 @@ public final class OpenChannels: Sendable {
         }
     }
 
+    /// The open connections' channels.
+    public var channels: [any Channel] { state.withLock { Array($0.channels.values) } }
+
     /// Open connections right now.
     public var count: Int { state.withLock { $0.channels.count } }
 }

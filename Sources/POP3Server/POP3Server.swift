@@ -82,4 +82,7 @@ public final class POP3Server: MailProtocolServer {
 
     /// Open sessions right now.
     public var openSessionCount: Int { open.count }
+
+    /// The open connections' channels (tests measure what each holds for its client).
+    public var openChannels: [any Channel] { open.channels }
 }

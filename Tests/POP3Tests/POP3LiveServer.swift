@@ -3,6 +3,7 @@ import ExomockTestSupport
 import Foundation
 import Journal
 import ListenerSupport
+import MailAuthentication
 import MailStore
 import MicrosoftClouds
 import NIOCore
@@ -33,12 +34,15 @@ final class LivePOP3: Sendable {
 
     static func start(
         messages: [String] = sampleMessages,
-        settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept)
+        settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
+        faults: [Fault] = []
     ) async throws -> LivePOP3 {
         let clock = VirtualClock(start: VirtualClock.defaultStart)
         let journal = Journal(clock: clock)
         let store = InMemoryMaildrops([testMailbox: messages])
-        let server = POP3Server(store: store, authenticator: FakeAuthenticator(), settings: settings)
+        let server = POP3Server(
+            store: store, authenticator: FakeAuthenticator(), settings: settings,
+            faults: MailFaults(faults: faults, service: .pop3, cloud: nil))
         let listeners = try await LiveListeners.bind(server: server, journal: journal, clock: clock)
         return LivePOP3(listeners: listeners, store: store, server: server, journal: journal, clock: clock)
     }
@@ -63,9 +67,11 @@ final class LivePOP3: Sendable {
 func withLive(
     timeout: Double,
     settings: ExchangeSettings = ExchangeSettings(pop3XOAUTH2InitialResponse: .accept),
+    messages: [String] = sampleMessages,
+    faults: [Fault] = [],
     _ body: @escaping @Sendable (LivePOP3) async throws -> Void
 ) async throws {
-    let live = try await LivePOP3.start(settings: settings)
+    let live = try await LivePOP3.start(messages: messages, settings: settings, faults: faults)
     do {
         try await withTimeLimit(timeout) { try await body(live) }
     } catch {
