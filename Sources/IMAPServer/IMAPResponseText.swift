@@ -29,7 +29,7 @@ public enum IMAPResponseText {
     /// A folder as the sentence's subject: `The folder "Sent Items"`, `The folder "&AOk-t&AOk-"`
     /// (modified UTF-7, as LIST shows it), or `The folder named in the command` when it cannot be shown.
     public static func folder(_ storeName: String) -> String {
-        let wire = IMAPSession.clientName(storeName)
+        let wire = IMAPSessionStateMachine.clientName(storeName)
         return quoted(wire).map { "The folder \($0)" } ?? "The folder named in the command"
     }
 
