@@ -11,8 +11,9 @@ import Synchronization
 /// the journal, Prometheus metrics, plus routes that services contribute (token revocation, SSO
 /// session, device-code approval, new mail).
 ///
-/// Plain HTTP on 127.0.0.1 only; every answer is JSON with sorted keys (or JSON lines, or the
-/// Prometheus text format), so scripts can diff it.
+/// Plain HTTP on 127.0.0.1 only, guarded by `AdminGuard` (this run's `token`, loopback `Host` names, no
+/// browser `Origin`); every answer is JSON with sorted keys (or JSON lines, or the Prometheus text
+/// format), so scripts can diff it.
 public struct AdminAPI: Sendable {
     public typealias RouteContributor = @Sendable (Router<BasicRequestContext>) -> Void
 
@@ -23,13 +24,16 @@ public struct AdminAPI: Sendable {
     let registry: PrometheusCollectorRegistry
     let contributors: [RouteContributor]
     let startedAt: Date
+    /// The credential every request must carry (`Authorization: Bearer`).
+    let token: AdminToken
 
     public init(
         scenario: LiveScenario,
         clock: VirtualClock,
         journal: Journal,
         registry: PrometheusCollectorRegistry,
-        contributors: [RouteContributor] = []
+        contributors: [RouteContributor] = [],
+        token: AdminToken
     ) {
         self.scenario = scenario
         self.clock = clock
@@ -37,10 +41,13 @@ public struct AdminAPI: Sendable {
         self.registry = registry
         self.contributors = contributors
         self.startedAt = clock.now()
+        self.token = token
     }
 
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        // First, so it guards every route added below, contributed ones and unknown paths included.
+        router.add(middleware: AdminGuard(token: token))
         let scenario = scenario
         let clock = clock
         let journal = journal
@@ -63,16 +70,22 @@ public struct AdminAPI: Sendable {
                 "status": "ok", "scenario": scenario.current.name, "now": Timestamps.rfc3339(clock.now()),
             ])
         }
-        router.get("/scenario") { _, _ in
-            AdminJSON.response(scenario.current)
+        router.get("/scenario") { request, _ in
+            // Secrets (client secrets, passwords, private keys) only when asked: `?secrets=true`.
+            let data = AdminJSON.encoded(scenario.current)
+            let showSecrets = request.uri.queryParameters.get("secrets") == "true"
+            return AdminJSON.response(jsonData: showSecrets ? data : ScenarioRedaction.redact(data))
         }
         router.get("/clock") { _, _ in
             AdminJSON.response(["now": Timestamps.rfc3339(clock.now())])
         }
         router.post("/clock/advance") { request, context in
-            let body = try await request.body.collect(upTo: Limits.httpMaximumBodySize)
+            let body = Data(buffer: try await request.body.collect(upTo: Limits.httpMaximumBodySize))
+            if let problem = StrictJSON.problem(in: body) {
+                return AdminJSON.error(.badRequest, problem.message, fix: problem.fix)
+            }
             struct Advance: Decodable { var by: String }
-            guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(buffer: body)) else {
+            guard let advance = try? JSONDecoder().decode(Advance.self, from: body) else {
                 return AdminJSON.error(
                     .badRequest, "the body must be JSON like {\"by\": \"91d\"}",
                     fix: "Send a duration such as 90d, 1h30m, 15m or 30s in \"by\".")
@@ -83,14 +96,18 @@ public struct AdminAPI: Sendable {
                     fix: "Write it like 91d, 1h30m, 15m, 30s or 250ms.")
             }
             let before = clock.now()
-            let after = clock.advance(by: seconds)
+            let after: Date
+            switch clock.advance(checked: seconds, atMost: Limits.scenarioMaximumDurationSeconds) {
+            case .success(let moved): after = moved
+            case .failure(let refused): return AdminJSON.error(.badRequest, refused.description, fix: refused.fix)
+            }
             journal.record(
                 cloud: nil,
                 service: .admin,
                 event: .clockAdvanced,
                 detail: ["by": advance.by, "from": Timestamps.rfc3339(before), "to": Timestamps.rfc3339(after)]
             )
-            return AdminJSON.response(["now": Timestamps.rfc3339(after), "advanced_seconds": String(Int(seconds))])
+            return AdminJSON.response(ClockAdvanced(now: Timestamps.rfc3339(after), advancedSeconds: seconds))
         }
         router.get("/journal") { request, _ in
             let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
@@ -112,6 +129,17 @@ public struct AdminAPI: Sendable {
         }
         for contribute in contributors { contribute(router) }
         return router
+    }
+}
+
+/// `POST /clock/advance`'s answer: the new instant, and the seconds moved as a JSON number.
+struct ClockAdvanced: Encodable {
+    var now: String
+    var advancedSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case now
+        case advancedSeconds = "advanced_seconds"
     }
 }
 
@@ -147,10 +175,19 @@ final class ExportedCounts: Sendable {
 public enum AdminJSON {
     /// A 200 (or `status`) response with `value` as JSON, keys sorted.
     public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        response(jsonData: encoded(value), status: status)
+    }
+
+    /// `value` as the admin API writes JSON: keys sorted, pretty-printed, ISO 8601 dates.
+    static func encoded<T: Encodable>(_ value: T) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    /// A response with JSON already encoded.
+    static func response(jsonData data: Data, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(

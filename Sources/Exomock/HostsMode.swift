@@ -1,3 +1,4 @@
+import AdminAPI
 import Hummingbird
 import MailAuthentication
 import MicrosoftClouds
@@ -90,7 +91,10 @@ struct CloudTokenRouter: HTTPResponderBuilder {
     func buildResponder() -> CallbackResponder<BasicRequestContext> {
         let responders = routers.map { ($0.cloud, $0.router.buildResponder()) }
         let live = live
-        return CallbackResponder { request, context in
+        return CallbackResponder { input, context in
+            // No Host, a body too large or too slow: answered here, before any route (HTTPRequestGuard).
+            var request = input
+            if let refusal = await HTTPRequestGuard.admit(&request) { return refusal }
             let segment = request.uri.path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
             let tenantCloud = live.snapshot.scenario.tenantCloud(segment)
             let responder = responders.first { $0.0 == tenantCloud }?.1 ?? responders[0].1

@@ -10,6 +10,9 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
     public var caFile: String
     /// Base URL of the admin API (plain HTTP, loopback).
     public var adminURL: String
+    /// The admin API's credential for this run (`Authorization: Bearer <token>`), random on every start.
+    /// The ready file is written readable by its owner only (mode 0600), as the token is a secret.
+    public var adminToken: String
     /// `loopback` (127.0.0.1, ephemeral ports) or `hosts` (each cloud on 127.0.1.N, standard ports).
     public var mode: String
     public var scenario: String
@@ -18,11 +21,12 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
     public var clouds: [CloudEndpoints]
 
     public init(
-        caFile: String, adminURL: String, mode: String, scenario: String, seed: UInt64, pid: Int32,
-        clouds: [CloudEndpoints]
+        caFile: String, adminURL: String, adminToken: String, mode: String, scenario: String, seed: UInt64,
+        pid: Int32, clouds: [CloudEndpoints]
     ) {
         self.caFile = caFile
         self.adminURL = adminURL
+        self.adminToken = adminToken
         self.mode = mode
         self.scenario = scenario
         self.seed = seed
@@ -34,6 +38,7 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
         case version
         case caFile = "ca_file"
         case adminURL = "admin_url"
+        case adminToken = "admin_token"
         case mode, scenario, seed, pid, clouds
     }
 
@@ -96,7 +101,14 @@ public struct ReadyDocument: Codable, Sendable, Equatable {
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try encoded().write(to: temporary)
+        // The admin token is a secret: only the user who started exomock reads the file.
+        try? FileManager.default.removeItem(at: temporary)
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: try encoded(), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ServeError.readyFile(path: path, reason: "\(temporary.path) cannot be created")
+        }
         guard rename(temporary.path, url.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)

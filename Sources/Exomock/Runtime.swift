@@ -2,6 +2,7 @@ import AdminAPI
 import Determinism
 import EntraTokenService
 import EntraTokens
+import ExomockLimits
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -35,6 +36,9 @@ public struct ServeOptions: Sendable {
     public var adminPort: Int
     /// React to SIGINT and SIGTERM with a graceful shutdown (the CLI does; embedders do not).
     public var handleSignals: Bool
+    /// Seconds a TLS handshake may take on every TLS listener (`Limits.tlsHandshakeTimeoutSeconds`; tests
+    /// shorten it).
+    public var tlsHandshakeTimeoutSeconds: Double = Limits.tlsHandshakeTimeoutSeconds
     public var logger: Logger
 
     public init(
@@ -91,13 +95,15 @@ public enum ExomockServer {
         _ body: @escaping @Sendable (RunningScenario) async throws -> T
     ) async throws -> T? {
         let built = try await Assembly.make(scenario: scenario, options: options)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: built.services,
-                gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
-                logger: options.logger
-            )
+        var configuration = ServiceGroupConfiguration(
+            services: built.services,
+            gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
+            logger: options.logger
         )
+        // Graceful first (mail sessions get `* BYE`, answers in progress finish); what still runs after the
+        // grace period (a body that never ends, a latency fault) is cancelled, within `Limits.shutdownSeconds`.
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(Limits.shutdownGraceSeconds * 1000))
+        let group = ServiceGroup(configuration: configuration)
         return try await withThrowingTaskGroup(of: RunOutcome<T>.self) { tasks in
             tasks.addTask {
                 try await group.run()
@@ -162,6 +168,8 @@ struct Assembly: Sendable {
     let readiness: Readiness
     let httpNames: [String]
     let adminRoutes: [AdminRoute]
+    /// The admin API's credential for this run (the ready file's `admin_token`).
+    let adminToken: AdminToken
 
     static func make(scenario: Scenario, options: ServeOptions) async throws -> Assembly {
         let clock =
@@ -183,7 +191,7 @@ struct Assembly: Sendable {
         let store = try MailStore(scenario: scenario, clock: clock, ids: ids)
         let outbox = Outbox(clock: clock)
         // One live scenario for every cloud: a change is seen by every token service and authenticator.
-        let live = LiveScenario(scenario)
+        let live = LiveScenario(scenario, clock: clock)
         let identities = scenario.clouds.map { IdentityState(cloud: $0, signedIn: scenario.browserSignedIn) }
         let changes = ScenarioChanges(live: live, identities: identities, clock: clock, journal: journal)
         live.faults.observe { fired in FaultJournal.record(fired, in: journal) }
@@ -234,17 +242,24 @@ struct Assembly: Sendable {
             for cloud in clouds {
                 let certificate = certificates.server(for: cloud.name)
                 let tlsContext: NIOSSLContext
-                let tlsConfiguration: TLSConfiguration
                 do {
-                    tlsContext = try TLSContexts.server(
+                    var configuration = try TLSContexts.serverConfiguration(
                         certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
-                    tlsConfiguration = try TLSContexts.serverConfiguration(
-                        certificateChainPEM: certificate.chainPEM, privateKeyPEM: certificate.privateKeyPEM)
+                    // A closing connection waits this long for the peer's close_notify (NIOSSL's 5 s would
+                    // outlast the shutdown budget when a client holds its socket and sends nothing).
+                    configuration.shutdownTimeout = .milliseconds(Int64(Limits.tlsCloseNotifyTimeoutSeconds * 1000))
+                    tlsContext = try NIOSSLContext(configuration: configuration)
                 } catch {
                     throw ServeError.certificates(
                         reason: "the \(cloud.name.rawValue) certificate does not load (\(error))",
                         directory: options.certificatesDirectory)
                 }
+                let serverTLS = ServerTLS(standard: tlsContext) { problem in
+                    let faulty = try certificates.faultyServer(CertificateDefect(problem), for: cloud.name)
+                    return try TLSContexts.server(
+                        certificateChainPEM: faulty.chainPEM, privateKeyPEM: faulty.privateKeyPEM)
+                }
+                let handshakeTimeout = TimeAmount.nanoseconds(Int64(options.tlsHandshakeTimeoutSeconds * 1e9))
                 let authenticator = authenticators[cloud.name]!
                 let guests = options.hostsMode ? hostsMode.guests(of: cloud.name) : []
                 let mailAuthenticator: any MailAuthenticating =
@@ -276,7 +291,9 @@ struct Assembly: Sendable {
                         listeners.append(
                             try await MailListener.bind(
                                 host: host, port: port, tlsMode: mode, cloud: cloud, tls: tlsContext, server: server,
-                                journal: journal, clock: clock, ids: connectionIDs, group: group
+                                journal: journal, clock: clock, ids: connectionIDs, group: group,
+                                faults: NetworkFaults(board: live.faults, service: server.service, cloud: cloud.name),
+                                certificates: serverTLS, tlsHandshakeTimeout: handshakeTimeout
                             )
                         )
                     } catch let error as IOError where error.errnoCode == EADDRINUSE {
@@ -300,9 +317,12 @@ struct Assembly: Sendable {
                 let httpsPort = options.hostsMode ? StandardPorts.https : 0
                 let app = Application(
                     router: CloudTokenRouter(routers: routers, live: live),
-                    server: try .tls(
-                        .http1(configuration: .init(additionalChannelHandlers: [DisconnectFaultHandler()])),
-                        tlsConfiguration: tlsConfiguration),
+                    server: .http1WithNetworkFaults(
+                        .init(
+                            additionalChannelHandlers: [DisconnectFaultHandler(), CloseAfterResponseHandler()],
+                            idleTimeout: HTTPRequestGuard.headerReadTimeout),
+                        tls: serverTLS, faults: NetworkFaults(board: live.faults, service: .token, cloud: cloud.name),
+                        handshakeTimeout: handshakeTimeout),
                     configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
                     onServerRunning: { channel in
                         await readiness.started(name, port: channel.localAddress?.port ?? httpsPort)
@@ -317,12 +337,17 @@ struct Assembly: Sendable {
             throw error
         }
 
+        let adminToken = AdminToken.random()
         let admin = AdminAPI(
-            scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors)
+            scenario: live, clock: clock, journal: journal, registry: registry, contributors: adminContributors,
+            token: adminToken)
         httpNames.append("admin API")
         let adminRouter = admin.makeRouter()
         let adminApp = Application(
             router: adminRouter,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [CloseAfterResponseHandler()], idleTimeout: HTTPRequestGuard.headerReadTimeout)),
             configuration: .init(address: .hostname("127.0.0.1", port: options.adminPort), serverName: nil),
             onServerRunning: { channel in
                 await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort)
@@ -340,7 +365,8 @@ struct Assembly: Sendable {
             changes: changes,
             certificates: certificates, mailListeners: listeners, services: services, readiness: readiness,
             httpNames: httpNames,
-            adminRoutes: adminRouter.routes.map { AdminRoute(method: $0.method.rawValue, path: $0.path.description) }
+            adminRoutes: adminRouter.routes.map { AdminRoute(method: $0.method.rawValue, path: $0.path.description) },
+            adminToken: adminToken
         )
     }
 
@@ -373,6 +399,7 @@ struct Assembly: Sendable {
         let ready = ReadyDocument(
             caFile: URL(fileURLWithPath: certificates.caCertificatePath).standardizedFileURL.path,
             adminURL: "http://127.0.0.1:\(httpPorts["admin API"] ?? 0)",
+            adminToken: adminToken.value,
             mode: options.hostsMode ? "hosts" : "loopback",
             scenario: scenario.name,
             seed: scenario.seed,
@@ -382,6 +409,16 @@ struct Assembly: Sendable {
         return RunningScenario(
             scenario: scenario, ready: ready, clock: clock, journal: journal, store: store, outbox: outbox, ids: ids,
             changes: changes, adminRoutes: adminRoutes)
+    }
+}
+
+extension CertificateDefect {
+    /// The test authority's name for a `certificate` fault's problem.
+    init(_ problem: Fault.CertificateProblem) {
+        switch problem {
+        case .expired: self = .expired
+        case .wrongHost: self = .wrongHost
+        }
     }
 }
 

@@ -109,9 +109,14 @@ public enum Limits {
     /// Microsoft's front door's value is not published; Apache's `RequestReadTimeout` starts at 20 s.
     public static let httpHeaderReadTimeoutSeconds: Double = 10
     /// Seconds a client has to send a whole request body once its header is in; then `408` and close.
-    public static let httpBodyReadTimeoutSeconds: Double = 10
+    /// Shorter than `httpHeaderReadTimeoutSeconds`, so a body that stops arriving gets its `408` before the
+    /// idle timeout would close the connection without a word.
+    public static let httpBodyReadTimeoutSeconds: Double = 8
 
     // MARK: Shutdown
+    /// Seconds a closing TLS connection waits for the peer's `close_notify` before closing the socket
+    /// (NIOSSL's default, 5 s, would outlast `shutdownSeconds` when a client holds its socket silently).
+    public static let tlsCloseNotifyTimeoutSeconds: Double = 0.5
     /// Seconds from SIGTERM/SIGINT to the process's exit, whatever the clients are doing.
     public static let shutdownSeconds: Double = 2
     /// Seconds of the shutdown budget given to a graceful stop (mail sessions get `* BYE`, HTTP answers

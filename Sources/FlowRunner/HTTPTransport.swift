@@ -57,10 +57,11 @@ public final class HTTPTransport: Sendable {
 
     public func request(
         _ method: HTTPMethod, _ url: String, form: [(String, String)]? = nil, json: [String: String]? = nil,
-        body: [UInt8]? = nil, contentType: String? = nil
+        body: [UInt8]? = nil, contentType: String? = nil, authorization: String? = nil
     ) async throws -> HTTPAnswer {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: FormEncoding.encode(form)))

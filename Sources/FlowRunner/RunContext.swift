@@ -4,6 +4,7 @@ import Foundation
 import Journal
 import MailClient
 import MicrosoftClouds
+import NIOHTTP1
 import NIOSSL
 import ScenarioModel
 
@@ -91,10 +92,19 @@ final class RunContext {
 
     // MARK: Admin API
 
+    /// A request to the admin API (`path` after its base URL), carrying this run's admin token.
+    func admin(
+        _ method: HTTPMethod, _ path: String, json: [String: String]? = nil, body: [UInt8]? = nil,
+        contentType: String? = nil
+    ) async throws -> HTTPAnswer {
+        try await http.request(
+            method, adminURL + path, json: json, body: body, contentType: contentType,
+            authorization: "Bearer \(ready.adminToken)")
+    }
+
     /// Moves the virtual clock and notes it.
     func advance(seconds: Double, reason: String) async throws {
-        let answer = try await http.request(
-            .POST, "\(adminURL)/clock/advance", json: ["by": DurationText.format(seconds: seconds)])
+        let answer = try await admin(.POST, "/clock/advance", json: ["by": DurationText.format(seconds: seconds)])
         guard answer.status == 200 else {
             throw RunError.setup("the admin API refused to advance the clock: HTTP \(answer.status) \(answer.body)")
         }
@@ -110,7 +120,7 @@ final class RunContext {
 
     /// Reads the virtual clock.
     func syncClock() async throws {
-        let answer = try await http.request(.GET, "\(adminURL)/clock")
+        let answer = try await admin(.GET, "/clock")
         if let text = answer.json?["now"] as? String, let date = Timestamps.parseRFC3339(text) { now = date }
     }
 
@@ -118,7 +128,7 @@ final class RunContext {
     func readJournal(show: Bool = true) async throws {
         // The quiet rounds of a repeat block skip it; the block catches up before its last round.
         guard transcript.recording || !show else { return }
-        let answer = try await http.request(.GET, "\(adminURL)/journal?after=\(journalCursor)")
+        let answer = try await admin(.GET, "/journal?after=\(journalCursor)")
         for line in answer.body.split(separator: "\n") {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                 continue

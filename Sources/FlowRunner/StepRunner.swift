@@ -75,7 +75,7 @@ extension RunContext {
     {
         let text = (shown ?? json).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         add(.request, "admin POST \(path) \(text)")
-        let answer = try await http.request(.POST, adminURL + path, json: json)
+        let answer = try await admin(.POST, path, json: json)
         let error = answer.json?["error"] as? String
         add(.response, "\(answer.status)" + (error.map { " error=\"\($0)\"" } ?? ""))
         let ok = (200..<300).contains(answer.status)
@@ -102,7 +102,7 @@ extension RunContext {
             let path =
                 "/mailboxes/\(FormEncoding.escape(d.mailbox).replacingOccurrences(of: "%40", with: "@"))/messages?folder=\(folder)"
             add(.request, "admin POST \(path) (\(bytes.count) bytes)")
-            let answer = try await http.request(.POST, adminURL + path, body: bytes, contentType: "message/rfc822")
+            let answer = try await admin(.POST, path, body: bytes, contentType: "message/rfc822")
             let uid = answer.json?["uid"].map { "\($0)" }
             add(
                 .response,

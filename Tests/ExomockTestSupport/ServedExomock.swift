@@ -35,6 +35,8 @@ public struct ServedReady: Decodable, Sendable {
     public var version: Int
     public var caFile: String
     public var adminURL: String
+    /// The admin API's credential for this run (send it with `admin`, never by hand).
+    public var adminToken: String
     public var pid: Int32
     public var clouds: [Cloud]
 
@@ -42,7 +44,11 @@ public struct ServedReady: Decodable, Sendable {
         case version, pid, clouds
         case caFile = "ca_file"
         case adminURL = "admin_url"
+        case adminToken = "admin_token"
     }
+
+    /// The admin API of this run, with its token.
+    public var admin: AdminClient { AdminClient(url: adminURL, token: adminToken) }
 }
 
 /// `exomock serve` as a subprocess: a scenario written to a temporary directory (or the built-in
@@ -107,8 +113,11 @@ public final class ServedExomock: @unchecked Sendable {
         try runProgram("curl", ["-sS", "--max-time", "20"] + arguments, package: "curl", timeout: 30)
     }
 
+    /// The admin API of this server, with its token.
+    public var admin: AdminClient { ready.admin }
+
     /// The journal (JSON lines) from the admin API.
-    public func journal() throws -> String { try Self.curl(["\(ready.adminURL)/journal"]).output }
+    public func journal() throws -> String { try admin.curl("/journal").output }
 
     /// The journal as (event, detail) pairs.
     public func journalEvents() throws -> [(event: String, detail: [String: String])] {

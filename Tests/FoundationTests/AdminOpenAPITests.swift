@@ -8,7 +8,8 @@ import Testing
 
 /// `docs/admin-api.openapi.yaml` against the admin API: the document lists exactly the routes the server
 /// registers (path and method), its enums are the code's, and a property-based schemathesis run against
-/// `exomock serve` finds no 5xx, no undocumented status, no answer off its schema, and no crash.
+/// `exomock serve` (with the run's admin token) finds no 5xx, no undocumented status, no answer off its
+/// schema, and no crash. (Requests without the token: `AdminProtectionTests`.)
 @Suite(.serialized)
 struct AdminOpenAPITests {
     static let documentURL = TestSupport.repositoryRoot.appendingPathComponent("docs/admin-api.openapi.yaml")
@@ -94,8 +95,8 @@ struct AdminOpenAPITests {
         let result = try runProgram(
             "schemathesis",
             [
-                "run", Self.documentURL.path, "--url", mock.ready.adminURL, "--max-examples", "15", "--seed", "11",
-                "--request-timeout", "5", "--no-color", "--checks",
+                "run", Self.documentURL.path, "--url", mock.ready.adminURL, "--header", mock.admin.authorization,
+                "--max-examples", "15", "--seed", "11", "--request-timeout", "5", "--no-color", "--checks",
                 "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
                 "--report", "junit", "--report-dir", report.path,
             ],
@@ -106,6 +107,6 @@ struct AdminOpenAPITests {
             "schemathesis found failures:\n\(result.output.suffix(6000))\n\(result.error.suffix(2000))")
         #expect(result.output.contains("passed"), "\(result.output.suffix(2000))")
         #expect(mock.process.isRunning, "exomock serve is still up after the run; its log:\n\(mock.log.suffix(4000))")
-        #expect(try ServedExomock.curl(["\(mock.ready.adminURL)/health"]).output.contains("\"ok\""))
+        #expect(try mock.admin.curl("/health").output.contains("\"ok\""))
     }
 }

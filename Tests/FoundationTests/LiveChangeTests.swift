@@ -33,6 +33,8 @@ struct LiveChangeTests {
     /// What the served mock answers, through curl (off the concurrency pool).
     struct Client {
         let ready: ReadyDocument
+        /// curl's header carrying the admin token, for the admin API's requests.
+        var admin: [String] { AdminClient(url: ready.adminURL, token: ready.adminToken).curlHeader }
 
         var authority: String { ready.clouds[0].authorityURL + "/contoso.onmicrosoft.us/oauth2/v2.0/token" }
         var imap: ReadyDocument.Listener {
@@ -76,7 +78,7 @@ struct LiveChangeTests {
         }
 
         func change(_ body: String) async throws -> (status: Int, json: [String: Any]) {
-            try await http([
+            try await http(admin + [
                 "-X", "POST", "\(ready.adminURL)/changes", "-H", "Content-Type: application/json", "-d", body,
             ])
         }
@@ -123,15 +125,15 @@ struct LiveChangeTests {
 
             // Delivery into a folder other than the Inbox, read back over IMAP.
             let message = "Subject: filed away\r\nFrom: a@example.com\r\n\r\nhello archive\r\n"
-            let delivered = try await client.http([
+            let delivered = try await client.http(client.admin + [
                 "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=archive", "--data-binary",
                 message,
             ])
             #expect(delivered.status == 201 && delivered.json["folder"] as? String == "Archive", "\(delivered.json)")
-            let uid = try #require(delivered.json["uid"] as? String)
+            let uid = try #require(delivered.json["uid"] as? Int)
             let fetched = try await client.imapFetch(Self.admin, token: token, path: "Archive;UID=\(uid)")
             #expect(fetched.status == 0 && fetched.output.contains("hello archive"), "\(fetched.error)")
-            let missing = try await client.http([
+            let missing = try await client.http(client.admin + [
                 "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=Nowhere", "--data-binary",
                 message,
             ])
@@ -143,7 +145,7 @@ struct LiveChangeTests {
                 #"{"kind": "disable_imap", "mailbox": "admin@contoso.onmicrosoft.us"}"#)
             #expect(disabled.status == 200 && disabled.json["mailbox"] as? String == Self.admin, "\(disabled.json)")
             // The admin API shows the scenario as it is now.
-            let shown = try await client.curl(["\(mock.ready.adminURL)/scenario"])
+            let shown = try await client.curl(client.admin + ["\(mock.ready.adminURL)/scenario"])
             let shownJSON = try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
             let shownMailboxes = shownJSON?["mailboxes"] as? [[String: Any]] ?? []
             let shownAdmin = shownMailboxes.first { ($0["address"] as? String) == Self.admin }
@@ -201,9 +203,9 @@ struct LiveChangeTests {
             #expect(Self.code(unconsented.json) == 65001, "\(unconsented.json)")
 
             let sso = "\(mock.ready.adminURL)/gcc-high/sso"
-            #expect(try await client.http([sso]).json["users"] as? [String] == [Self.admin])
+            #expect(try await client.http(client.admin + [sso]).json["users"] as? [String] == [Self.admin])
             #expect(try await client.change(#"{"kind": "sign_out"}"#).status == 200)
-            #expect(try await client.http([sso]).json["users"] as? [String] == [])
+            #expect(try await client.http(client.admin + [sso]).json["users"] as? [String] == [])
 
             let missing = try await client.change(
                 #"{"kind": "reset_password", "user": "admin@contoso.onmicrosoft.us"}"#)

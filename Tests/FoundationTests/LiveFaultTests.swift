@@ -19,7 +19,7 @@ struct LiveFaultTests {
     static func admin(_ mock: ServedExomock, _ method: String, _ path: String, body: String? = nil) throws -> (
         status: Int, json: Any?
     ) {
-        var arguments = ["-X", method, "-w", "\n%{http_code}", "\(mock.ready.adminURL)\(path)"]
+        var arguments = mock.admin.curlHeader + ["-X", method, "-w", "\n%{http_code}", "\(mock.ready.adminURL)\(path)"]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try ServedExomock.curl(arguments)
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)

@@ -1,3 +1,4 @@
+import ExomockLimits
 import ExomockTestSupport
 import Foundation
 import Testing
@@ -115,7 +116,7 @@ struct ServeTests {
 
         let (status, elapsed) = Self.stop(process)
         #expect(status == 0)
-        #expect(elapsed <= 2.0, "shutdown took \(elapsed) s")
+        #expect(elapsed <= Limits.shutdownSeconds, "shutdown took \(elapsed) s")
     }
 
     @Test("a bad scenario: the same located errors as check, exit 1, no ready file")

@@ -49,22 +49,20 @@ struct TourTests {
         #expect(other.error.contains("BAD User is authenticated but not connected."), "\(other.error)")
 
         // Step 4's aside: 91 days later the same token is long expired, on the virtual clock.
-        let advanced = try ServedExomock.curl([
-            "-X", "POST", "\(ready.adminURL)/clock/advance", "-d", #"{"by": "91d"}"#,
-        ])
+        let advanced = try mock.admin.curl("/clock/advance", ["-X", "POST", "-d", #"{"by": "91d"}"#])
         #expect(advanced.output.contains("2026-04-02"), "\(advanced.output)")
         let expired = try fetch(as: "helpdesk@contoso.onmicrosoft.us")
         #expect(expired.status != 0)
         #expect(expired.error.contains("NO AUTHENTICATE failed."), "\(expired.error)")
 
-        let journal = try ServedExomock.curl(["\(ready.adminURL)/journal"]).output
+        let journal = try mock.admin.curl("/journal").output
         #expect(journal.contains(#""reason":"no_mailbox_access""#), "journal lacks the access reason")
         #expect(journal.contains(#""reason":"token_expired""#), "journal lacks the expiry reason")
         #expect(journal.contains(#""event":"clock.advanced""#))
 
         // The same events, counted for Prometheus: one token, one login, one login to a mailbox the
         // app may not open, one expired token.
-        let metrics = try ServedExomock.curl(["\(ready.adminURL)/metrics"]).output
+        let metrics = try mock.admin.curl("/metrics").output
         func count(_ labels: String) -> Int? {
             metrics.split(separator: "\n").first { $0.hasPrefix("exomock_events_total{\(labels)} ") }
                 .flatMap { Int($0.split(separator: " ").last ?? "") }

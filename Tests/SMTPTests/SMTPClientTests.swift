@@ -289,7 +289,11 @@ import Testing
                 to: "someone@example.com", subject: "to the outside")
             #expect(out.contains("SENT"), "\(out)")
             let result = try await runClient(
-                "curl", ["-sS", "--max-time", "20", "\(live.mock.ready.adminURL)/outbox"], package: "curl")
+                "curl",
+                ["-sS", "--max-time", "20"]
+                    + AdminClient(url: live.mock.ready.adminURL, token: live.mock.ready.adminToken).curlHeader
+                    + ["\(live.mock.ready.adminURL)/outbox"],
+                package: "curl")
             let list = try #require(
                 try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]], "\(result.output)"
             )

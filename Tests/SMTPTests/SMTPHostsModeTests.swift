@@ -56,7 +56,7 @@ import Testing
             result.error.contains("< 220 MN2PR01CA0007.partner.outlook.cn Microsoft ESMTP MAIL Service ready at"),
             "\(result.error)")
         #expect(result.error.contains("< 235 2.7.0 Authentication successful"), "\(result.error)")
-        let outbox = try ServedExomock.curl(["\(mock.ready.adminURL)/outbox"]).output
+        let outbox = try mock.admin.curl("/outbox").output
         let list = try JSONSerialization.jsonObject(with: Data(outbox.utf8)) as? [[String: Any]]
         #expect(list?.first?["cloud"] as? String == "china", "\(outbox)")
         #expect((list?.first?["content"] as? String)?.contains("Subject: hosts mode") == true, "\(outbox)")

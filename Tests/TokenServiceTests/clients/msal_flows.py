@@ -82,6 +82,8 @@ class Run:
         if cloud is None:
             raise SystemExit(f"cloud {args.cloud} is not in the ready file {args.ready_file}")
         self.admin_url = ready["admin_url"].rstrip("/")
+        # Every admin API request carries this run's token (docs/ready-file.md).
+        self.admin_headers = {"Authorization": f"Bearer {ready['admin_token']}"}
         self.token_admin = f"{self.admin_url}/{args.cloud}"
         self.authority_base = cloud["authority_url"].rstrip("/")
         self.ca_file = ready["ca_file"]
@@ -110,7 +112,7 @@ class Run:
 
     # Admin API (plain HTTP on 127.0.0.1).
     def admin(self, method, url, **kwargs):
-        response = requests.request(method, url, timeout=HTTP_TIMEOUT, **kwargs)
+        response = requests.request(method, url, timeout=HTTP_TIMEOUT, headers=self.admin_headers, **kwargs)
         if response.status_code != 200:
             raise RuntimeError(f"admin {method} {url}: HTTP {response.status_code} {response.text}")
         return response.json()
