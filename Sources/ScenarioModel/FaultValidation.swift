@@ -138,7 +138,7 @@ extension Fault {
         if let seconds, !(seconds >= 0 && seconds.isFinite) {
             add("seconds", "\(seconds) seconds is not a delay", "Write a duration of zero or more, e.g. `250ms`.")
         }
-        if let line { lineProblems(line, add) }
+        if let line, kind == .reply { lineProblems(line, add) }
         if let user, scenario.user(user) == nil, scenario.mailbox(address: user) == nil {
             add(
                 "user", "'\(user)' is not a user or mailbox of the scenario",
@@ -153,7 +153,7 @@ extension Fault {
 
     /// A `reply` line: one line, within the reply-line limit, shaped as the service's answers are.
     private func lineProblems(_ line: String, _ add: (String, String, String) -> Void) {
-        if line.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+        if line.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
             add("line", "the line contains a line break or NUL", "Write one line; the server adds CRLF.")
             return
         }
