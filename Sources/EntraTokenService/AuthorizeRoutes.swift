@@ -35,11 +35,10 @@ extension TokenService {
             "endpoint": "authorize", "client": parameters["client_id"] ?? "", "prompt": parameters["prompt"] ?? "",
             "login_hint": parameters["login_hint"] ?? "",
         ]
-        if let r = await applyFault("authorize", connection: connection, requestID: requestID, detail: detail) {
-            return r
-        }
+        let fault = await applyFault("authorize", connection: connection, requestID: requestID, detail: detail)
+        if case .answer(let r) = fault { return r }
         let outcome = issuer.authorize(parameters: parameters, tenantSegment: tenantSegment(context))
-        return render(outcome, action: request.uri.path, connection: connection, requestID: requestID)
+        return fault.finish(render(outcome, action: request.uri.path, connection: connection, requestID: requestID))
     }
 
     func authorizePOST(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -153,13 +152,20 @@ extension TokenService {
         let requestID = ids.guid("trace")
         let signedOut = state.ssoSessions
         state.clearSSO()
-        record(connection, .ssoCleared, ["endpoint": "logout", "users": signedOut.joined(separator: " ")])
-        if case .success(let p) = queryParameters(request), let target = p["post_logout_redirect_uri"], !target.isEmpty
-        {
+        var detail = ["endpoint": "logout", "users": signedOut.joined(separator: " ")]
+        let parameters = (try? queryParameters(request).get()) ?? [:]
+        let redirect = issuer.logoutRedirect(parameters: parameters)
+        // A URI the app did not register (`javascript:`, another site) gets the signed-out page, not a redirect.
+        if case .refused(let target, let reason) = redirect {
+            detail["post_logout_redirect_uri"] = String(target.prefix(200))
+            detail["redirect_refused"] = reason
+        }
+        record(connection, .ssoCleared, detail)
+        if case .registered(let target) = redirect {
             var h = Self.headers(contentType: "text/html; charset=utf-8", requestID: requestID)
             h[.location] =
                 target
-                + (p["state"].map { (target.contains("?") ? "&" : "?") + "state=" + FormParameters.encode($0) } ?? "")
+                + (parameters["state"].map { (target.contains("?") ? "&" : "?") + "state=" + FormParameters.encode($0) } ?? "")
             return Response(status: .found, headers: h, body: Self.body(""))
         }
         return html(.ok, Pages.signedOut(), requestID: requestID)

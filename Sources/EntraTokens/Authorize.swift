@@ -1,3 +1,4 @@
+import ExomockLimits
 import Foundation
 import MicrosoftClouds
 import ScenarioModel
@@ -264,5 +265,43 @@ extension TokenIssuer {
         state.grantConsent(upn: user.upn, clientID: record.clientID)
         state.decideDeviceCode(userCode: userCode, approvedBy: user.upn)
         return nil
+    }
+}
+
+/// Where the logout endpoint sends the browser once the session is cleared.
+public enum LogoutRedirect: Sendable, Equatable {
+    /// No `post_logout_redirect_uri`: the signed-out page.
+    case none
+    /// A redirect URI registered on the app the request names: the browser goes there.
+    case registered(String)
+    /// Not a registered redirect URI of the app named by `client_id` or `id_token_hint` (or no app named):
+    /// the signed-out page, no redirect, as Entra does; `reason` goes to the journal.
+    case refused(String, reason: String)
+}
+
+extension TokenIssuer {
+    /// Checks `post_logout_redirect_uri` against the redirect URIs registered on the app named by
+    /// `client_id` (or, without it, the `aud` of `id_token_hint`), so the logout endpoint never sends a
+    /// browser to a URI nobody registered (`javascript:`, another site).
+    public func logoutRedirect(parameters p: [String: String]) -> LogoutRedirect {
+        guard let target = p["post_logout_redirect_uri"], !target.isEmpty else { return .none }
+        let clientID = p["client_id"] ?? p["id_token_hint"].flatMap(Self.unverifiedAudience)
+        guard let clientID, let app = scenario.app(clientID: clientID) else {
+            return .refused(target, reason: "no_app_named")
+        }
+        guard app.redirectURIs.contains(target) else { return .refused(target, reason: "not_a_redirect_uri") }
+        return .registered(target)
+    }
+
+    /// The `aud` of a JWT's payload, unverified: it only names the app whose registration is checked.
+    static func unverifiedAudience(_ jwt: String) -> String? {
+        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1].count <= Limits.accessTokenMaximumLength else { return nil }
+        var text = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+        guard let data = Data(base64Encoded: text),
+            let payload = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return nil }
+        return payload["aud"] as? String
     }
 }
