@@ -68,6 +68,49 @@ struct LiveFaultTests {
         #expect(fired.count == 1 && fired.first?.detail["fault"] == id, "one fault.fired naming \(id): \(fired)")
     }
 
+    @Test("token: malformed_json and truncated_body added over the admin API, for one user, until removed")
+    func newTokenKindsAddedAndRemoved() throws {
+        let mock = try Self.served(label: "live-fault-token-kinds")
+        let clientCredentials = try Self.tokenRequest(mock)
+        let password = [
+            "--cacert", mock.ready.caFile, "-w", "\n%{http_code}",
+            "\(try mock.cloud().authorityURL)/contoso.onmicrosoft.us/oauth2/v2.0/token",
+            "-d", "grant_type=password", "-d", "client_id=11111111-2222-3333-4444-555555555555",
+            "-d", "client_secret=quickstart-secret",
+            "-d", "scope=https://outlook.office365.us/IMAP.AccessAsUser.All offline_access",
+            "-d", "username=admin@contoso.onmicrosoft.us", "-d", "password=Quickstart-Pa55",
+        ]
+        let added = try Self.admin(
+            mock, "POST", "/faults",
+            body:
+                #"{"service": "token", "kind": "malformed_json", "user": "ADMIN@contoso.onmicrosoft.us", "probability": 1, "from": "2026-01-01T00:00:00Z"}"#
+        )
+        #expect(added.status == 201, "\(String(describing: added.json))")
+        let id = try #require((added.json as? [String: Any])?["id"] as? String)
+        let listed = try #require(try Self.admin(mock, "GET", "/faults").json as? [[String: Any]])
+        let entry = try #require(listed.first { $0["id"] as? String == id })
+        #expect(entry["user"] as? String == "ADMIN@contoso.onmicrosoft.us" && entry["probability"] as? Double == 1)
+        #expect(entry["from"] as? String == "2026-01-01T00:00:00Z", "GET lists the fault as POST takes it: \(entry)")
+
+        let broken = try ServedExomock.curl(password)
+        #expect(broken.output.hasSuffix("\n200") && !broken.output.contains("\"refresh_token\""), "\(broken.output)")
+        #expect(
+            try ServedExomock.curl(clientCredentials).output.hasSuffix("\n200"),
+            "a client_credentials grant has no user: the user's fault does not match it")
+        #expect(try Self.admin(mock, "DELETE", "/faults/\(id)").status == 200)
+        #expect(try ServedExomock.curl(password).output.contains("\"refresh_token\""), "removed: the grant is served")
+
+        let cut = try Self.admin(
+            mock, "POST", "/faults", body: #"{"service": "token", "kind": "truncated_body", "match": "password"}"#)
+        let cutID = try #require((cut.json as? [String: Any])?["id"] as? String)
+        #expect(try ServedExomock.curl(password).status == 18, "the next password grant is cut (curl exit 18)")
+        #expect(try Self.admin(mock, "DELETE", "/faults/\(cutID)").status == 200)
+        #expect(try ServedExomock.curl(password).status == 0, "removed: the next one is whole")
+        let fired = try mock.journalEvents().filter { $0.event == "fault.fired" }
+        #expect(fired.map { $0.detail["fault"] } == [id, cutID], "\(fired)")
+        #expect(fired.first?.detail["user"] == "admin@contoso.onmicrosoft.us")
+    }
+
     @Test("IMAP: a disconnect added over the admin API drops imaplib's next CAPABILITY, and stops when removed")
     func imapFaultAddedAndRemoved() throws {
         let mock = try Self.served(label: "live-fault-imap")
