@@ -130,6 +130,9 @@ public enum TLSContexts {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
+        // A closing connection waits this long for the peer's close_notify (NIOSSL's 5 s would outlast the
+        // shutdown budget); every context made here has it, the faulty certificates' ones included.
+        configuration.shutdownTimeout = .nanoseconds(Int64(Limits.tlsCloseNotifyTimeoutSeconds * 1e9))
         return configuration
     }
 }
