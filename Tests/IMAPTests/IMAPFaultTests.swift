@@ -1,6 +1,9 @@
 import Determinism
+import ExomockTestSupport
 import Foundation
 import IMAPServer
+import Journal
+import ListenerSupport
 import MailAuthentication
 import NIOCore
 import NIOEmbedded
@@ -99,5 +102,188 @@ import Testing
                 == "a OK AUTHENTICATE completed.\r\n")
         #expect(try d.send("b AUTHENTICATE XOAUTH2\r\n") == "")
         #expect(!d.channel.isActive)
+    }
+
+    @Test func replyIsTaggedUnlessUntaggedAndAnUntaggedByeCloses() throws {
+        let server = try Self.server([
+            Fault(service: .imap, kind: .reply, match: "SELECT", count: 1, line: "NO [UNAVAILABLE] Server busy"),
+            Fault(service: .imap, kind: .reply, match: "NOOP", line: "* BYE Server going away"),
+        ])
+        let c = try EmbeddedIMAP(server: server)
+        _ = try c.output()
+        #expect(try c.send(Self.login) == "a OK AUTHENTICATE completed.\r\n")
+        #expect(try c.send("b SELECT INBOX\r\n") == "b NO [UNAVAILABLE] Server busy\r\n")
+        #expect(try c.send("c SELECT INBOX\r\n").hasSuffix("c OK [READ-WRITE] SELECT completed.\r\n"))
+        #expect(try c.send("d NOOP\r\ne NOOP\r\n") == "* BYE Server going away\r\n")
+        #expect(!c.channel.isActive)
+        #expect(server.sessions.count(imapMailbox) == 0, "the slot is released")
+    }
+
+    @Test func byeIsExchangesAbruptClose() throws {
+        let server = try Self.server([Fault(service: .imap, kind: .bye, match: "FETCH")])
+        let c = try EmbeddedIMAP(server: server)
+        _ = try c.output()
+        _ = try c.send(Self.login + "b SELECT INBOX\r\n")
+        #expect(try c.send("c FETCH 1 (FLAGS)\r\n") == "* BYE Connection is closed. 13\r\n")
+        #expect(!c.channel.isActive)
+    }
+
+    @Test func disconnectWithBytesCutsTheFetchLiteral() throws {
+        let plain = try EmbeddedIMAP(server: try Self.server([]))
+        _ = try plain.output()
+        _ = try plain.send(Self.login + "b EXAMINE INBOX\r\n")
+        let whole = try plain.send("c FETCH 1 (BODY.PEEK[])\r\n")
+        #expect(whole.hasSuffix(")\r\nc OK FETCH completed.\r\n"))
+        let server = try Self.server([Fault(service: .imap, kind: .disconnect, match: "FETCH", bytes: 100)])
+        let c = try EmbeddedIMAP(server: server)
+        _ = try c.output()
+        _ = try c.send(Self.login + "b EXAMINE INBOX\r\n")
+        let cut = try c.send("c FETCH 1 (BODY.PEEK[])\r\n")
+        #expect(Array(cut.utf8) == Array(whole.utf8.prefix(100)), "the first 100 bytes, inside the literal")
+        #expect(cut.contains("{"), "the literal has begun")
+        #expect(!c.channel.isActive)
+    }
+
+    @Test func throttleAuthenticatesButConnectsNoMailbox() throws {
+        let server = try Self.server([Fault(service: .imap, kind: .throttle, match: "AUTHENTICATE", count: 1)])
+        let c = try EmbeddedIMAP(server: server)
+        _ = try c.output()
+        #expect(try c.send(Self.login) == "a OK AUTHENTICATE completed.\r\n")
+        let refused = try c.send("b SELECT INBOX\r\n")
+        #expect(refused.contains("b BAD User is authenticated but not connected.\r\n"), "\(refused)")
+        let next = try EmbeddedIMAP(server: server)
+        _ = try next.output()
+        _ = try next.send(Self.login)
+        #expect(try next.send("b SELECT INBOX\r\n").hasSuffix("b OK [READ-WRITE] SELECT completed.\r\n"))
+    }
+
+    @Test func preAuthenticationIdleClosesWithBye() throws {
+        var settings = ExchangeSettings()
+        settings.preAuthIdleTimeout = 60
+        let c = try EmbeddedIMAP(settings: settings)
+        _ = try c.output()
+        c.clock.advance(by: 60)
+        c.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try c.output() == "* BYE Connection is closed. 13\r\n")
+        #expect(!c.channel.isActive)
+        #expect(
+            c.events.contains {
+                $0.event == .connectionBye && $0.detail["reason"]?.hasPrefix("not authenticated") == true
+            })
+    }
+}
+
+/// Real clients against IMAP faults on a live listener.
+@Suite(.serialized) struct IMAPFaultClientTests {
+    static func live(_ faults: [Fault], generated: Int = 0) async throws -> (LiveListeners, IMAPServer) {
+        let clock = VirtualClock(start: VirtualClock.defaultStart)
+        let server = IMAPServer(
+            store: try makeIMAPStore(clock: clock, generated: generated), authenticator: TestAuthenticator(),
+            settings: ExchangeSettings(), faults: MailFaults(faults: faults, service: .imap, cloud: nil))
+        return (try await LiveListeners.bind(server: server, journal: Journal(clock: clock), clock: clock), server)
+    }
+
+    static let imaplibScript = #"""
+        import imaplib, ssl, sys
+        host, port, cafile, user, token = sys.argv[1:6]
+        M = imaplib.IMAP4_SSL(host, int(port), ssl_context=ssl.create_default_context(cafile=cafile))
+        try:
+            M.authenticate("XOAUTH2", lambda _: ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode())
+            print("AUTH OK")
+        except imaplib.IMAP4.error as e:
+            print("ERROR", e)
+        M.logout()
+        """#
+
+    /// Python imaplib raises `imaplib.IMAP4.error` with the `reply` fault's text.
+    @Test func imaplibSeesTheReplyLineAsItsError() async throws {
+        try await withTimeLimit(60) {
+            let (listeners, _) = try await Self.live([
+                Fault(
+                    service: .imap, kind: .reply, match: "AUTHENTICATE", count: 1,
+                    line: "NO [UNAVAILABLE] Server busy, try later.")
+            ])
+            do {
+                let arguments = [
+                    "-c", Self.imaplibScript, "localhost", String(listeners.implicit.port),
+                    listeners.certificate.certificatePath, imapMailbox, "good-token",
+                ]
+                let first = try await runClient("python3", arguments, package: "python3")
+                #expect(
+                    first.output == "ERROR [UNAVAILABLE] Server busy, try later.\n", "\(first.output) \(first.error)")
+                let second = try await runClient("python3", arguments, package: "python3")
+                #expect(second.output == "AUTH OK\n", "count: 1: \(second.output) \(second.error)")
+            } catch {
+                await listeners.stop()
+                throw error
+            }
+            await listeners.stop()
+        }
+    }
+
+    static let jakartaCutProgram = #"""
+        import jakarta.mail.*;
+        import java.io.*;
+        import java.security.KeyStore;
+        import java.security.cert.*;
+        import java.util.*;
+        import javax.net.ssl.*;
+
+        public class IMAPCutFetch {
+        \#(JakartaMail.trustOnlyMethod)
+
+            public static void main(String[] a) throws Exception {
+                String host = a[0]; int port = Integer.parseInt(a[1]); String ca = a[2]; String user = a[3]; String token = a[4];
+                Properties p = new Properties();
+                p.put("mail.imaps.auth.mechanisms", "XOAUTH2");
+                p.put("mail.imaps.sasl.enable", "false");
+                p.put("mail.imaps.ssl.socketFactory", trustOnly(ca));
+                p.put("mail.imaps.socketFactory.fallback", "false");
+                p.put("mail.imaps.partialfetch", "false");
+                p.put("mail.imaps.connectiontimeout", "20000");
+                p.put("mail.imaps.timeout", "20000");
+                Session session = Session.getInstance(p);
+                session.setDebugOut(System.err);
+                session.setDebug(true);
+                Store store = session.getStore("imaps");
+                store.connect(host, port, user, token);
+                Folder inbox = store.getFolder("INBOX");
+                inbox.open(Folder.READ_ONLY);
+                try {
+                    Message m = inbox.getMessage(1);
+                    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+                    m.writeTo(bos);
+                    System.out.println("FETCHED " + bos.size());
+                } catch (Exception e) {
+                    System.out.println("EXCEPTION " + e.getClass().getName() + ": " + e.getMessage());
+                }
+            }
+        }
+        """#
+
+    /// A FETCH cut in the middle of its literal (`disconnect` with `bytes`): Jakarta Mail reports the folder
+    /// closed under it, as a mail handler sees it when Exchange drops the connection mid-message.
+    @Test func jakartaMailSeesTheFolderClosedWhenFetchIsCutMidLiteral() async throws {
+        try await withTimeLimit(150) {
+            let (listeners, _) = try await Self.live(
+                [Fault(service: .imap, kind: .disconnect, match: "FETCH", bytes: 4096)], generated: 1)
+            do {
+                let classpath = try JakartaMail.classpath(className: "IMAPCutFetch", source: Self.jakartaCutProgram)
+                let r = try await runClient(
+                    "java",
+                    [
+                        "-cp", classpath, "IMAPCutFetch", "localhost", String(listeners.implicit.port),
+                        listeners.certificate.certificatePath, imapMailbox, "good-token",
+                    ], package: "default-jre-headless", timeout: 90)
+                #expect(
+                    r.output.hasPrefix("EXCEPTION jakarta.mail.FolderClosedException"),
+                    "\(r.output) \(r.error.suffix(2000))")
+                #expect(r.error.contains("BODY[]"), "Jakarta fetched the body")
+            } catch {
+                await listeners.stop()
+                throw error
+            }
+            await listeners.stop()
+        }
     }
 }
