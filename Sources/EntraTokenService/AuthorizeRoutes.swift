@@ -163,9 +163,8 @@ extension TokenService {
         record(connection, .ssoCleared, detail)
         if case .registered(let target) = redirect {
             var h = Self.headers(contentType: "text/html; charset=utf-8", requestID: requestID)
-            h[.location] =
-                target
-                + (parameters["state"].map { (target.contains("?") ? "&" : "?") + "state=" + FormParameters.encode($0) } ?? "")
+            let separator = target.contains("?") ? "&" : "?"
+            h[.location] = target + (parameters["state"].map { separator + "state=" + FormParameters.encode($0) } ?? "")
             return Response(status: .found, headers: h, body: Self.body(""))
         }
         return html(.ok, Pages.signedOut(), requestID: requestID)

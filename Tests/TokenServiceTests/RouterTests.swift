@@ -318,11 +318,13 @@ struct RouterTests {
         let h = harness(Fixture.scenario(signedIn: [Fixture.admin]))
         try await h.app.test(.router) { client in
             try await client.execute(
-                uri: "/common/oauth2/v2.0/logout?post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8400%2Fbye",
+                // A redirect URI registered on the app named (LogoutRedirectTests: anything else is not followed).
+                uri: "/common/oauth2/v2.0/logout?post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8400%2Fcallback"
+                    + "&client_id=\(Fixture.appID)",
                 method: .get
             ) { response in
                 #expect(response.status == .found)
-                #expect(response.headers[.location] == "http://localhost:8400/bye")
+                #expect(response.headers[.location] == Fixture.redirect)
             }
         }
         #expect(h.state.ssoSessions.isEmpty)
