@@ -1,4 +1,6 @@
 import ExomockTestSupport
+import Journal
+import ListenerSupport
 import MailAuthentication
 import NIOCore
 import NIOSSL
@@ -58,5 +60,50 @@ import Testing
         smtp.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         #expect(try smtp.output() == "421 4.4.2 Connection timed out\r\n")
         #expect(smtp.events("session.idle_timeout").count == 1)
+    }
+
+    @Test func replyAnswersInsteadOfTheCommandAndByeSays421() throws {
+        let f = try SMTPFixture()
+        let faults = MailFaults(
+            faults: [
+                Fault(service: .smtp, kind: .reply, match: "MAIL", count: 1, line: "451 4.3.2 Try again later"),
+                Fault(service: .smtp, kind: .bye, match: "RCPT"),
+            ], service: .smtp, cloud: nil)
+        let smtp = try EmbeddedSMTP(server: f.server(faults: faults), fixture: f, tls: tls)
+        _ = try smtp.output()
+        try smtp.send("EHLO x\r\n")
+        try smtp.send("AUTH XOAUTH2 \(f.xoauth2(SMTPFixture.alice, f.token()))\r\n")
+        #expect(try smtp.send("MAIL FROM:<\(SMTPFixture.alice)>\r\n") == "451 4.3.2 Try again later\r\n")
+        #expect(try smtp.send("MAIL FROM:<\(SMTPFixture.alice)>\r\n") == "250 2.1.0 Sender OK\r\n")
+        #expect(
+            try smtp.send("RCPT TO:<\(SMTPFixture.bob)>\r\n")
+                == "421 4.3.2 Service not available, closing transmission channel\r\n")
+        #expect(!smtp.channel.isActive)
+    }
+
+    /// Python smtplib sees a `reply` fault's line as its error: `SMTPResponseException` with the code and text.
+    @Test func smtplibSeesTheReplyLineAsItsError() async throws {
+        let f = try SMTPFixture()
+        let faults = MailFaults(
+            faults: [Fault(service: .smtp, kind: .reply, match: "MAIL", line: "451 4.3.2 Try again later")],
+            service: .smtp, cloud: nil)
+        let listeners = try await LiveListeners.bind(
+            server: f.server(faults: faults), journal: Journal(clock: f.clock), clock: f.clock)
+        do {
+            let result = try await runClient(
+                "python3",
+                [
+                    "-c", smtplibScript, "localhost", String(listeners.starttls.port),
+                    listeners.certificate.certificatePath, SMTPFixture.alice, f.token(), SMTPFixture.alice,
+                    SMTPFixture.bob, "fault", "one",
+                ], package: "python3", timeout: 60)
+            #expect(
+                result.output.contains("AUTH 235 2.7.0 Authentication successful"), "\(result.output) \(result.error)")
+            #expect(result.output.hasSuffix("ERROR 451 4.3.2 Try again later\n"), "\(result.output) \(result.error)")
+        } catch {
+            await listeners.stop()
+            throw error
+        }
+        await listeners.stop()
     }
 }
