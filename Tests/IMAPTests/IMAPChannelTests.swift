@@ -152,10 +152,16 @@ final class EmbeddedIMAP {
         #expect(c.events.contains { $0.event == .connectionBye })
     }
 
-    @Test func autoLogoutOnRealIdleTimer() throws {
+    /// The idle limit is virtual time, looked at on a real-time check timer: real time alone closes nothing,
+    /// and once the clock has moved past the limit the next check closes the session without a command.
+    @Test func autoLogoutOnTheCheckTimerOnceVirtualTimeHasPassed() throws {
         let c = try EmbeddedIMAP(settings: ExchangeSettings(idleTimeout: 5))
         _ = try c.output()
         c.channel.embeddedEventLoop.advanceTime(by: .seconds(6))
+        #expect(try c.output() == "")
+        #expect(c.channel.isActive)
+        c.clock.advance(by: 6)
+        c.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         #expect(try c.output() == "* BYE Connection is closed. 13\r\n")
         #expect(!c.channel.isActive)
     }
