@@ -78,9 +78,10 @@ struct LiveChangeTests {
         }
 
         func change(_ body: String) async throws -> (status: Int, json: [String: Any]) {
-            try await http(admin + [
-                "-X", "POST", "\(ready.adminURL)/changes", "-H", "Content-Type: application/json", "-d", body,
-            ])
+            try await http(
+                admin + [
+                    "-X", "POST", "\(ready.adminURL)/changes", "-H", "Content-Type: application/json", "-d", body,
+                ])
         }
 
         /// Fetches `path` (`INBOX;UID=1`) from `mailbox` over IMAP with XOAUTH2.
@@ -125,18 +126,22 @@ struct LiveChangeTests {
 
             // Delivery into a folder other than the Inbox, read back over IMAP.
             let message = "Subject: filed away\r\nFrom: a@example.com\r\n\r\nhello archive\r\n"
-            let delivered = try await client.http(client.admin + [
-                "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=archive", "--data-binary",
-                message,
-            ])
+            let delivered = try await client.http(
+                client.admin + [
+                    "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=archive",
+                    "--data-binary",
+                    message,
+                ])
             #expect(delivered.status == 201 && delivered.json["folder"] as? String == "Archive", "\(delivered.json)")
             let uid = try #require(delivered.json["uid"] as? Int)
             let fetched = try await client.imapFetch(Self.admin, token: token, path: "Archive;UID=\(uid)")
             #expect(fetched.status == 0 && fetched.output.contains("hello archive"), "\(fetched.error)")
-            let missing = try await client.http(client.admin + [
-                "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=Nowhere", "--data-binary",
-                message,
-            ])
+            let missing = try await client.http(
+                client.admin + [
+                    "-X", "POST", "\(mock.ready.adminURL)/mailboxes/\(Self.admin)/messages?folder=Nowhere",
+                    "--data-binary",
+                    message,
+                ])
             #expect(missing.status == 404, "\(missing.json)")
             #expect((missing.json["fix"] as? String)?.contains("Archive") == true, "\(missing.json)")
 
