@@ -16,6 +16,8 @@ struct NetworkFaultChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let faults: NetworkFaults
     let tls: ServerTLS
     let handshakeTimeout: TimeAmount
+    /// Called when a connection is closed by the handshake limit (the runtime journals it).
+    let onHandshakeTimeout: @Sendable () -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -24,10 +26,8 @@ struct NetworkFaultChildChannel<Base: ServerChildChannel>: ServerChildChannel {
                 try channel.pipeline.syncOperations.addHandler(NetworkFaultHandler(effect: effect), position: .first)
             }
             try NetworkTLS.install(
-                on: channel, try ConnectionTLS(fault: fault, tls: tls), handshakeTimeout: handshakeTimeout
-            ) {
-                logger.debug("token service: TLS handshake not completed in time; connection closed")
-            }
+                on: channel, try ConnectionTLS(fault: fault, tls: tls), handshakeTimeout: handshakeTimeout,
+                onTimeout: onHandshakeTimeout)
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }
@@ -47,12 +47,12 @@ extension HTTPServerBuilder {
     /// `NetworkFaultChildChannel`).
     static func http1WithNetworkFaults(
         _ configuration: HTTP1Channel.Configuration, tls: ServerTLS, faults: NetworkFaults,
-        handshakeTimeout: TimeAmount = NetworkTLS.handshakeTimeout
+        handshakeTimeout: TimeAmount = NetworkTLS.handshakeTimeout, onHandshakeTimeout: @escaping @Sendable () -> Void
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             NetworkFaultChildChannel(
                 base: HTTP1Channel(responder: responder, configuration: configuration), faults: faults, tls: tls,
-                handshakeTimeout: handshakeTimeout)
+                handshakeTimeout: handshakeTimeout, onHandshakeTimeout: onHandshakeTimeout)
         }
     }
 }

@@ -322,7 +322,12 @@ struct Assembly: Sendable {
                             additionalChannelHandlers: [DisconnectFaultHandler(), CloseAfterResponseHandler()],
                             idleTimeout: HTTPRequestGuard.headerReadTimeout),
                         tls: serverTLS, faults: NetworkFaults(board: live.faults, service: .token, cloud: cloud.name),
-                        handshakeTimeout: handshakeTimeout),
+                        handshakeTimeout: handshakeTimeout
+                    ) {
+                        journal.record(
+                            cloud: cloud.name.rawValue, service: .token, event: .connectionError,
+                            detail: ["reason": NetworkTLS.handshakeTimeoutReason(handshakeTimeout)])
+                    },
                     configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
                     onServerRunning: { channel in
                         await readiness.started(name, port: channel.localAddress?.port ?? httpsPort)

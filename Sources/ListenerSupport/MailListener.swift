@@ -69,13 +69,8 @@ public struct ConnectionContext: Sendable {
     /// as a command (the protocol discards bytes the client pipelined after the STARTTLS command).
     public func startTLS(on channel: any Channel) throws {
         try NetworkTLS.install(on: channel, connectionTLS, handshakeTimeout: tlsHandshakeTimeout) {
-            record(.connectionError, ["reason": Self.handshakeTimeoutReason(tlsHandshakeTimeout)])
+            record(.connectionError, ["reason": NetworkTLS.handshakeTimeoutReason(tlsHandshakeTimeout)])
         }
-    }
-
-    /// The journal's reason for a connection closed by the TLS handshake limit.
-    static func handshakeTimeoutReason(_ timeout: TimeAmount) -> String {
-        "TLS handshake not completed within \(Double(timeout.nanoseconds) / 1e9) s"
     }
 }
 

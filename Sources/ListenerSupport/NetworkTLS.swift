@@ -10,6 +10,11 @@ public enum NetworkTLS {
     /// `Limits.tlsHandshakeTimeoutSeconds` as a `TimeAmount`.
     public static let handshakeTimeout = TimeAmount.nanoseconds(Int64(Limits.tlsHandshakeTimeoutSeconds * 1e9))
 
+    /// The journal's reason for a connection closed by the TLS handshake limit.
+    public static func handshakeTimeoutReason(_ timeout: TimeAmount) -> String {
+        "TLS handshake not completed within \(Double(timeout.nanoseconds) / 1e9) s"
+    }
+
     /// Adds TLS at the front of `channel`'s pipeline (just behind a `NetworkFaultHandler`, if any). Call on
     /// the channel's event loop. `onTimeout` is called when a handshake does not complete within `timeout`,
     /// just before the connection is closed.

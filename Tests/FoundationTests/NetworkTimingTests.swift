@@ -140,7 +140,7 @@ struct NetworkTimingTests {
             let closed = live.mock.journal.events().filter {
                 $0.event == .connectionError && ($0.detail["reason"] ?? "").hasPrefix("TLS handshake not completed")
             }
-            #expect(closed.count == 4, "four mail connections journaled: \(closed)")
+            #expect(closed.count == 5, "five connections journaled: \(closed)")
         }
     }
 }
