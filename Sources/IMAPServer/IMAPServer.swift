@@ -50,9 +50,7 @@ public final class IMAPServer: MailProtocolServer {
         let throttle = ThrottlingAuthenticator(authenticator)
         let session = IMAPSession(
             store: store, authenticator: throttle, settings: settings, tlsMode: context.tlsMode, counter: sessions)
-        let policy = MailConnectionPolicy(
-            idleTimeout: settings.idleTimeout, preAuthenticationIdleTimeout: settings.preAuthIdleTimeout,
-            idleCheckInterval: idleCheckInterval, faults: faults)
+        let policy = MailConnectionPolicy(settings: settings, idleCheckInterval: idleCheckInterval, faults: faults)
         let driver = IMAPDriver(session: session, store: store, throttle: throttle)
         try channel.pipeline.syncOperations.addHandler(
             MailConnectionHandler(driver: driver, connection: context, policy: policy, registry: open))

@@ -1,6 +1,7 @@
 import ExomockLimits
 import MailAuthentication
 import NIOCore
+import ScenarioModel
 
 /// The parts of a mail connection's behaviour that a scenario sets, the same for IMAP, POP3 and SMTP.
 ///
@@ -32,6 +33,13 @@ public struct MailConnectionPolicy: Sendable {
         self.idleCheckInterval = idleCheckInterval
         self.outputChunkBytes = max(1, outputChunkBytes)
         self.faults = faults
+    }
+
+    /// The policy a scenario's `exchange:` settings give, the same for IMAP, POP3 and SMTP.
+    public init(settings: ExchangeSettings, idleCheckInterval: TimeAmount, faults: MailFaults) {
+        self.init(
+            idleTimeout: settings.idleTimeout, preAuthenticationIdleTimeout: settings.preAuthIdleTimeout,
+            idleCheckInterval: idleCheckInterval, faults: faults)
     }
 
     /// The idle limit in force: the pre-authentication one until a login succeeds (the smaller of the

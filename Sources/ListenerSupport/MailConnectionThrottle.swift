@@ -14,8 +14,8 @@ extension MailAccessDecision {
     }
 }
 
-/// An authenticator that applies a `throttle` fault to the next login of one connection, for sessions
-/// that call their authenticator themselves (IMAP's). One per connection, used on its event loop.
+/// An authenticator that applies a `throttle` fault to the next login of one connection (IMAP, POP3 and SMTP
+/// drivers log in through it). One per connection, used on its event loop.
 public final class ThrottlingAuthenticator: MailAuthenticating {
     private let base: any MailAuthenticating
     private let state = Atomic<Bool>(false)

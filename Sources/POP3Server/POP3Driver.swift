@@ -19,12 +19,14 @@ struct POP3Driver: MailSessionDriver {
     /// Frames of the last read not handled yet (the framer splits a read whole).
     private var frames: [POP3Frame] = []
     private var frameStart = 0
-    private var throttled = false
+    /// The server's authenticator, through which a `throttle` fault reaches this connection's next login.
+    private let authenticator: ThrottlingAuthenticator
 
     init(server: POP3Server, connection: ConnectionContext, session: POP3Session) {
         self.server = server
         self.connection = connection
         self.session = session
+        self.authenticator = ThrottlingAuthenticator(server.authenticator)
     }
 
     mutating func started(link: MailConnectionLink, at now: Date) -> [MailConnectionAction] {
@@ -90,13 +92,7 @@ struct POP3Driver: MailSessionDriver {
 
     func faultBye() -> [MailConnectionAction] { [.send(.line("-ERR " + POP3Texts.connectionClosed))] }
 
-    mutating func throttleNextLogin() { throttled = true }
-
-    private mutating func decided(_ decision: MailAccessDecision) -> [MailConnectionAction] {
-        let decision = decision.throttled(if: throttled)
-        throttled = false
-        return perform(session.authenticated(decision))
-    }
+    mutating func throttleNextLogin() { authenticator.armed = true }
 
     private mutating func perform(_ effects: [POP3Session.Effect]) -> [MailConnectionAction] {
         var actions: [MailConnectionAction] = []
@@ -109,10 +105,10 @@ struct POP3Driver: MailSessionDriver {
             case .startTLS:
                 actions.append(.startTLS)
             case .authenticateXOAUTH2(let credentials):
-                actions += decided(server.authenticator.authenticate(credentials, service: .pop3))
+                actions += perform(session.authenticated(authenticator.authenticate(credentials, service: .pop3)))
             case .authenticateBasic(let user, let password):
-                actions += decided(
-                    server.authenticator.authenticateBasic(user: user, password: password, service: .pop3))
+                let decision = authenticator.authenticateBasic(user: user, password: password, service: .pop3)
+                actions += perform(session.authenticated(decision))
             case .openMaildrop(let mailbox):
                 let result = server.store.openMaildrop(
                     mailbox, session: connection.connectionID, sharing: server.sharing)

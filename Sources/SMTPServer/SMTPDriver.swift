@@ -15,12 +15,14 @@ struct SMTPDriver: MailSessionDriver {
     let connection: ConnectionContext
     private(set) var session: SMTPSession
     private var framer: SMTPFramer
-    private var throttled = false
+    /// The server's authenticator, through which a `throttle` fault reaches this connection's next login.
+    private let authenticator: ThrottlingAuthenticator
 
     init(server: SMTPServer, connection: ConnectionContext, session: SMTPSession) {
         self.server = server
         self.connection = connection
         self.session = session
+        self.authenticator = ThrottlingAuthenticator(server.authenticator)
         self.framer = SMTPFramer(maximumMessageSize: server.maximumMessageSize)
     }
 
@@ -72,18 +74,12 @@ struct SMTPDriver: MailSessionDriver {
     /// `421 4.3.2 Service not available, closing transmission channel`, as at shutdown.
     func faultBye() -> [MailConnectionAction] { [.send(Self.output(SMTPTexts.shuttingDown))] }
 
-    mutating func throttleNextLogin() { throttled = true }
+    mutating func throttleNextLogin() { authenticator.armed = true }
 
     static func output(_ reply: SMTPReply) -> MailOutput {
         var buffer = ByteBuffer()
         SMTPReplyEncoder.encode(reply, into: &buffer)
         return .bytes(buffer)
-    }
-
-    private mutating func decided(_ decision: MailAccessDecision) -> [MailConnectionAction] {
-        let decision = decision.throttled(if: throttled)
-        throttled = false
-        return perform(session.authenticated(decision))
     }
 
     private mutating func perform(_ effects: [SMTPSession.Effect]) -> [MailConnectionAction] {
@@ -97,10 +93,10 @@ struct SMTPDriver: MailSessionDriver {
             case .startTLS:
                 actions.append(.startTLS)
             case .authenticateXOAUTH2(let credentials):
-                actions += decided(server.authenticator.authenticate(credentials, service: .smtp))
+                actions += perform(session.authenticated(authenticator.authenticate(credentials, service: .smtp)))
             case .authenticateBasic(let user, let password):
-                actions += decided(
-                    server.authenticator.authenticateBasic(user: user, password: password, service: .smtp))
+                let decision = authenticator.authenticateBasic(user: user, password: password, service: .smtp)
+                actions += perform(session.authenticated(decision))
             case .beginData:
                 framer.beginData()
             case .deliver(let submission):

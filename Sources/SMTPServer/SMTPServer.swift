@@ -58,9 +58,7 @@ public final class SMTPServer: MailProtocolServer {
         let driver = SMTPDriver(
             server: self, connection: context,
             session: SMTPSession(configuration: configuration, tlsActive: context.tlsMode == .implicit))
-        let policy = MailConnectionPolicy(
-            idleTimeout: settings.idleTimeout, preAuthenticationIdleTimeout: settings.preAuthIdleTimeout,
-            idleCheckInterval: idleCheckInterval, faults: faults)
+        let policy = MailConnectionPolicy(settings: settings, idleCheckInterval: idleCheckInterval, faults: faults)
         try channel.pipeline.syncOperations.addHandler(
             MailConnectionHandler(driver: driver, connection: context, policy: policy, registry: open))
     }
