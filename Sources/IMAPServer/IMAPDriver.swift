@@ -65,7 +65,7 @@ struct IMAPDriver: MailSessionDriver {
         let command = MailCommandName.afterTag(bytes)
         var user = mailbox
         if user == nil, command == "AUTHENTICATE" { user = MailCommandName.xoauth2User(inCommand: bytes, word: 3) }
-        return MailFaultSubject(command: command, user: user)
+        return MailFaultSubject(command: command, user: user, clientID: session.clientID)
     }
 
     /// The mailbox this session logged in to, if any.

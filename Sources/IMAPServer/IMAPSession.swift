@@ -30,6 +30,7 @@ public struct IMAPSession {
     public var selected: IMAPSessionStateMachine.Selected? { machine.selected }
     public var tlsActive: Bool { machine.tlsActive }
     public var countedMailbox: String? { machine.countedMailbox }
+    public var clientID: String? { machine.clientID }
     public var capabilities: [String] { machine.capabilities }
     public var isAwaitingSASL: Bool { machine.isAwaitingSASL }
     public var expectsRawLine: Bool { machine.expectsRawLine }

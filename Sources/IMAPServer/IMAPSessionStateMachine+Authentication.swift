@@ -140,6 +140,7 @@ extension IMAPSessionStateMachine {
                 ])
         case .acquired:
             countedMailbox = grant.mailbox
+            clientID = grant.clientID
             state = .authenticated(mailbox: grant.mailbox)
             return Self.answer(
                 [.ok(login.tag, login.completedText)],

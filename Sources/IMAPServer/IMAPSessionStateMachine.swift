@@ -59,6 +59,9 @@ public struct IMAPSessionStateMachine: Sendable {
     public internal(set) var tlsActive: Bool
     /// The mailbox holding a slot in the session counter (released on logout/close).
     public internal(set) var countedMailbox: String?
+    /// The token's `appid` once a login connected a mailbox (nil for a password login): what a fault's
+    /// `client_id` matches.
+    public internal(set) var clientID: String?
     var pending: Pending?
     let settings: ExchangeSettings
     let parser = IMAPParser()
@@ -198,6 +201,7 @@ public struct IMAPSessionStateMachine: Sendable {
     public mutating func connectionClosed() -> [Action] {
         defer {
             countedMailbox = nil
+            clientID = nil
             state = .loggedOut
             pending = nil
         }

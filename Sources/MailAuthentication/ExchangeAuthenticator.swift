@@ -104,7 +104,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
             }
         }
         if let refusal = Self.protocolRefusal(service, mailbox: mailbox, scenario: scenario) { return refusal }
-        return .granted(MailGrant(mailbox: mailbox.address, principal: principal, appOnly: appOnly))
+        return .granted(
+            MailGrant(mailbox: mailbox.address, principal: principal, appOnly: appOnly, clientID: claims.appid))
     }
 
     public func authenticateBasic(user: String, password: String, service: MailService) -> MailAccessDecision {

@@ -95,11 +95,15 @@ public struct MailGrant: Sendable, Equatable {
     public var principal: String
     /// True for app-only (client credentials) tokens.
     public var appOnly: Bool
+    /// The token's `appid` (the application that obtained it; what a fault's `client_id` matches); nil for
+    /// a password login.
+    public var clientID: String?
 
-    public init(mailbox: String, principal: String, appOnly: Bool) {
+    public init(mailbox: String, principal: String, appOnly: Bool, clientID: String? = nil) {
         self.mailbox = mailbox
         self.principal = principal
         self.appOnly = appOnly
+        self.clientID = clientID
     }
 }
 

@@ -60,10 +60,13 @@ struct POP3Driver: MailSessionDriver {
     func faultSubject(of frame: POP3Frame) -> MailFaultSubject? {
         guard case .line(let bytes) = frame, !session.isAwaitingSASL else { return nil }
         var user: String?
-        if case .transaction(let transaction) = session.state { user = transaction.mailbox }
+        var clientID: String?
+        if case .transaction(let transaction) = session.state {
+            (user, clientID) = (transaction.mailbox, transaction.clientID)
+        }
         let command = MailCommandName.firstWord(bytes)
         if user == nil, command == "AUTH" { user = MailCommandName.xoauth2User(inCommand: bytes, word: 2) }
-        return MailFaultSubject(command: command, user: user)
+        return MailFaultSubject(command: command, user: user, clientID: clientID)
     }
 
     var isAuthenticated: Bool {

@@ -44,6 +44,8 @@ public struct POP3Session: Sendable {
     /// A maildrop in TRANSACTION state, with this session's deletion marks (message numbers, from 1).
     public struct Transaction: Sendable, Equatable {
         public var mailbox: String
+        /// The token's `appid` (nil for a password login): what a fault's `client_id` matches.
+        public var clientID: String?
         public var snapshot: MaildropSnapshot
         public var deleted: Set<Int>
     }
@@ -313,7 +315,8 @@ public struct POP3Session: Sendable {
         pendingGrant = nil
         switch result {
         case .success(let snapshot):
-            state = .transaction(Transaction(mailbox: grant.mailbox, snapshot: snapshot, deleted: []))
+            state = .transaction(
+                Transaction(mailbox: grant.mailbox, clientID: grant.clientID, snapshot: snapshot, deleted: []))
             return [
                 .record(
                     .authSucceeded,

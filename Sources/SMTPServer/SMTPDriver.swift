@@ -46,10 +46,13 @@ struct SMTPDriver: MailSessionDriver {
     func faultSubject(of frame: SMTPFrame) -> MailFaultSubject? {
         guard case .line(let bytes) = frame, !session.isAwaitingSASL else { return nil }
         var user: String?
-        if case .authenticated(let grant) = session.authentication { user = grant.mailbox }
+        var clientID: String?
+        if case .authenticated(let grant) = session.authentication {
+            (user, clientID) = (grant.mailbox, grant.clientID)
+        }
         let command = MailCommandName.firstWord(bytes)
         if user == nil, command == "AUTH" { user = MailCommandName.xoauth2User(inCommand: bytes, word: 2) }
-        return MailFaultSubject(command: command, user: user)
+        return MailFaultSubject(command: command, user: user, clientID: clientID)
     }
 
     var isAuthenticated: Bool {

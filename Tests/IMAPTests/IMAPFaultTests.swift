@@ -62,6 +62,25 @@ import Testing
         #expect(try second.send("e SELECT INBOX\r\n").hasSuffix("e OK [READ-WRITE] SELECT completed.\r\n"))
     }
 
+    /// `client_id` matches the token's `appid` (`MailGrant.clientID`): one app's session is hit, another's
+    /// is not, on the same mailbox and command.
+    @Test func clientIDFaultHitsOnlyThatAppsSession() throws {
+        let otherApp = TestAuthenticator.apps["other-app-token"]!
+        let server = try Self.server([
+            Fault(service: .imap, kind: .reply, match: "NOOP", clientID: otherApp.uppercased(), line: "NO Busy")
+        ])
+        let other = try EmbeddedIMAP(server: server)
+        _ = try other.output()
+        let otherLogin = XOAUTH2Credentials(user: imapMailbox, token: "other-app-token").initialResponse
+        #expect(try other.send("a AUTHENTICATE XOAUTH2 \(otherLogin)\r\n") == "a OK AUTHENTICATE completed.\r\n")
+        #expect(try other.send("b NOOP\r\n") == "b NO Busy\r\n")
+        let good = try EmbeddedIMAP(server: server)
+        _ = try good.output()
+        #expect(try good.send(Self.login) == "a OK AUTHENTICATE completed.\r\n")
+        #expect(try good.send("b NOOP\r\n") == "b OK NOOP completed.\r\n")
+        #expect(try other.send("c NOOP\r\n") == "c NO Busy\r\n")
+    }
+
     @Test func latencyHoldsTheCommandAndEverythingAfterIt() throws {
         let server = try Self.server([Fault(service: .imap, kind: .latency, match: "NOOP", count: 1, seconds: 2)])
         let c = try EmbeddedIMAP(server: server)

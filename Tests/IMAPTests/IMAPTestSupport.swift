@@ -24,13 +24,19 @@ struct TestAuthenticator: MailAuthenticating {
         "expired-token": .tokenExpired, "wrong-cloud-token": .signatureInvalid, "wrong-aud-token": .wrongAudience,
         "no-scope-token": .missingPermission,
     ]
+    /// Tokens that open the help-desk mailbox, and the app (`appid`) each was issued to.
+    static let apps = [
+        "good-token": "11111111-aaaa-4aaa-8aaa-111111111111", "other-app-token": "22222222-bbbb-4bbb-8bbb-222222222222",
+    ]
     static let notConnected: [String: MailAuthFailure] = [
         "no-access-token": .noMailboxAccess, "imap-off-token": .protocolDisabled,
     ]
 
     func authenticate(_ credentials: XOAUTH2Credentials, service: MailService) -> MailAccessDecision {
-        if credentials.token == "good-token", credentials.user.lowercased() == imapMailbox {
-            return .granted(MailGrant(mailbox: imapMailbox, principal: "alice@contoso.onmicrosoft.us", appOnly: false))
+        if let app = Self.apps[credentials.token], credentials.user.lowercased() == imapMailbox {
+            return .granted(
+                MailGrant(
+                    mailbox: imapMailbox, principal: "alice@contoso.onmicrosoft.us", appOnly: false, clientID: app))
         }
         if let reason = Self.notConnected[credentials.token] {
             return .authenticatedNotConnected(reason, detail: "test: \(reason.rawValue)")
