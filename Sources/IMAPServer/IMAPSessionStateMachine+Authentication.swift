@@ -50,20 +50,13 @@ extension IMAPSessionStateMachine {
     /// A SASL response (initial or after `+`): parsed here, checked by the driver.
     mutating func authenticate(tag: String, mechanism: String, response: String) -> [Action] {
         if mechanism == "PLAIN" {
-            // authzid NUL authcid NUL password
-            var b64 = response
-            while b64.count % 4 != 0 { b64 += "=" }
-            guard let data = Data(base64Encoded: b64) else {
-                return malformedPlain(tag, detail: "invalid base64")
+            switch SASLPlain.parse(base64: response) {
+            case .failure(let failure):
+                return malformedPlain(tag, detail: failure.rawValue)
+            case .success(let plain):
+                pending = .authentication(Login(tag: tag, command: "AUTHENTICATE", user: plain.user))
+                return [.authenticateBasic(user: plain.user, password: plain.password)]
             }
-            let parts = data.split(separator: 0, omittingEmptySubsequences: false).map {
-                String(decoding: $0, as: UTF8.self)
-            }
-            guard parts.count == 3 else {
-                return malformedPlain(tag, detail: "not authzid NUL user NUL password")
-            }
-            pending = .authentication(Login(tag: tag, command: "AUTHENTICATE", user: parts[1]))
-            return [.authenticateBasic(user: parts[1], password: parts[2])]
         }
         switch XOAUTH2Credentials.parse(base64: response) {
         case .failure(let error):

@@ -89,6 +89,17 @@ import Testing
         // A PLAIN response that is not authzid NUL user NUL password never reaches the driver.
         let plain = m.received(bytes("b AUTHENTICATE PLAIN " + Data("just-one".utf8).base64EncodedString()))
         #expect(wire(plain) == "b NO AUTHENTICATE failed.\r\n")
+        // SASLPlain's rule (RFC 4616): an empty password is refused here, with the same answer as a failed login.
+        let empty = m.received(bytes("c AUTHENTICATE PLAIN " + Data("\u{0}u\u{0}".utf8).base64EncodedString()))
+        #expect(wire(empty) == "c NO AUTHENTICATE failed.\r\n")
+        #expect(
+            empty.contains {
+                if case .record(let note) = $0 { note.detail["detail"] == "empty password" } else { false }
+            })
+        // Missing padding is tolerated, as before.
+        let unpadded = String(Data("\u{0}u\u{0}pw".utf8).base64EncodedString().prefix { $0 != "=" })
+        #expect(
+            m.received(bytes("d AUTHENTICATE PLAIN " + unpadded)) == [.authenticateBasic(user: "u", password: "pw")])
     }
 
     @Test func selectReadsTheFolderAndFetchWritesSeen() throws {
