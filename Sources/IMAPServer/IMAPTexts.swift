@@ -1,16 +1,12 @@
 import Foundation
+import ListenerSupport
 
 /// Exchange Online's IMAP4 lines (`shared/reference/microsoft.md` §6). Lines marked UNCONFIRMED are
 /// exomock's choice where no capture was found; they are listed in the fidelity table.
 public enum IMAPTexts {
     /// `* OK The Microsoft Exchange IMAP4 service is ready. [<base64 of UTF-16LE server name>]`
     public static func greeting(serverName: String) -> String {
-        var utf16le: [UInt8] = []
-        for unit in serverName.utf16 {
-            utf16le.append(UInt8(truncatingIfNeeded: unit))
-            utf16le.append(UInt8(truncatingIfNeeded: unit >> 8))
-        }
-        return "The Microsoft Exchange IMAP4 service is ready. [\(Data(utf16le).base64EncodedString())]"
+        "The Microsoft Exchange IMAP4 service is ready. [\(ExchangeServerName.greetingToken(serverName))]"
     }
 
     /// 993 before authentication, basic authentication off.

@@ -1,21 +1,12 @@
 import Foundation
+import ListenerSupport
 
 /// Every line exomock's POP3 server sends, in one place. Lines marked UNCONFIRMED are exomock's choice
 /// where no real Exchange Online transcript was found (`shared/reference/microsoft.md` §7).
 public enum POP3Texts {
     /// `+OK The Microsoft Exchange POP3 service is ready. [<base64 UTF-16LE server name>]` (real logs).
     public static func greeting(serverName: String) -> String {
-        "The Microsoft Exchange POP3 service is ready. [\(serverNameToken(serverName))]"
-    }
-
-    /// Base64 of the server name in UTF-16LE, as Exchange puts it in its greetings.
-    public static func serverNameToken(_ serverName: String) -> String {
-        var bytes: [UInt8] = []
-        for unit in serverName.utf16 {
-            bytes.append(UInt8(unit & 0xFF))
-            bytes.append(UInt8(unit >> 8))
-        }
-        return Data(bytes).base64EncodedString()
+        "The Microsoft Exchange POP3 service is ready. [\(ExchangeServerName.greetingToken(serverName))]"
     }
 
     /// After a successful `AUTH XOAUTH2` (real logs) and, by analogy, `AUTH PLAIN` and `PASS`.

@@ -1,3 +1,4 @@
+import ListenerSupport
 import MailAuthentication
 import MailStore
 import POP3Server
@@ -44,6 +45,9 @@ import Testing
         #expect(
             session().greeting.statusLine
                 == "+OK The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADAAMQBDAEEAMAAwADAANwA=]")
+        // UTF-16LE code units, a surrogate pair included (Python: base64(name.encode("utf-16-le"))).
+        #expect(ExchangeServerName.greetingToken("Ä😀") == "xAA92ADe")
+        #expect(POP3Texts.greeting(serverName: "Ä😀").hasSuffix("[xAA92ADe]"))
     }
 
     @Test func capaIsExchangesListAndSTLSOnlyBeforeTLSOnAPlainListener() {
