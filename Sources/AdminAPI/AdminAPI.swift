@@ -81,7 +81,7 @@ public struct AdminAPI: Sendable {
         }
         router.post("/clock/advance") { request, context in
             let body = Data(buffer: try await request.body.collect(upTo: Limits.httpMaximumBodySize))
-            if let problem = StrictJSON.problem(in: body) {
+            if let problem = StrictJSON.problem(in: body, keys: ["by"]) {
                 return AdminJSON.error(.badRequest, problem.message, fix: problem.fix)
             }
             struct Advance: Decodable { var by: String }
@@ -92,7 +92,7 @@ public struct AdminAPI: Sendable {
             }
             guard let seconds = DurationText.parse(advance.by), seconds > 0 else {
                 return AdminJSON.error(
-                    .badRequest, "'\(advance.by)' is not a positive duration",
+                    .badRequest, "'\(QuotedInput.shown(advance.by))' is not a positive duration",
                     fix: "Write it like 91d, 1h30m, 15m, 30s or 250ms.")
             }
             let before = clock.now()

@@ -16,10 +16,19 @@ public enum StrictJSON {
     }
 
     /// Nil when `data` is one strict JSON value (surrounding white space allowed); else what is wrong.
-    public static func problem(in data: Data) -> Problem? {
-        var scanner = Scanner(bytes: [UInt8](data))
+    /// With `keys`, the value must be an object whose keys are all among them (an admin body: an unknown
+    /// key is refused, not ignored, so a misspelt field is never silently left out).
+    public static func problem(in data: Data, keys: [String]? = nil) -> Problem? {
+        var scanner = Scanner(bytes: [UInt8](data), allowedKeys: keys)
         do throws(Problem) {
             scanner.skipSpace()
+            if let keys, scanner.at >= scanner.bytes.count || scanner.bytes[scanner.at] != UInt8(ascii: "{") {
+                throw Problem(
+                    message: "the body must be a JSON object",
+                    fix:
+                        "Send a JSON object with \(keys.count == 1 ? "the key" : "keys among") \(keys.joined(separator: ", "))."
+                )
+            }
             try scanner.value(depth: 1, path: "")
             scanner.skipSpace()
             guard scanner.at == scanner.bytes.count else { throw scanner.syntax("text after the JSON value") }
@@ -31,6 +40,8 @@ public enum StrictJSON {
 
     private struct Scanner {
         let bytes: [UInt8]
+        /// The keys the top-level object may have; nil for any.
+        let allowedKeys: [String]?
         var at = 0
 
         func syntax(_ what: String) -> Problem {
@@ -86,9 +97,14 @@ public enum StrictJSON {
                 guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw syntax("expected a key") }
                 let key = try string()
                 let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                if depth == 1, let allowedKeys, !allowedKeys.contains(key) {
+                    throw Problem(
+                        message: "unknown key '\(QuotedInput.shown(key))'",
+                        fix: "Use only these keys: \(allowedKeys.joined(separator: ", ")).")
+                }
                 guard keys.insert(key).inserted else {
                     throw Problem(
-                        message: "the key '\(keyPath)' is written more than once",
+                        message: "the key '\(QuotedInput.shown(keyPath))' is written more than once",
                         fix: "Write each key once.")
                 }
                 skipSpace()
@@ -228,7 +244,8 @@ public enum StrictJSON {
             let text = String(decoding: bytes[start..<at], as: UTF8.self)
             guard let value = Double(text), value.isFinite else {
                 throw Problem(
-                    message: "the number '\(text.prefix(40))' at '\(path.isEmpty ? "(top)" : path)' is out of range",
+                    message:
+                        "the number '\(QuotedInput.shown(text))' at '\(path.isEmpty ? "(top)" : QuotedInput.shown(path))' is out of range",
                     fix: "Send a number a 64-bit float holds, or the documented string form.")
             }
         }

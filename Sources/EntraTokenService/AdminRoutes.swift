@@ -42,14 +42,16 @@ extension TokenService {
     /// with `,`), or a form; query parameters fill in names the body lacks. A body that is neither (JSON
     /// that does not parse, a duplicate key, a value of another type, a bad form) is a problem with a fix,
     /// never an empty set of parameters: an empty `users` would otherwise sign everyone out.
-    func adminParameters(_ request: Request) async throws -> Result<[String: String], AdminBodyProblem> {
+    func adminParameters(_ request: Request, keys: [String]) async throws -> Result<
+        [String: String], AdminBodyProblem
+    > {
         var request = request
         let buffer = try await request.collectBody(upTo: Limits.httpMaximumBodySize)
         let text = String(buffer: buffer)
         var out: [String: String] = [:]
         if text.drop(while: \.isWhitespace).hasPrefix("{") {
             let data = Data(text.utf8)
-            if let problem = StrictJSON.problem(in: data) {
+            if let problem = StrictJSON.problem(in: data, keys: keys) {
                 return .failure(AdminBodyProblem(problem.message, problem.fix))
             }
             guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -62,7 +64,9 @@ extension TokenService {
                     out[k] = strings.joined(separator: ",")
                 } else {
                     return .failure(
-                        AdminBodyProblem("'\(k)' must be a string or a list of strings", AdminBodyProblem.example))
+                        AdminBodyProblem(
+                            "'\(QuotedInput.shown(k))' must be a string or a list of strings", AdminBodyProblem.example)
+                    )
                 }
             }
         } else {
@@ -71,7 +75,7 @@ extension TokenService {
             case .failure(.tooLong(let name)):
                 return .failure(
                     AdminBodyProblem(
-                        "the value of '\(name)' is too long",
+                        "the value of '\(QuotedInput.shown(name))' is too long",
                         "Send values of at most \(Limits.tokenParameterMaximumLength) bytes."))
             }
         }
@@ -81,7 +85,7 @@ extension TokenService {
         case .failure(.tooLong(let name)):
             return .failure(
                 AdminBodyProblem(
-                    "the value of '\(name)' is too long",
+                    "the value of '\(QuotedInput.shown(name))' is too long",
                     "Send values of at most \(Limits.tokenParameterMaximumLength) bytes."))
         }
         return .success(out)
@@ -89,13 +93,14 @@ extension TokenService {
 
     func adminRevoke(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let p: [String: String]
-        switch try await adminParameters(request) {
+        switch try await adminParameters(request, keys: ["user"]) {
         case .success(let parameters): p = parameters
         case .failure(let problem): return problem.response
         }
         guard let upn = p["user"], issuer.scenario.user(upn) != nil else {
             return AdminBodyProblem(
-                "unknown user '\(p["user"] ?? "")'", "Send user=<a UPN from the scenario's users>, e.g. user=a@x."
+                "unknown user '\(QuotedInput.shown(p["user"] ?? ""))'",
+                "Send user=<a UPN from the scenario's users>, e.g. user=a@x."
             ).response
         }
         state.revokeSessions(upn: upn, at: issuer.clock.now())
@@ -107,7 +112,7 @@ extension TokenService {
 
     func adminSetSSO(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let p: [String: String]
-        switch try await adminParameters(request) {
+        switch try await adminParameters(request, keys: ["users", "user"]) {
         case .success(let parameters): p = parameters
         case .failure(let problem): return problem.response
         }
@@ -122,7 +127,8 @@ extension TokenService {
         }.filter { !$0.isEmpty }
         for u in users where issuer.scenario.user(u) == nil {
             return AdminBodyProblem(
-                "unknown user '\(u)'", "List UPNs from the scenario's users, comma-separated: users=a@x,b@y."
+                "unknown user '\(QuotedInput.shown(u))'",
+                "List UPNs from the scenario's users, comma-separated: users=a@x,b@y."
             ).response
         }
         state.setSSO(users)
@@ -134,7 +140,7 @@ extension TokenService {
 
     func adminDevice(_ request: Request, _ context: BasicRequestContext, approve: Bool) async throws -> Response {
         let p: [String: String]
-        switch try await adminParameters(request) {
+        switch try await adminParameters(request, keys: ["user_code", "user"]) {
         case .success(let parameters): p = parameters
         case .failure(let problem): return problem.response
         }

@@ -83,7 +83,7 @@ enum ChangeAdminRoutes {
     /// The change a request body describes, or what is wrong with it.
     static func parse(_ data: Data) -> Result<Change, Problem> {
         let example = #"{"kind": "reset_password", "user": "alice@contoso.onmicrosoft.us", "password": "New-Pa55"}"#
-        if let problem = StrictJSON.problem(in: data) {
+        if let problem = StrictJSON.problem(in: data, keys: fields) {
             return .failure(Problem(message: problem.message, fix: problem.fix))
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -91,12 +91,6 @@ enum ChangeAdminRoutes {
         }
         var values: [String: String] = [:]
         for (key, value) in object {
-            guard fields.contains(key) else {
-                return .failure(
-                    Problem(
-                        message: "unknown key '\(key)'",
-                        fix: "Use only these keys: \(fields.joined(separator: ", ")) (as in a flow's `change` step)."))
-            }
             guard let text = value as? String else {
                 return .failure(
                     Problem(message: "'\(key)' must be a string", fix: "Quote the value, as in \(example)."))
@@ -107,14 +101,18 @@ enum ChangeAdminRoutes {
             return .failure(Problem(message: "no `kind`", fix: "Add \"kind\": one of \(kindList)."))
         }
         guard let kind = Change.Kind(rawValue: kindText) else {
-            return .failure(Problem(message: "unknown change kind '\(kindText)'", fix: "Use one of \(kindList)."))
+            return .failure(
+                Problem(message: "unknown change kind '\(QuotedInput.shown(kindText))'", fix: "Use one of \(kindList).")
+            )
         }
         var by: PasswordChangeSurface?
         if let byText = values["by"] {
             guard let surface = PasswordChangeSurface(rawValue: byText) else {
                 let names = PasswordChangeSurface.allCases.filter { $0 != .user }.map(\.rawValue)
                 return .failure(
-                    Problem(message: "unknown `by` '\(byText)'", fix: "Use one of \(names.joined(separator: ", "))."))
+                    Problem(
+                        message: "unknown `by` '\(QuotedInput.shown(byText))'",
+                        fix: "Use one of \(names.joined(separator: ", "))."))
             }
             by = surface
         }

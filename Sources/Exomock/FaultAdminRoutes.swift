@@ -1,4 +1,5 @@
 import AdminAPI
+import Determinism
 import ExomockLimits
 import Foundation
 import Hummingbird
@@ -43,7 +44,7 @@ enum FaultAdminRoutes {
                 guard live.faults.remove(id: id) else {
                     let ids = live.faults.entries.map(\.id)
                     return AdminJSON.error(
-                        .notFound, "no fault has id '\(id)'",
+                        .notFound, "no fault has id '\(QuotedInput.shown(id))'",
                         fix: ids.isEmpty
                             ? "No fault is in force; GET /faults lists them."
                             : "Use one of \(ids.joined(separator: ", ")) (GET /faults lists them).")

@@ -1,4 +1,5 @@
 import AdminAPI
+import Determinism
 import ExomockLimits
 import Foundation
 import Hummingbird
@@ -42,7 +43,7 @@ enum MailAdminRoutes {
                 guard let folder = folders.first(where: { $0.name.lowercased() == asked.lowercased() })?.name else {
                     let names = folders.map(\.name).joined(separator: ", ")
                     return AdminJSON.error(
-                        .notFound, "mailbox \(address) has no folder '\(asked)'",
+                        .notFound, "mailbox \(QuotedInput.shown(address)) has no folder '\(QuotedInput.shown(asked))'",
                         fix: "Use ?folder= with one of: \(names) (or leave it out for the Inbox).")
                 }
                 do {

@@ -1,3 +1,5 @@
+import Determinism
+
 /// One thing wrong with a scenario, with the place it is wrong.
 ///
 /// `description` is the line `exomock check` prints: `FILE:LINE:COLUMN: FIELD: MESSAGE. FIX`.
@@ -15,12 +17,15 @@ public struct LocatedProblem: Sendable, Equatable, CustomStringConvertible {
     /// How to fix it, one sentence ending with a full stop.
     public var fix: String
 
+    /// `field` and `message` may quote the scenario's (or a client's) text: their control characters are
+    /// escaped here, once for every problem (`QuotedInput.escaped`), so a NUL or a line break in a value
+    /// cannot reach a terminal or split the `FILE:LINE:COL` line.
     public init(file: String, line: Int, column: Int, field: String, message: String, fix: String) {
-        self.file = file
+        self.file = QuotedInput.escaped(file)
         self.line = line
         self.column = column
-        self.field = field
-        self.message = message
+        self.field = QuotedInput.escaped(field)
+        self.message = QuotedInput.escaped(message)
         self.fix = fix
     }
 

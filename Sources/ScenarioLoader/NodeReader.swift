@@ -72,9 +72,8 @@ struct NodeReader {
         }
     }
 
-    static func clip(_ text: String) -> String {
-        text.count > 40 ? String(text.prefix(37)) + "..." : text
-    }
+    /// A value as a problem quotes it (`LocatedProblem` escapes its control characters).
+    static func clip(_ text: String) -> String { QuotedInput.clipped(text) }
 
     mutating func wrongType(_ path: String, _ node: Node, expected: String, example: String) {
         report(path, at: node.mark, "expected \(expected), found \(Self.kind(of: node))", "Write \(example).")

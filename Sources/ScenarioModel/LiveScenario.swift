@@ -131,11 +131,12 @@ public enum ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .missingField(let kind, let field): "change '\(kind.rawValue)' needs `\(field)`"
         case .needsUserOrApp: "change 'remove_full_access' needs `user` or `app`: whose FullAccess to remove"
-        case .unknownUser(let upn): "user '\(upn)' is not in the scenario"
-        case .unknownMailbox(let address): "mailbox '\(address)' does not exist"
-        case .unknownApp(let id): "no app has client id '\(id)'"
-        case .noSuchPermission(let mailbox, let principal): "\(principal) has no FullAccess on \(mailbox) to remove"
-        case .publicClient(let app): "app '\(app)' is a public client: it has no client secrets"
+        case .unknownUser(let upn): "user '\(QuotedInput.shown(upn))' is not in the scenario"
+        case .unknownMailbox(let address): "mailbox '\(QuotedInput.shown(address))' does not exist"
+        case .unknownApp(let id): "no app has client id '\(QuotedInput.shown(id))'"
+        case .noSuchPermission(let mailbox, let principal):
+            "\(QuotedInput.shown(principal)) has no FullAccess on \(QuotedInput.shown(mailbox)) to remove"
+        case .publicClient(let app): "app '\(QuotedInput.shown(app))' is a public client: it has no client secrets"
         case .byNotAllowed(let kind):
             "change '\(kind.rawValue)' takes no `by`: only `reset_password` says where it was made"
         }

@@ -90,4 +90,33 @@ struct AdminInputServeTests {
         let cleared = try Self.call(mock, "PUT", "/gcc-high/sso", #"{"users": []}"#)
         #expect(cleared.status == 200 && cleared.json["users"] as? [String] == [], "\(cleared)")
     }
+
+    /// Before: `/clock/advance` ignored an unknown key (200, the clock moved) while `/changes` refused one, and
+    /// a 100,000-character `by` came back whole in the error. Every admin JSON body names its keys
+    /// (`StrictJSON.problem(in:keys:)`), and errors quote at most `QuotedInput.maximumShown` characters.
+    @Test func unknownKeysAreRefusedAndInputIsNotEchoed() throws {
+        let mock = try ServedExomock(label: "admin-json-keys")
+        defer { mock.stop() }
+        let before = try mock.ready.admin.curl("/clock").output
+        let advance = try Self.call(mock, "POST", "/clock/advance", #"{"by": "1d", "x": 1}"#)
+        #expect(advance.status == 400 && advance.json["error"] as? String == "unknown key 'x'", "\(advance)")
+        #expect(advance.json["fix"] as? String == "Use only these keys: by.")
+        #expect(try mock.ready.admin.curl("/clock").output == before)
+        for (method, path, body) in [
+            ("POST", "/changes", #"{"kind": "sign_out", "x": "1"}"#),
+            ("PUT", "/gcc-high/sso", #"{"users": [], "x": "1"}"#),
+            ("POST", "/gcc-high/revoke-sessions", #"{"user": "admin@contoso.onmicrosoft.us", "x": "1"}"#),
+        ] {
+            let answer = try Self.call(mock, method, path, body)
+            #expect(answer.status == 400 && answer.json["error"] as? String == "unknown key 'x'", "\(path): \(answer)")
+        }
+        let long = String(repeating: "9", count: 100_000) + "x"
+        let echoed = try Self.call(mock, "POST", "/clock/advance", #"{"by": "\#(long)"}"#)
+        let error = try #require(echoed.json["error"] as? String, "\(echoed)")
+        #expect(echoed.status == 400 && error.count < 100, "\(error.prefix(200))")
+        #expect(error == "'\(String(repeating: "9", count: 37))...' is not a positive duration")
+        let user = try Self.call(mock, "PUT", "/gcc-high/sso", #"{"users": ["\#(long)"]}"#)
+        #expect(user.status == 400 && (user.json["error"] as? String)?.count ?? .max < 100, "\(user.status)")
+        #expect(try Self.healthy(mock))
+    }
 }

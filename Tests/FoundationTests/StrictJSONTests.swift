@@ -48,4 +48,38 @@ struct StrictJSONTests {
         let over = "[" + fits + "]"
         #expect(Self.problem(over) == "the JSON nests deeper than \(StrictJSON.maximumDepth) levels")
     }
+
+    /// An admin body names its keys: an unknown one is refused (before, `/clock/advance` ignored it), and only
+    /// at the top level; a body that is not an object is refused too.
+    @Test func keysNamedByTheRouteOnly() throws {
+        func problem(_ text: String) -> StrictJSON.Problem? { StrictJSON.problem(in: Data(text.utf8), keys: ["by"]) }
+        #expect(problem(#"{"by": "1d"}"#) == nil)
+        #expect(problem(#"{"by": {"x": 1}}"#) == nil)
+        let unknown = try #require(problem(#"{"by": "1d", "x": 1}"#))
+        #expect(unknown.message == "unknown key 'x'" && unknown.fix == "Use only these keys: by.")
+        #expect(problem(#"{"x": 1, "x": 2}"#)?.message == "unknown key 'x'")
+        #expect(problem("{}") == nil)
+        #expect(problem(#"["by"]"#)?.message == "the body must be a JSON object")
+        #expect(problem(" ")?.message == "the body must be a JSON object")
+        #expect(StrictJSON.problem(in: Data(#"{"x": 1}"#.utf8)) == nil)
+    }
+
+    /// A key thousands of characters long, or holding a line break, is quoted short and escaped.
+    @Test func quotesKeysShortAndEscaped() throws {
+        let long = String(repeating: "k", count: 100_000)
+        let message = try #require(StrictJSON.problem(in: Data(#"{"\#(long)": 1}"#.utf8), keys: ["by"])?.message)
+        #expect(message == "unknown key '\(String(repeating: "k", count: QuotedInput.maximumShown - 3))...'")
+        let broken = try #require(StrictJSON.problem(in: Data(#"{"a\r\nb\u0000": 1}"#.utf8), keys: ["by"])?.message)
+        #expect(broken == #"unknown key 'a\u{d}\u{a}b\u{0}'"#)
+    }
+}
+
+struct QuotedInputTests {
+    @Test func clipsAndEscapes() {
+        #expect(QuotedInput.shown("91d") == "91d")
+        #expect(QuotedInput.shown(String(repeating: "x", count: 40)) == String(repeating: "x", count: 40))
+        #expect(QuotedInput.shown(String(repeating: "x", count: 100_000)) == String(repeating: "x", count: 37) + "...")
+        #expect(QuotedInput.shown("a\u{0}b\r\n\u{7f}\u{85}\u{2028}é") == #"a\u{0}b\u{d}\u{a}\u{7f}\u{85}\u{2028}é"#)
+        #expect(QuotedInput.escaped("\\Seen") == "\\Seen")
+    }
 }
