@@ -4,8 +4,9 @@ import Foundation
 /// of seconds. Parsed into seconds.
 public enum DurationText {
     /// Seconds for a duration string, or nil when it is not one. Numbers are ASCII digits with at most
-    /// one `.` (no sign, exponent, hex, `inf` or `nan`), at most `maximumLength` characters in all, and
-    /// the total is finite; callers check it against their own limit.
+    /// one `.`, followed by a digit (`5.m` is not a number; no sign, exponent, hex, `inf` or `nan`); units
+    /// come largest first, each at most once (`1h30m`, not `30m1h` or `1h1h`); at most `maximumLength`
+    /// characters in all, and the total is finite; callers check it against their own limit.
     public static func parse(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed.utf8.count > maximumLength { return nil }
@@ -14,6 +15,8 @@ public enum DurationText {
         var number = ""
         var index = trimmed.startIndex
         var sawUnit = false
+        // The size of the last unit read: the next must be smaller (so each appears once, largest first).
+        var previousUnit = Double.infinity
         while index < trimmed.endIndex {
             let c = trimmed[index]
             if c.isASCII && (c.isNumber || c == ".") {
@@ -38,6 +41,8 @@ public enum DurationText {
                 }
                 index = trimmed.index(after: index)
             }
+            guard unit < previousUnit else { return nil }
+            previousUnit = unit
             total += value * unit
             number = ""
             sawUnit = true
@@ -48,7 +53,7 @@ public enum DurationText {
     /// Longest duration text read: `36500d` is six characters, `1w2d3h4m5s250ms` fifteen.
     public static let maximumLength = 64
 
-    /// ASCII digits with at most one `.` and at least one digit.
+    /// ASCII digits with at most one `.`, at least one digit, and a digit after the `.` (`5.` is not one).
     static func isNumber(_ text: Substring) -> Bool {
         var digits = 0
         var dots = 0
@@ -61,7 +66,7 @@ public enum DurationText {
                 return false
             }
         }
-        return digits > 0 && dots <= 1
+        return digits > 0 && dots <= 1 && text.utf8.last != UInt8(ascii: ".")
     }
 
     /// The shortest text that parses back to the same whole number of seconds (`91d`, `1h30m`).

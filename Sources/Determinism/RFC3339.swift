@@ -12,6 +12,9 @@ public enum RFC3339 {
     /// The latest instant RFC 3339 can write: 9999-12-31T23:59:59Z. The virtual clock stops short of it.
     public static let latestInstant = Date(timeIntervalSince1970: 253_402_300_799)
 
+    /// The earliest instant RFC 3339 can write: 0001-01-01T00:00:00Z.
+    public static let earliestInstant = Date(timeIntervalSince1970: -62_135_596_800)
+
     /// Why a text is not an RFC 3339 date-time, in words for a located error.
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
@@ -111,7 +114,17 @@ public enum RFC3339 {
                 guard at == bytes.count else { throw Problem(description: "unexpected text after the time zone") }
                 let days = RFC3339.daysSinceEpoch(year: year, month: month, day: day)
                 let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset
-                return .success(Date(timeIntervalSince1970: Double(seconds) + fraction))
+                // A leap second (second 60) or an offset can carry a date written in range past either end.
+                let instant = Date(timeIntervalSince1970: Double(seconds) + fraction)
+                guard instant <= RFC3339.latestInstant else {
+                    throw Problem(
+                        description: "the instant is after 9999-12-31T23:59:59Z, the latest RFC 3339 can write")
+                }
+                guard instant >= RFC3339.earliestInstant else {
+                    throw Problem(
+                        description: "the instant is before 0001-01-01T00:00:00Z, the earliest RFC 3339 can write")
+                }
+                return .success(instant)
             } catch {
                 return .failure(error)
             }

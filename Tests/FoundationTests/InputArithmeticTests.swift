@@ -54,6 +54,22 @@ struct RFC3339Tests {
         #expect(Self.problem("0000-01-01T00:00:00Z") == "the year 0 is out of range 1–9999")
     }
 
+    /// Before: `9999-12-31T23:59:60Z` loaded as an instant past `latestInstant` (the leap second carried it
+    /// over), as did offsets at either end. The instant is range-checked after the offset and leap second.
+    @Test func refusesInstantsPastEitherEnd() {
+        let late = "the instant is after 9999-12-31T23:59:59Z, the latest RFC 3339 can write"
+        let early = "the instant is before 0001-01-01T00:00:00Z, the earliest RFC 3339 can write"
+        #expect(Self.problem("9999-12-31T23:59:60Z") == late)
+        #expect(Self.problem("9999-12-31T23:59:59.5Z") == late)
+        #expect(Self.problem("9999-12-31T23:59:59-00:01") == late)
+        #expect(Self.problem("0001-01-01T00:00:00+00:01") == early)
+        #expect(Self.seconds("9999-12-31T23:59:60+00:01") == Self.seconds("9999-12-31T23:59:00Z"))
+        #expect(Self.seconds("9999-12-31T23:59:59Z") == RFC3339.latestInstant.timeIntervalSince1970)
+        #expect(Self.seconds("0001-01-01T00:00:00Z") == RFC3339.earliestInstant.timeIntervalSince1970)
+        // A leap second elsewhere still reads as the next minute's second 0.
+        #expect(Self.seconds("2016-12-31T23:59:60Z") == Self.seconds("2017-01-01T00:00:00Z"))
+    }
+
     @Test func refusesWhatIsNotRFC3339() {
         #expect(Self.problem("10000-01-01T00:00:00Z") == "expected '-' after the year")
         #expect(Self.problem("99999-01-01T00:00:00Z") == "expected '-' after the year")
@@ -92,6 +108,18 @@ struct DurationTextLimitTests {
         ] {
             #expect(DurationText.parse(text) == nil, "\(text.prefix(40))")
         }
+    }
+
+    /// Before: `5.m` read as 5 minutes and `1h1h` as 2 hours.
+    @Test func refusesTrailingDotsAndRepeatedOrUnorderedUnits() {
+        for text in ["5.m", "5.", "1.h30m", "1h1h", "1m1m", "1s1s", "1ms1ms", "30m1h", "1s1m", "250ms1s", "1d1w"] {
+            #expect(DurationText.parse(text) == nil, "\(text)")
+        }
+        let all: Double = 604_800 + 172_800 + 10_800 + 240 + 5.25
+        #expect(DurationText.parse("1w2d3h4m5s250ms") == all)
+        #expect(DurationText.parse("1.5m") == 90)
+        #expect(DurationText.parse("1m30s") == 90)
+        #expect(DurationText.parse("1s250ms") == 1.25)
     }
 
     @Test func formatNeverTraps() {
@@ -159,6 +187,20 @@ struct ScenarioNumberLimitTests {
                 "t.yaml:3:16: clock.start: '2026-01-01T00:00:00.11111111111111111...' is not an RFC 3339 date-time: it is longer"
             ) == true, "\(Self.clock(long))")
         #expect(Self.clock("9999-12-31T23:59:59Z") == [])
+        #expect(
+            Self.clock("9999-12-31T23:59:60Z") == [
+                "t.yaml:3:16: clock.start: '9999-12-31T23:59:60Z' is not an RFC 3339 date-time: the instant is after 9999-12-31T23:59:59Z, the latest RFC 3339 can write. Write date, time and zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T09:30:00-05:00."
+            ])
+    }
+
+    /// Before: a NUL (or a line break) in a quoted value reached `exomock check`'s output raw.
+    @Test func quotedValuesHaveControlCharactersEscaped() {
+        let found = Self.problems("name: x\nclouds: [gcc]\nclock: {start: \"2026-01-01T00:00:00\\0Z\\r\\n\"}\n")
+        #expect(
+            found == [
+                #"t.yaml:3:16: clock.start: '2026-01-01T00:00:00\u{0}Z\u{d}\u{a}' is not an RFC 3339 date-time: the time zone must be Z or ±hh:mm. Write date, time and zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T09:30:00-05:00."#
+            ], "\(found)")
+        #expect(found.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 } })
     }
 
     @Test func durationsOutOfRangeAreLocated() {
