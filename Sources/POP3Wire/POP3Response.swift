@@ -40,7 +40,8 @@ public enum POP3ResponseEncoder {
             }
         case .message(_, let content):
             buffer.reserveCapacity(minimumWritableBytes: content.count + content.count / 32 + 8)
-            writeStuffed(content, into: &buffer)
+            var stuffing = POP3ByteStuffing()
+            _ = stuffing.write(content, into: &buffer)
         }
         buffer.writeStaticString(".\r\n")
     }
@@ -50,26 +51,6 @@ public enum POP3ResponseEncoder {
         var buffer = ByteBuffer()
         encode(response, into: &buffer)
         return Array(buffer.readableBytesView)
-    }
-
-    /// Byte-stuffs message content: a `.` at the start of a line is doubled, bare `LF` becomes `CRLF`,
-    /// and a final line without a line end gets one, so the terminator always starts a line.
-    static func writeStuffed(_ content: [UInt8], into buffer: inout ByteBuffer) {
-        let cr = UInt8(ascii: "\r")
-        let lf = UInt8(ascii: "\n")
-        let dot = UInt8(ascii: ".")
-        let count = content.count
-        var lineStart = 0
-        while lineStart < count {
-            var end = lineStart
-            while end < count, content[end] != lf { end += 1 }
-            var textEnd = end
-            if textEnd > lineStart, content[textEnd - 1] == cr { textEnd -= 1 }
-            if textEnd > lineStart, content[lineStart] == dot { buffer.writeInteger(dot) }
-            buffer.writeBytes(content[lineStart..<textEnd])
-            buffer.writeBytes([cr, lf])
-            lineStart = end + 1
-        }
     }
 }
 

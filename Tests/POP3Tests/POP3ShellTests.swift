@@ -124,6 +124,10 @@ import Testing
     /// The streamed RETR answer is byte for byte the encoder's, at every chunk size.
     @Test(arguments: [1, 2, 3, 5, 64, 65_536])
     func streamedMessagesEqualTheEncodersBytes(limit: Int) {
+        // Both stuff with POP3ByteStuffing; what it writes, spelled out: dots doubled at line starts, bare LF
+        // and a trailing CR become CRLF.
+        let stuffed = POP3ResponseEncoder.bytes(.message("2 octets", content: Array(".a\nb\r\n..c\r".utf8)))
+        #expect(String(decoding: stuffed, as: UTF8.self) == "+OK 2 octets\r\n..a\r\nb\r\n...c\r\n.\r\n")
         var random = SplitMix64(seed: UInt64(limit))
         let alphabet: [UInt8] = Array("..\r\r\n\nab".utf8)
         var contents: [[UInt8]] = [[], Array(".".utf8), Array("\r".utf8), Array("a\r".utf8), Array("x\r\n.\r\n".utf8)]
