@@ -13,6 +13,7 @@ extension ScenarioLoader {
             .failure(ScenarioLoadError(problems: sorted(problems)))
         }
         let root: Node
+        if let aliasKey = AliasKeyScan.problem(in: text, fileName: name) { return fail([aliasKey]) }
         do {
             let parser = try Parser(yaml: text)
             guard let first = try parser.nextRoot() else {

@@ -53,6 +53,13 @@ public enum ScenarioLoader {
         throw ScenarioLoadError(problems: result.problems)
     }
 
+    /// The problems of scenario text, each as `FILE:LINE:COL: field: message. fix`, in document order; empty
+    /// when it loads (`check` for text: what a CI step or a test asserts on).
+    public static func problems(yaml: String, fileName: String, baseDirectory: String? = nil) -> [String] {
+        let result = read(yaml: yaml, fileName: fileName, baseDirectory: baseDirectory)
+        return result.scenario != nil && result.problems.isEmpty ? [] : result.problems.map(\.description)
+    }
+
     /// Every problem in every file, in file order then document order. Empty: all files load.
     public static func check(files: [String]) -> [LocatedProblem] {
         var all: [LocatedProblem] = []
@@ -119,6 +126,7 @@ public enum ScenarioLoader {
             ])
         }
         let root: Node
+        if let aliasKey = AliasKeyScan.problem(in: yaml, fileName: fileName) { return Outcome(problems: [aliasKey]) }
         do {
             let parser = try Parser(yaml: yaml)
             let first = try parser.nextRoot()

@@ -23,12 +23,7 @@ struct FaultValidationTests {
 
     /// The problems of a scenario with this one fault (written on line 11, after `  - `).
     static func problems(_ fault: String) -> [String] {
-        do {
-            _ = try ScenarioLoader.load(yaml: header + "  - " + fault + "\n", fileName: "t.yaml", baseDirectory: nil)
-            return []
-        } catch {
-            return error.problems.map(\.description)
-        }
+        ScenarioLoader.problems(yaml: header + "  - " + fault + "\n", fileName: "t.yaml")
     }
 
     static var scenario: Scenario {

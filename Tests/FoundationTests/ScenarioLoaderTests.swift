@@ -19,12 +19,7 @@ private func fixture(_ name: String) throws -> String {
 
 /// The problems of embedded text, as `exomock check` would print them.
 private func lines(_ yaml: String, base: String? = nil) -> [String] {
-    do {
-        _ = try ScenarioLoader.load(yaml: yaml, fileName: "t.yaml", baseDirectory: base)
-        return []
-    } catch {
-        return error.problems.map(\.description)
-    }
+    ScenarioLoader.problems(yaml: yaml, fileName: "t.yaml", baseDirectory: base)
 }
 
 @Suite struct ScenarioLoaderBadFileTests {

@@ -39,12 +39,7 @@ import Testing
 
     @Test func badValuesAreLocatedErrors() {
         func problems(_ yaml: String) -> [String] {
-            do {
-                _ = try ScenarioLoader.load(yaml: yaml, fileName: "t.yaml", baseDirectory: nil)
-                return []
-            } catch {
-                return error.problems.map(\.description)
-            }
+            ScenarioLoader.problems(yaml: yaml, fileName: "t.yaml")
         }
         let unknown = problems(Self.yaml(sendAs: "[nobody@contoso.onmicrosoft.com]"))
         #expect(
