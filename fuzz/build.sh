@@ -6,6 +6,8 @@
 #   fuzz/build.sh                     build every target
 #   fuzz/build.sh smoke [SECONDS]     build, then run each for SECONDS (default 15) from its seed corpus
 #   fuzz/build.sh run TARGET SECONDS  build, then run one target, keeping what it finds in .build-fuzz/corpus
+#   fuzz/build.sh long SECONDS        build, then run every target for SECONDS at once (the long run of
+#                                     docs/robustness.md), one result line each
 #
 # Seeds: Tests/Corpus/<parser>/ (the malformed-input corpus) and fuzz/dictionaries/. A crash leaves its
 # input as .build-fuzz/artifacts/<target>/crash-*; add it to Tests/Corpus once fixed. docs/robustness.md.
@@ -96,5 +98,14 @@ case "${1:-build}" in
     build
     run "$2" "$3"
     ;;
-  *) echo "usage: fuzz/build.sh [build | smoke [SECONDS] | run TARGET SECONDS]" >&2; exit 2 ;;
+  long)
+    build
+    pids=()
+    for target in "${targets[@]}"; do run "$target" "${2:?seconds}" >"$scratch/$target.result" & pids+=($!); done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    for target in "${targets[@]}"; do cat "$scratch/$target.result"; done
+    exit $failed
+    ;;
+  *) echo "usage: fuzz/build.sh [build | smoke [SECONDS] | run TARGET SECONDS | long SECONDS]" >&2; exit 2 ;;
 esac
