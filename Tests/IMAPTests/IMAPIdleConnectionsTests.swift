@@ -57,7 +57,11 @@ struct IMAPIdleConnectionsTests {
     }
 
     @Test func idleAuthenticatedConnectionsStayOpen() async throws {
-        let count = Int(ProcessInfo.processInfo.environment["EXOMOCK_IDLE_CONNECTIONS"] ?? "") ?? 500
+        // 200 by default: the client sockets live in this test process, and with about a thousand descriptors
+        // open, Foundation's Process.run() (which other tests call meanwhile) can read past glibc's buffer
+        // while listing /proc/self/fd and crash the whole run (swift-corelibs-foundation PR #5472; seen in a
+        // fresh-clone CI run with 500 here). EXOMOCK_IDLE_CONNECTIONS=10000 runs the big case on its own.
+        let count = Int(ProcessInfo.processInfo.environment["EXOMOCK_IDLE_CONNECTIONS"] ?? "") ?? 200
         try #require(count > 0)
         try await withTimeLimit(count > 1000 ? 1200 : 180) {
             try await Self.run(count: count)

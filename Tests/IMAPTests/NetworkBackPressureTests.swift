@@ -78,8 +78,10 @@ struct NetworkBackPressureTests {
         fault.bytesPerSecond = 10_000
         let limited = fault
         let produced = try await withTimeLimit(60) { try await Self.produced(under: limited, seconds: 1.5) }
-        // 64 KiB held + one 64 KiB chunk + what went out at 10 kB/s; without the pause it would be 64 MiB.
-        #expect(produced <= 256 * 1024, "the producer wrote \(produced) bytes")
+        // 64 KiB held + one 64 KiB chunk + what went out at 10 kB/s is about 150 KiB; a fresh-clone CI run on a
+        // busy machine saw 320 KiB (writability can flip back before the held bytes reach the mark again).
+        // Without the pause it is the whole 64 MiB.
+        #expect(produced <= 1024 * 1024, "the producer wrote \(produced) bytes")
         #expect(produced >= 64 * 1024, "the producer ran: \(produced)")
     }
 
@@ -89,6 +91,6 @@ struct NetworkBackPressureTests {
         fault.seconds = 5
         let limited = fault
         let produced = try await withTimeLimit(60) { try await Self.produced(under: limited, seconds: 1) }
-        #expect(produced <= 256 * 1024, "the producer wrote \(produced) bytes")
+        #expect(produced <= 1024 * 1024, "the producer wrote \(produced) bytes (64 MiB without the pause)")
     }
 }
