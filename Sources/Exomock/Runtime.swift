@@ -352,7 +352,8 @@ struct Assembly: Sendable {
             router: adminRouter,
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [CloseAfterResponseHandler()], idleTimeout: HTTPRequestGuard.headerReadTimeout)),
+                    additionalChannelHandlers: [CloseAfterResponseHandler()],
+                    idleTimeout: HTTPRequestGuard.headerReadTimeout)),
             configuration: .init(address: .hostname("127.0.0.1", port: options.adminPort), serverName: nil),
             onServerRunning: { channel in
                 await readiness.started("admin API", port: channel.localAddress?.port ?? options.adminPort)
