@@ -240,6 +240,55 @@ import Testing
         }
     }
 
+    static let imaplibSelectScript = #"""
+        import imaplib, ssl, sys
+        host, port, cafile, user, token = sys.argv[1:6]
+        M = imaplib.IMAP4_SSL(host, int(port), ssl_context=ssl.create_default_context(cafile=cafile))
+        try:
+            M.authenticate("XOAUTH2", lambda _: ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode())
+            print("AUTH OK")
+            M.select("INBOX")
+            print("SELECT OK")
+        except imaplib.IMAP4.abort as e:
+            print("ABORT", e)
+        except imaplib.IMAP4.error as e:
+            print("ERROR", e)
+        """#
+
+    /// Python imaplib against Exchange's abrupt close (`bye`) at SELECT and against a `throttle` fault at
+    /// login (AUTHENTICATE succeeds, SELECT gets `BAD User is authenticated but not connected.`): what a mail
+    /// handler's log shows.
+    @Test(
+        arguments: [
+            (Fault(service: .imap, kind: .bye, match: "SELECT"), "AUTH OK\nABORT "),
+            (
+                Fault(service: .imap, kind: .throttle, match: "AUTHENTICATE"),
+                "AUTH OK\nERROR SELECT command error: BAD [b'User is authenticated but not connected.']\n"
+            ),
+        ])
+    func imaplibSeesByeAndThrottle(fault: Fault, expected: String) async throws {
+        try await withTimeLimit(60) {
+            let (listeners, _) = try await Self.live([fault])
+            do {
+                let result = try await runClient(
+                    "python3",
+                    [
+                        "-c", Self.imaplibSelectScript, "localhost", String(listeners.implicit.port),
+                        listeners.certificate.certificatePath, imapMailbox, "good-token",
+                    ],
+                    package: "python3")
+                #expect(result.output.hasPrefix(expected), "\(result.output) \(result.error)")
+                if fault.kind == .bye {
+                    #expect(result.output.contains("Connection is closed. 13"), "\(result.output)")
+                }
+            } catch {
+                await listeners.stop()
+                throw error
+            }
+            await listeners.stop()
+        }
+    }
+
     static let jakartaCutProgram = #"""
         import jakarta.mail.*;
         import java.io.*;

@@ -100,4 +100,25 @@ private let pipelinedRETRScript = #"""
             #expect(steps.dropFirst(2).first?.hasPrefix("stat=[3, ") == true, "count: 1: the next STAT is answered")
         }
     }
+
+    /// Python poplib against Exchange's abrupt close (`bye`) at STAT and a `throttle` fault at login.
+    @Test(
+        arguments: [
+            (Fault(service: .pop3, kind: .bye, match: "STAT"), "stat=ERROR -ERR Connection is closed. 13"),
+            (Fault(service: .pop3, kind: .throttle, match: "AUTH"), "auth1=ERROR -ERR"),
+        ])
+    func poplibSeesByeAndThrottle(fault: Fault, expected: String) async throws {
+        try await withLive(timeout: 60, faults: [fault]) { live in
+            let result = try await runClient(
+                "python3",
+                [
+                    "-c", poplibScript, "pop3s", "localhost", String(live.implicit.port),
+                    live.certificate.certificatePath, testMailbox, "good-token", "auth1,stat",
+                ],
+                package: "python3")
+            let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+            let steps = (object?["steps"] as? [[Any]] ?? []).map { "\($0[0])=\($0[1])" }
+            #expect(steps.contains { $0.hasPrefix(expected) }, "\(steps) \(result.error)")
+        }
+    }
 }
