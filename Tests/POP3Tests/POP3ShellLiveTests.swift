@@ -101,19 +101,27 @@ private let pipelinedRETRScript = #"""
         }
     }
 
-    /// Python poplib against Exchange's abrupt close (`bye`) at STAT and a `throttle` fault at login.
+    /// Python poplib against Exchange's abrupt close (`bye`) at STAT, a `throttle` fault at login, and a RETR
+    /// cut in the middle of the message (`disconnect` with `bytes`): poplib's `error_proto` in each case.
     @Test(
         arguments: [
-            (Fault(service: .pop3, kind: .bye, match: "STAT"), "stat=ERROR -ERR Connection is closed. 13"),
-            (Fault(service: .pop3, kind: .throttle, match: "AUTH"), "auth1=ERROR -ERR"),
+            (
+                Fault(service: .pop3, kind: .bye, match: "STAT"), "auth1,stat",
+                "stat=ERROR -ERR Connection is closed. 13"
+            ),
+            (Fault(service: .pop3, kind: .throttle, match: "AUTH"), "auth1,stat", "auth1=ERROR -ERR"),
+            (
+                Fault(service: .pop3, kind: .disconnect, match: "RETR", bytes: 40), "auth1,retr1",
+                "retr1=ERROR -ERR EOF"
+            ),
         ])
-    func poplibSeesByeAndThrottle(fault: Fault, expected: String) async throws {
+    func poplibSeesByeThrottleAndACutRETR(fault: Fault, actions: String, expected: String) async throws {
         try await withLive(timeout: 60, faults: [fault]) { live in
             let result = try await runClient(
                 "python3",
                 [
                     "-c", poplibScript, "pop3s", "localhost", String(live.implicit.port),
-                    live.certificate.certificatePath, testMailbox, "good-token", "auth1,stat",
+                    live.certificate.certificatePath, testMailbox, "good-token", actions,
                 ],
                 package: "python3")
             let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
