@@ -6,8 +6,10 @@
 #   fuzz/build.sh                     build every target
 #   fuzz/build.sh smoke [SECONDS]     build, then run each for SECONDS (default 15) from its seed corpus
 #   fuzz/build.sh run TARGET SECONDS  build, then run one target, keeping what it finds in .build-fuzz/corpus
-#   fuzz/build.sh long SECONDS        build, then run every target for SECONDS at once (the long run of
-#                                     docs/robustness.md), one result line each
+#   fuzz/build.sh long SECONDS [TARGET...]
+#                                     build, then run every target (or those named) for SECONDS at once (the
+#                                     long run of docs/robustness.md), one result line each
+# EXOMOCK_FUZZ_TIMEOUT (seconds, default 10) is libFuzzer's per-input limit; raise it when the machine is busy.
 #
 # Seeds: Tests/Corpus/<parser>/ (the malformed-input corpus) and fuzz/dictionaries/. A crash leaves its
 # input as .build-fuzz/artifacts/<target>/crash-*; add it to Tests/Corpus once fixed. docs/robustness.md.
@@ -63,7 +65,7 @@ run() {
   mkdir -p "$work" "$artifacts"
   local dict
   dict=$(dictionary "$target")
-  local options=(-max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+  local options=(-max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout="${EXOMOCK_FUZZ_TIMEOUT:-10}" -print_final_stats=1
     -artifact_prefix="$artifacts/")
   [ -n "$dict" ] && options+=(-dict="$dict")
   # Making the verifier's RSA key leaves 16 bytes inside BoringSSL's key generation unreferenced (once, at
@@ -99,9 +101,12 @@ case "${1:-build}" in
     run "$2" "$3"
     ;;
   long)
+    seconds=${2:?seconds}
+    shift 2
+    [ $# -gt 0 ] && targets=("$@")
     build
     pids=()
-    for target in "${targets[@]}"; do run "$target" "${2:?seconds}" >"$scratch/$target.result" & pids+=($!); done
+    for target in "${targets[@]}"; do run "$target" "$seconds" >"$scratch/$target.result" & pids+=($!); done
     failed=0
     for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
     for target in "${targets[@]}"; do cat "$scratch/$target.result"; done
