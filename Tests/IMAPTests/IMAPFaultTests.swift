@@ -202,16 +202,23 @@ import Testing
         return (try await LiveListeners.bind(server: server, journal: Journal(clock: clock), clock: clock), server)
     }
 
+    /// Python imaplib: XOAUTH2, then (with a sixth argument `select`) SELECT INBOX; prints what its user sees.
     static let imaplibScript = #"""
         import imaplib, ssl, sys
         host, port, cafile, user, token = sys.argv[1:6]
+        select = sys.argv[6:] == ["select"]
         M = imaplib.IMAP4_SSL(host, int(port), ssl_context=ssl.create_default_context(cafile=cafile))
         try:
             M.authenticate("XOAUTH2", lambda _: ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode())
             print("AUTH OK")
+            if select:
+                M.select("INBOX")
+                print("SELECT OK")
+            M.logout()
+        except imaplib.IMAP4.abort as e:
+            print("ABORT", e)
         except imaplib.IMAP4.error as e:
             print("ERROR", e)
-        M.logout()
         """#
 
     /// Python imaplib raises `imaplib.IMAP4.error` with the `reply` fault's text.
@@ -240,21 +247,6 @@ import Testing
         }
     }
 
-    static let imaplibSelectScript = #"""
-        import imaplib, ssl, sys
-        host, port, cafile, user, token = sys.argv[1:6]
-        M = imaplib.IMAP4_SSL(host, int(port), ssl_context=ssl.create_default_context(cafile=cafile))
-        try:
-            M.authenticate("XOAUTH2", lambda _: ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode())
-            print("AUTH OK")
-            M.select("INBOX")
-            print("SELECT OK")
-        except imaplib.IMAP4.abort as e:
-            print("ABORT", e)
-        except imaplib.IMAP4.error as e:
-            print("ERROR", e)
-        """#
-
     /// Python imaplib against Exchange's abrupt close (`bye`) at SELECT and against a `throttle` fault at
     /// login (AUTHENTICATE succeeds, SELECT gets `BAD User is authenticated but not connected.`): what a mail
     /// handler's log shows.
@@ -273,8 +265,8 @@ import Testing
                 let result = try await runClient(
                     "python3",
                     [
-                        "-c", Self.imaplibSelectScript, "localhost", String(listeners.implicit.port),
-                        listeners.certificate.certificatePath, imapMailbox, "good-token",
+                        "-c", Self.imaplibScript, "localhost", String(listeners.implicit.port),
+                        listeners.certificate.certificatePath, imapMailbox, "good-token", "select",
                     ],
                     package: "python3")
                 #expect(result.output.hasPrefix(expected), "\(result.output) \(result.error)")
