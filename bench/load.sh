@@ -10,13 +10,14 @@
 #      the whole 1000-message INBOX), pop3-login and pop3 (RETR of all 1000) with --clients handlers
 #      spread over bench1-8, SMTP submissions (connect, STARTTLS, XOAUTH2, one 10 KiB message, QUIT;
 #      exomock only: the peer lab has no submission server), then refresh grants with 64 handlers;
-#   3. the peer lab's xobench (C, OpenSSL) on the same IMAP workloads, as a cross-check of the client's
-#      own CPU per login and per message;
+#   3. the peer lab's xobench (C, OpenSSL) on the IMAP login, IMAP fetch and POP3 RETR workloads, as a
+#      cross-check of the client's own CPU per login and per message;
 #   4. a writable copy of the peer lab with a P-256 CA and server certificate (the lab makes RSA-2048),
 #      its Dovecot, 1000 x 10 KiB messages, and the same `exomock load` workloads.
 # Server CPU is the server's process tree (utime+stime, reaped children included) over each load run,
 # spread over the operations of the warm-up and the window. The load average (uptime) is recorded
-# before and after each run: other work may share the machine. Results: bench/results/load-<stamp>/.
+# before and after each run: other work may share the machine. Results: bench/results/load-<stamp>/
+# (report.md; summary.json, schema exomock-bench-load/1, read by bench/goals.py).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --skip-exomock) DO_EXOMOCK=0; DO_XOBENCH=0; shift ;;
     --skip-dovecot) DO_DOVECOT=0; shift ;;
     --skip-xobench) DO_XOBENCH=0; shift ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "bench/load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -122,6 +123,12 @@ spread = ops * (1 + float(warmup) / float(duration))
 server = (float(cpu1) - float(cpu0)) * 1000 / spread if ops else 0
 client = r["cpu_s"] * 1000 / ops if ops else 0
 l = k["latency_ms"]
+with open(path.rsplit("/", 1)[0] + "/rows.jsonl", "a") as rows:
+    rows.write(json.dumps({"server": label, "workload": workload, "handlers": int(clients), "ops": ops,
+                           "ops_per_s": k["ops_per_s"], "messages_per_s": k["messages_per_s"],
+                           "bytes_per_s": k["bytes_per_s"], "errors": k["errors"], "latency_ms": l,
+                           "server_cpu_ms_per_op": server, "client_cpu_ms_per_op": client,
+                           "client_cpu_us_per_message": r["cpu_s"] * 1e6 / k["messages"] if k.get("messages") else None}) + "\n")
 print(f'| {label} | {workload} | {clients} | {k["ops_per_s"]:.1f} | {k["messages_per_s"]:.0f} | {k["bytes_per_s"] / 1e6:.1f} '
       f'| {l["p50"]:.2f} | {l["p99"]:.2f} | {k["errors"]} | {server:.3f} | {client:.3f} | {before} → {after} |')
 EOF
@@ -153,7 +160,7 @@ if [[ $DO_XOBENCH == 1 ]]; then
   cc -O2 -pthread -o "$WORK/xobench" "$PEER_LAB/bench/xobench.c" -lssl -lcrypto
   AUTHORITY=$(jq -r '.clouds[0].authority_url' "$READY")
   CA=$(jq -r '.ca_file' "$READY")
-  PORT=$(jq -r '.clouds[0].listeners[] | select(.service=="imap" and .tls=="implicit") | .port' "$READY")
+  port() { jq -r --arg s "$1" '.clouds[0].listeners[] | select(.service==$s and .tls=="implicit") | .port' "$READY"; }
   TOKEN=$(curl -sS --fail-with-body --cacert "$CA" "$AUTHORITY/8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a/oauth2/v2.0/token" \
     -d grant_type=client_credentials -d client_id=11111111-2222-3333-4444-555555555555 -d client_secret=bench-secret \
     --data-urlencode scope=https://outlook.office365.us/.default | jq -r .access_token)
@@ -165,8 +172,9 @@ if [[ $DO_XOBENCH == 1 ]]; then
     echo "| workload | conns | ops/s | msgs/s | client CPU ms/op | client CPU µs/msg |"
     echo "|---|---:|---:|---:|---:|---:|"
   } >>"$WORK/xobench.md"
-  for mode in imap-login imap-fetch; do
-    "$WORK/xobench" --mode "$mode" --host 127.0.0.1 --port "$PORT" --ca "$CA" --sni outlook.office365.us \
+  for mode in imap-login imap-fetch pop-retr; do
+    service=imap; [[ $mode == pop-* ]] && service=pop3
+    "$WORK/xobench" --mode "$mode" --host 127.0.0.1 --port "$(port $service)" --ca "$CA" --sni outlook.office365.us \
       --users-file "$WORK/users8.txt" --conns "$CLIENTS" --duration "$DURATION" --warmup "$WARMUP" >"$OUT/xobench-$mode.out" \
       2>&1 || echo "xobench $mode exited $?: see $OUT/xobench-$mode.out" >&2
     grep '^{' "$OUT/xobench-$mode.out" | tail -1 >"$OUT/xobench-$mode.json" || fail "xobench $mode wrote no result: see $OUT/xobench-$mode.out"
@@ -213,6 +221,21 @@ if [[ $DO_DOVECOT == 1 ]]; then
   "$LAB/dovecot/stop.sh" >/dev/null 2>&1 || true
   LAB=
 fi
+
+# One machine-readable summary of this run for bench/goals.py: the rows, the xobench cross-check, the signatures.
+python3 - "$OUT" "${RSA1:-0}" "${RSA2:-0}" <<'EOF'
+import glob, json, os, sys
+out, rsa1, rsa2 = sys.argv[1], float(sys.argv[2] or 0), float(sys.argv[3] or 0)
+rows = [json.loads(l) for l in open(f"{out}/rows.jsonl")] if os.path.exists(f"{out}/rows.jsonl") else []
+xobench = {}
+for path in glob.glob(f"{out}/xobench-*.json"):
+    x = json.load(open(path))
+    xobench[x["mode"]] = {"ops": x["ops"], "msgs": x["msgs"], "client_cpu_s": x["client_cpu_s"],
+                          "client_cpu_ms_per_op": x["client_cpu_s"] * 1e3 / x["ops"] if x["ops"] else None,
+                          "client_cpu_us_per_message": x["client_cpu_s"] * 1e6 / x["msgs"] if x["msgs"] else None}
+json.dump({"schema": "exomock-bench-load/1", "rows": rows, "xobench": xobench,
+           "rsa2048_sign_per_s": {"one_core": rsa1, "two_cores": rsa2}}, open(f"{out}/summary.json", "w"), indent=1)
+EOF
 
 {
   echo

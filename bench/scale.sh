@@ -20,13 +20,14 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_LAB=${PEER_LAB:-$ROOT/../shared/peer-lab}
-RUNS=3 DURATION=10 WARMUP=2 DO_FETCH=1 BUILD=1
+RUNS=3 DURATION=10 WARMUP=2 DO_FETCH=1 BUILD=1 JSON=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --skip-fetch) DO_FETCH=0; shift ;;
     --no-build) BUILD=0; shift ;;
+    --json) JSON=$2; shift 2 ;;
     -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "bench/scale.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -125,6 +126,7 @@ if [[ $DO_FETCH == 1 ]]; then
     for c in 1 8; do
       kept=$(msgs kept "$c") virtual=$(msgs virtual "$c")
       ratio=$(echo "scale=3; $virtual / $kept" | bc)
+      echo "$c $ratio" >>"$WORK/ratios.txt"
       echo "| FETCH 1:* BODY.PEEK[], $c connection(s): virtual / kept msgs/s (median of $RUNS alternating runs) | ${virtual%.*} / ${kept%.*} = $ratio | at least 0.9 |"
     done
   } >>"$REPORT"
@@ -143,5 +145,16 @@ wait "$TIME_PID" || true
 SERVER_PID=
 PEAK=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time-v.txt")
 echo "| peak RSS at exit (after the FETCH runs) | $((PEAK / 1024)) MiB | under 1 GiB |" >>"$REPORT"
+if [[ -n $JSON ]]; then
+  touch "$WORK/ratios.txt"
+  python3 - "$JSON" "$READY_S" "$((HWM_READY / 1024))" "$((PEAK / 1024))" "$WORK/ratios.txt" <<'EOF'
+import json, sys
+path, ready_s, ready_mib, peak_mib, ratios = sys.argv[1:]
+pairs = dict(line.split() for line in open(ratios) if line.strip())
+json.dump({"schema": "exomock-bench-scale/1", "ready_s": float(ready_s), "ready_rss_mib": int(ready_mib),
+           "peak_rss_mib": int(peak_mib), "virtual_over_kept": {c: float(r) for c, r in pairs.items()}},
+          open(path, "w"), indent=1)
+EOF
+fi
 echo
 cat "$REPORT"
