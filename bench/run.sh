@@ -1,46 +1,54 @@
 #!/usr/bin/env bash
-# exomock's benchmarks, side by side with Dovecot in the same run. Method: docs/benchmarks.md.
+# exomock's benchmarks, side by side with Dovecot in the same run, and issue 13's goals checked from
+# that one run. Method and results: docs/benchmarks.md.
 #
-#   bench/run.sh [--runs N] [--duration S] [--skip-dovecot] [--skip-mail] [--skip-token] [--skip-load]
+#   bench/run.sh [--duration S] [--warmup S] [--skip-dovecot] [--skip-load] [--skip-handshake]
+#                [--skip-scale] [--skip-idle] [--idle-sessions "N N ..."] [--classic] [--runs N]
 #
-# What it does, in order:
-#   1. builds exomock in release mode (scratch path .build-release);
-#   2. serves bench/scenario.yaml (GCC High, 8 shared mailboxes of 1000 generated 10 KiB messages),
-#      gets one app-only token from exomock's own token endpoint (client credentials);
-#   3. runs the peer lab's load client (../shared/peer-lab/bench/bench.py, which builds xobench, a C
-#      OpenSSL client) against exomock's IMAPS and POP3S listeners: XOAUTH2 logins/s and FETCH / RETR
-#      throughput, 1 and 32 IMAP sessions, 1 and 8 POP3 sessions;
-#   4. starts the peer lab's Dovecot (XOAUTH2, same client, same workloads, 1000 x 10 KiB messages);
-#   5. refresh-token grants per second over HTTPS with keep-alive (wrk, 2 threads, 64 connections,
-#      --latency), once with RS256 signed by the system's OpenSSL and once by BoringSSL.
-#   6. bench/load.sh: the same servers driven by exomock's own load generator (`exomock load`), Dovecot
-#      with a P-256 certificate like exomock's; its report is appended (--skip-load leaves it out).
-# Results: bench/results/<stamp>/ (report.md, raw outputs). Needs: swift, cc, libssl-dev, wrk, curl,
-# jq, python3 (cryptography for the peer lab's token minter) and, for step 4, dovecot-imapd and
-# dovecot-pop3d (the peer lab's setup.sh installs them). Client and server share this machine's cores.
+# What it does, in order (each step writes its own directory under bench/results/ too):
+#   1. builds exomock in release mode (.build-release), with the bare TLS baseline server
+#      (EXOMOCK_BENCH=1: bench/tls-baseline);
+#   2. bench/load.sh: `exomock load` against exomock and the peer lab's Dovecot (P-256 certificates on
+#      both): IMAP and POP3 logins, FETCH, RETR, SMTP, refresh grants; xobench (C, OpenSSL) against
+#      exomock as a cross-check of the load client's own CPU; `openssl speed rsa2048` for the signature bound;
+#   3. bench/handshake.sh: server CPU per IMAP XOAUTH2 login against a bare SwiftNIO TLS 1.3 handshake;
+#   4. bench/scale.sh: 100,000 shared mailboxes x 200 virtual messages: ready time, RSS, FETCH virtual/kept;
+#   5. bench/idle.sh: memory per authenticated idle TLS IMAP session at growing counts;
+#   6. with --classic, the older comparison: the peer lab's xobench against both servers (lab's RSA
+#      certificate for Dovecot) and wrk against the token endpoint, with both RS256 backends;
+#   7. bench/goals.py: issue 13's goals, each a ratio or a figure from this run, met or missed.
+# Results: bench/results/<stamp>/report.md. Needs: swift, cc, libssl-dev, curl, jq, python3 (with
+# cryptography, for the peer lab's token minter), GNU time, wrk (--classic only) and dovecot-imapd/
+# dovecot-pop3d (the peer lab's setup.sh installs them). Client and server share this machine's cores:
+# run it with nothing else on the machine.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_LAB=${PEER_LAB:-$ROOT/../shared/peer-lab}
-RUNS=3 DURATION=10 WARMUP=2
-DO_DOVECOT=1 DO_MAIL=1 DO_TOKEN=1 DO_LOAD=1
+RUNS=3 DURATION=10 WARMUP=2 IDLE_SESSIONS=
+DO_DOVECOT=1 DO_MAIL=0 DO_TOKEN=0 DO_LOAD=1 DO_HANDSHAKE=1 DO_SCALE=1 DO_IDLE=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --skip-dovecot) DO_DOVECOT=0; shift ;;
-    --skip-mail) DO_MAIL=0; shift ;;
-    --skip-token) DO_TOKEN=0; shift ;;
     --skip-load) DO_LOAD=0; shift ;;
-    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
+    --skip-handshake) DO_HANDSHAKE=0; shift ;;
+    --skip-scale) DO_SCALE=0; shift ;;
+    --skip-idle) DO_IDLE=0; shift ;;
+    --idle-sessions) IDLE_SESSIONS=$2; shift 2 ;;
+    --classic) DO_MAIL=1 DO_TOKEN=1; shift ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 fail() { echo "bench/run.sh: $*" >&2; exit 1; }
-for tool in swift cc curl jq python3 wrk; do
+for tool in swift cc curl jq python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing; install it (Debian: apt-get install $tool), then rerun"
 done
+if [[ $DO_TOKEN == 1 ]]; then command -v wrk >/dev/null || fail "wrk is missing (--classic): apt-get install wrk"; fi
 [[ -f /usr/include/openssl/evp.h ]] || fail "libssl-dev is missing (exomock's RS256 signing and xobench need it): apt-get install libssl-dev"
 if [[ $DO_MAIL == 1 || $DO_DOVECOT == 1 ]]; then
   [[ -f $PEER_LAB/bench/bench.py ]] || fail "the peer lab is not at $PEER_LAB; set PEER_LAB=/path/to/shared/peer-lab or pass --skip-mail --skip-dovecot"
@@ -59,16 +67,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building exomock (release)"
+echo "== building exomock and the TLS baseline (release)"
 (cd "$ROOT" && swift build -c release --scratch-path .build-release --product exomock 2>&1 | tail -3)
+if [[ $DO_HANDSHAKE == 1 ]]; then
+  (cd "$ROOT" && EXOMOCK_BENCH=1 swift build -c release --scratch-path .build-release --product exomock-tls-baseline 2>&1 | tail -3)
+fi
 EXOMOCK=$ROOT/.build-release/release/exomock
+export EXOMOCK_BIN=$EXOMOCK # the step scripts use this binary instead of building again
 
 {
   echo "# Benchmark run $STAMP"
   echo
   echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB; client and server share the CPUs"
   echo "- exomock: $(git -C "$ROOT" rev-parse --short HEAD), release build; $(openssl version)"
-  echo "- runs: $RUNS x ${DURATION}s after ${WARMUP}s warm-up, medians"
+  echo "- each measured run: ${WARMUP}s warm-up, then ${DURATION}s counted (--classic: medians of $RUNS runs)"
+  echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
 } >"$REPORT"
 
@@ -202,13 +215,50 @@ EOF
 fi
 
 if [[ $DO_LOAD == 1 ]]; then
-  echo "== exomock load (bench/load.sh)"
+  echo "== exomock load against exomock and Dovecot (bench/load.sh)"
   load_args=(--duration "$DURATION" --warmup "$WARMUP")
   [[ $DO_DOVECOT == 1 ]] || load_args+=(--skip-dovecot)
   "$ROOT/bench/load.sh" "${load_args[@]}" | tee "$OUT/load.txt"
-  { echo "## exomock load (bench/load.sh)"; echo; cat "$(sed -n 's/^== report: //p' "$OUT/load.txt")"; echo; } >>"$REPORT"
+  LOAD_REPORT=$(sed -n 's/^== report: //p' "$OUT/load.txt")
+  cp "$(dirname "$LOAD_REPORT")/summary.json" "$OUT/load-summary.json"
+  { echo "## exomock load (bench/load.sh)"; echo; cat "$LOAD_REPORT"; echo; } >>"$REPORT"
 fi
+
+if [[ $DO_HANDSHAKE == 1 ]]; then
+  echo "== IMAP login against a bare TLS handshake (bench/handshake.sh)"
+  "$ROOT/bench/handshake.sh" --duration "$DURATION" --warmup "$WARMUP" --json "$OUT/handshake.json" | tee "$OUT/handshake.txt"
+  { echo "## IMAP login against a bare SwiftNIO TLS 1.3 handshake (bench/handshake.sh)"; echo
+    grep '^|' "$OUT/handshake.txt"; echo; } >>"$REPORT"
+fi
+
+if [[ $DO_SCALE == 1 ]]; then
+  echo "== 100,000 mailboxes of virtual mail (bench/scale.sh)"
+  "$ROOT/bench/scale.sh" --no-build --runs 1 --duration "$DURATION" --json "$OUT/scale.json" | tee "$OUT/scale.txt"
+  { echo "## Scale (bench/scale.sh, one run)"; echo; grep '^|' "$OUT/scale.txt"; echo; } >>"$REPORT"
+fi
+
+if [[ $DO_IDLE == 1 ]]; then
+  echo "== idle authenticated TLS IMAP sessions (bench/idle.sh)"
+  idle_args=(--json "$OUT/idle.json")
+  [[ -n $IDLE_SESSIONS ]] && idle_args+=(--sessions "$IDLE_SESSIONS")
+  "$ROOT/bench/idle.sh" "${idle_args[@]}" | tee "$OUT/idle.txt"
+  { echo "## Idle sessions (bench/idle.sh)"; echo; grep '^|' "$OUT/idle.txt"; echo; } >>"$REPORT"
+fi
+
+goal_args=()
+[[ -f $OUT/load-summary.json ]] && goal_args+=(--load "$OUT/load-summary.json")
+[[ -f $OUT/handshake.json ]] && goal_args+=(--handshake "$OUT/handshake.json")
+[[ -f $OUT/scale.json ]] && goal_args+=(--scale "$OUT/scale.json")
+[[ -f $OUT/idle.json ]] && goal_args+=(--idle "$OUT/idle.json")
+{
+  echo "## Issue 13's goals, from this run"
+  echo
+  python3 "$ROOT/bench/goals.py" "${goal_args[@]}"
+  echo
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+} >"$OUT/goals.md"
+cat "$OUT/goals.md" >>"$REPORT"
 
 echo
 echo "== report: $REPORT"
-cat "$REPORT"
+cat "$OUT/goals.md"

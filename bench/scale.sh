@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scale benchmark (docs/benchmarks.md, "Scale: 100,000 mailboxes of virtual mail").
 #
-#   bench/scale.sh [--runs N] [--duration S] [--skip-fetch] [--no-build]
+#   bench/scale.sh [--runs N] [--duration S] [--skip-fetch] [--no-build] [--json PATH]
 #
 # What it does, in order:
 #   1. builds exomock in release mode into .build-release (waiting first for a release build another
@@ -14,7 +14,8 @@
 #   4. FETCH throughput with the peer lab's xobench (imap-fetch: EXAMINE INBOX, then `FETCH 1:*
 #      BODY.PEEK[]` over and over) on scale00001..8 (virtual) and on stored1..8 (kept), 1 and 8
 #      connections, and prints virtual / kept.
-# Results: bench/results/scale-<stamp>/ (report.md, raw outputs). Needs swift, cc, libssl-dev, curl,
+# Results: bench/results/scale-<stamp>/ (report.md, raw outputs); --json PATH also writes the figures
+# bench/goals.py reads (schema exomock-bench-scale/1). Needs swift, cc, libssl-dev, curl,
 # jq, python3 and GNU time (/usr/bin/time). Client and server share this machine's cores.
 set -euo pipefail
 
@@ -28,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     --skip-fetch) DO_FETCH=0; shift ;;
     --no-build) BUILD=0; shift ;;
     --json) JSON=$2; shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "bench/scale.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
