@@ -298,3 +298,12 @@ if Context.environment["EXOMOCK_FUZZ"] != nil {
                 path: "fuzz/Targets/\(target.name)", swiftSettings: strict))
     }
 }
+
+// The bare TLS handshake baseline (bench/handshake.sh, docs/benchmarks.md): only when EXOMOCK_BENCH is set,
+// so the ordinary build, the tests and CI never compile it.
+if Context.environment["EXOMOCK_BENCH"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "exomock-tls-baseline", dependencies: ["ListenerSupport", nioCore, nioPosix, nioSSL],
+            path: "bench/tls-baseline/server", swiftSettings: strict))
+}
