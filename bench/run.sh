@@ -3,7 +3,7 @@
 # that one run. Method and results: docs/benchmarks.md.
 #
 #   bench/run.sh [--duration S] [--warmup S] [--skip-dovecot] [--skip-load] [--skip-handshake]
-#                [--skip-scale] [--skip-idle] [--idle-sessions "N N ..."] [--classic] [--runs N]
+#                [--skip-scale] [--skip-idle] [--idle-counts N,N,...] [--classic] [--runs N]
 #
 # What it does, in order (each step writes its own directory under bench/results/ too):
 #   1. builds exomock in release mode (.build-release), with the bare TLS baseline server
@@ -25,7 +25,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_LAB=${PEER_LAB:-$ROOT/../shared/peer-lab}
-RUNS=3 DURATION=10 WARMUP=2 IDLE_SESSIONS=
+RUNS=3 DURATION=10 WARMUP=2 IDLE_COUNTS=
 DO_DOVECOT=1 DO_MAIL=0 DO_TOKEN=0 DO_LOAD=1 DO_HANDSHAKE=1 DO_SCALE=1 DO_IDLE=1
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -37,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --skip-handshake) DO_HANDSHAKE=0; shift ;;
     --skip-scale) DO_SCALE=0; shift ;;
     --skip-idle) DO_IDLE=0; shift ;;
-    --idle-sessions) IDLE_SESSIONS=$2; shift 2 ;;
+    --idle-counts) IDLE_COUNTS=$2; shift 2 ;;
     --classic) DO_MAIL=1 DO_TOKEN=1; shift ;;
     -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -73,7 +73,8 @@ if [[ $DO_HANDSHAKE == 1 ]]; then
   (cd "$ROOT" && EXOMOCK_BENCH=1 swift build -c release --scratch-path .build-release --product exomock-tls-baseline 2>&1 | tail -3)
 fi
 EXOMOCK=$ROOT/.build-release/release/exomock
-export EXOMOCK_BIN=$EXOMOCK # the step scripts use this binary instead of building again
+export EXOMOCK_BIN=$EXOMOCK # the step scripts use these binaries instead of building again
+[[ $DO_HANDSHAKE == 1 ]] && export BASELINE_BIN=$ROOT/.build-release/release/exomock-tls-baseline
 
 {
   echo "# Benchmark run $STAMP"
@@ -240,7 +241,7 @@ fi
 if [[ $DO_IDLE == 1 ]]; then
   echo "== idle authenticated TLS IMAP sessions (bench/idle.sh)"
   idle_args=(--json "$OUT/idle.json")
-  [[ -n $IDLE_SESSIONS ]] && idle_args+=(--sessions "$IDLE_SESSIONS")
+  [[ -n $IDLE_COUNTS ]] && idle_args+=(--counts "$IDLE_COUNTS")
   "$ROOT/bench/idle.sh" "${idle_args[@]}" | tee "$OUT/idle.txt"
   { echo "## Idle sessions (bench/idle.sh)"; echo; grep '^|' "$OUT/idle.txt"; echo; } >>"$REPORT"
 fi
