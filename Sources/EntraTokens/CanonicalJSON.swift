@@ -101,24 +101,53 @@ public struct OrderedFields: Sendable {
 
 /// base64url without padding (RFC 7515 §2).
 public enum Base64URL {
-    /// Foundation's base64, then the URL alphabet (RFC 4648 §5) and no padding, byte by byte: the
-    /// three `replacingOccurrences` passes this replaces cost about 15 % of a token grant's CPU.
+    /// RFC 4648 §5's alphabet.
+    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Encodes in one pass over the bytes, straight into the URL alphabet without padding (Foundation's
+    /// base64 and a byte-by-byte rewrite of its output were 1.5 % of a refresh grant's CPU).
     public static func encode<D: DataProtocol>(_ data: D) -> String {
-        let standard = Data(data).base64EncodedData()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(standard.count)
-        for byte in standard {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
-            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
-            case UInt8(ascii: "="): continue
-            default: bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        if let text = data.withContiguousStorageIfAvailable({ encode(bytes: $0) }) { return text }
+        return Array(data).withUnsafeBufferPointer { encode(bytes: $0) }
     }
 
-    public static func encode(_ text: String) -> String { encode(Data(text.utf8)) }
+    static func encode(bytes input: UnsafeBufferPointer<UInt8>) -> String {
+        let count = input.count
+        let length = count / 3 * 4 + (count % 3 == 0 ? 0 : count % 3 + 1)
+        return alphabet.withUnsafeBufferPointer { table in
+            String(unsafeUninitializedCapacity: length) { out in
+                var i = 0
+                var o = 0
+                while i + 3 <= count {
+                    let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    out[o] = table[Int(v >> 18)]
+                    out[o + 1] = table[Int(v >> 12 & 63)]
+                    out[o + 2] = table[Int(v >> 6 & 63)]
+                    out[o + 3] = table[Int(v & 63)]
+                    i += 3
+                    o += 4
+                }
+                switch count - i {
+                case 1:
+                    let v = UInt32(input[i]) << 16
+                    out[o] = table[Int(v >> 18)]
+                    out[o + 1] = table[Int(v >> 12 & 63)]
+                case 2:
+                    let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+                    out[o] = table[Int(v >> 18)]
+                    out[o + 1] = table[Int(v >> 12 & 63)]
+                    out[o + 2] = table[Int(v >> 6 & 63)]
+                default: break
+                }
+                return length
+            }
+        }
+    }
+
+    public static func encode(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { encode(bytes: $0) }
+    }
 
     /// Decodes base64url with or without padding; nil for anything else. Byte by byte: the
     /// `replacingOccurrences` passes this replaces were 18 % of an IMAP login's CPU.
