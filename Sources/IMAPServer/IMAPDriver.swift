@@ -165,7 +165,7 @@ struct IMAPResponsesOutput: MailOutputProducer {
 
     mutating func produce(into buffer: inout ByteBuffer, limit: Int) -> Bool {
         while index < responses.count, buffer.readableBytes < limit {
-            buffer.writeBytes(responses[index].encoded())
+            responses[index].encode(into: &buffer)
             index += 1
         }
         return index >= responses.count

@@ -1,3 +1,5 @@
+import NIOCore
+
 // Typed server responses (RFC 3501 §7) and their encoder. The encoder is the only place that turns a
 // response into bytes; descriptions for logs use the same encoder with literal contents elided.
 
@@ -78,6 +80,20 @@ public enum IMAPResponse: Sendable, Hashable {
         w.write(self)
         return w.bytes
     }
+
+    /// Appends the same bytes as `encoded()` to `buffer`, copying each literal's contents (a message body)
+    /// once, straight from the value, instead of through an intermediate array.
+    public func encode(into buffer: inout ByteBuffer) {
+        var w = IMAPResponseWriter(deferLiterals: true)
+        w.write(self)
+        var start = 0
+        for literal in w.deferred {
+            buffer.writeBytes(w.bytes[start..<literal.offset])
+            buffer.writeBytes(literal.content)
+            start = literal.offset
+        }
+        buffer.writeBytes(w.bytes[start...])
+    }
 }
 
 extension IMAPResponse: CustomStringConvertible {
@@ -92,8 +108,16 @@ extension IMAPResponse: CustomStringConvertible {
 public struct IMAPResponseWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     let elideLiterals: Bool
+    /// Literal contents left out of `bytes`, each to go at `offset` in it (`IMAPResponse.encode(into:)`).
+    let deferLiterals: Bool
+    private(set) var deferred: [(offset: Int, content: [UInt8])] = []
 
-    public init(elideLiterals: Bool = false) { self.elideLiterals = elideLiterals }
+    public init(elideLiterals: Bool = false) { self.init(elideLiterals: elideLiterals, deferLiterals: false) }
+
+    init(elideLiterals: Bool = false, deferLiterals: Bool) {
+        self.elideLiterals = elideLiterals
+        self.deferLiterals = deferLiterals
+    }
 
     mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
@@ -165,7 +189,13 @@ public struct IMAPResponseWriter: Sendable {
 
     mutating func writeLiteral(_ s: [UInt8]) {
         raw("{\(s.count)}\r\n")
-        if elideLiterals { raw("[\(s.count) bytes]") } else { bytes.append(contentsOf: s) }
+        if elideLiterals {
+            raw("[\(s.count) bytes]")
+        } else if deferLiterals {
+            deferred.append((bytes.count, s))
+        } else {
+            bytes.append(contentsOf: s)
+        }
     }
 
     public mutating func write(_ value: IMAPValue) {

@@ -329,7 +329,11 @@ public final class MailConnectionHandler<Driver: MailSessionDriver>: ChannelDupl
     /// Up to about one chunk from the outputs at the head of the queue.
     private func nextChunk(_ context: ChannelHandlerContext) -> ByteBuffer {
         let limit = policy.outputChunkBytes
-        var chunk = context.channel.allocator.buffer(capacity: 0)
+        // Room for a whole chunk up front when a producer fills it (a message): growing the buffer from
+        // empty copied each such chunk about twice more.
+        var producing = false
+        if case .output(.produced) = queue[queueStart] { producing = true }
+        var chunk = context.channel.allocator.buffer(capacity: producing ? limit : 0)
         while queueStart < queue.count, chunk.readableBytes < limit, case .output(let output) = queue[queueStart] {
             var done = true
             switch output {

@@ -1,62 +1,79 @@
+import Foundation
 import NIOCore
 
 /// RFC 1939 §3 byte-stuffing of a message body, resumable: a `.` at the start of a line is doubled, bare `LF`
 /// becomes `CRLF`, and a final line without a line end gets one, so the terminator always starts a line.
 /// `POP3ResponseEncoder` stuffs a whole message in one call; the POP3 server's streamed `RETR` answer calls it
 /// a chunk at a time (a 35 MB message is never encoded whole). The same code, so the two cannot differ.
+///
+/// Lines that need nothing (a CRLF line end, no `.` after it: nearly every line of real mail) are copied as
+/// one span up to the next line that does, found with `memchr`, not line by line.
 public struct POP3ByteStuffing: Sendable {
     private var offset = 0
     /// The next content byte starts a line (a `.` there is doubled).
     private var atLineStart = true
+    /// The final line end is written (a further call writes nothing).
+    private var finished = false
+
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let dot = UInt8(ascii: ".")
 
     public init() {}
 
     /// Appends the stuffed bytes of `content` after what earlier calls wrote, stopping once `buffer` holds
-    /// `limit` bytes or more (a line end may overshoot by one byte). Returns true when all of `content` is
+    /// `limit` bytes or more (a line end may overshoot by a few bytes). Returns true when all of `content` is
     /// written, ending with `CRLF` (not the terminating `.`). Call with the same `content` each time.
     public mutating func write(_ content: [UInt8], into buffer: inout ByteBuffer, limit: Int = .max) -> Bool {
-        let cr = UInt8(ascii: "\r")
-        let lf = UInt8(ascii: "\n")
-        let dot = UInt8(ascii: ".")
-        let count = content.count
+        content.withUnsafeBufferPointer { write($0, into: &buffer, limit: limit) }
+    }
+
+    private mutating func write(_ p: UnsafeBufferPointer<UInt8>, into buffer: inout ByteBuffer, limit: Int) -> Bool {
+        let count = p.count
         while buffer.readableBytes < limit, offset < count {
-            if atLineStart, content[offset] == dot { buffer.writeInteger(dot) }
+            if atLineStart, p[offset] == Self.dot { buffer.writeInteger(Self.dot) }
             atLineStart = false
-            let room = max(1, limit - buffer.readableBytes)
-            let segmentEnd = room >= count - offset ? count : offset + room
-            // Look one byte past the segment, so a CR just before an LF is never split from it.
-            let scanEnd = min(count, segmentEnd + 1)
-            var lineEnd = offset
-            while lineEnd < scanEnd, content[lineEnd] != lf { lineEnd += 1 }
-            if lineEnd < scanEnd {
-                // A whole line end: text without its CR, then CRLF.
-                var textEnd = lineEnd
-                if textEnd > offset, content[textEnd - 1] == cr { textEnd -= 1 }
-                buffer.writeBytes(content[offset..<textEnd])
-                buffer.writeBytes([cr, lf])
-                offset = lineEnd + 1
+            let stop = offset + min(count - offset, max(1, limit - buffer.readableBytes))
+            // [offset, end) goes out as it is; then a bare LF (at `end`) becomes CRLF when `bareLF`.
+            var end = count
+            var bareLF = false
+            var i = offset
+            while i < count, let found = memchr(p.baseAddress! + i, Int32(Self.lf), count - i) {
+                let l = p.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if l == 0 || p[l - 1] != Self.cr {
+                    (end, bareLF) = (l, true)
+                    break
+                }
+                i = l + 1
+                // A `.` starting the next line, or a full chunk: the span ends after this line end.
+                if i >= stop || (i < count && p[i] == Self.dot) {
+                    end = i
+                    break
+                }
+            }
+            if end > stop {
+                (end, bareLF) = (stop, false)
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[offset..<end])))
+            offset = end
+            if bareLF {
+                buffer.writeInteger(UInt16(0x0D0A))
+                offset += 1
                 atLineStart = true
             } else {
-                var writeEnd = segmentEnd
-                if content[writeEnd - 1] == cr, writeEnd - 1 > offset || writeEnd == count {
-                    // Hold back a CR that may precede the next segment's LF; at the end, drop it (the line
-                    // gets CRLF below).
-                    writeEnd -= 1
-                    if writeEnd == count - 1, segmentEnd == count {
-                        buffer.writeBytes(content[offset..<writeEnd])
-                        offset = count
-                        break
-                    }
-                }
-                buffer.writeBytes(content[offset..<writeEnd])
-                offset = writeEnd
+                atLineStart = p[end - 1] == Self.lf
             }
         }
         guard offset >= count else { return false }
-        if !atLineStart {
-            buffer.writeBytes([cr, lf])
-            atLineStart = true
+        if !finished, count > 0, p[count - 1] != Self.lf {
+            // The last line has no line end: a final CR gets its LF, anything else CRLF.
+            if p[count - 1] == Self.cr {
+                buffer.writeInteger(Self.lf)
+            } else {
+                buffer.writeInteger(UInt16(0x0D0A))
+            }
         }
+        finished = true
         return true
     }
 }
