@@ -147,9 +147,13 @@ public enum Limits {
     /// folder makes every message once to learn its size, so this bounds that pass and the sizes POP3
     /// and IMAP add up (`{count: 1000, size: 35MiB}` asks for 35 GiB and is refused).
     public static let scenarioMaximumGeneratedFolderBytes = 2 * 1024 * 1024 * 1024
-    /// Most users or shared mailboxes the `scale` entries of one scenario generate, all entries together.
-    /// (Generated mail is virtual: a mailbox costs a few hundred bytes until a client opens it.)
+    /// Most users, shared mailboxes and apps the `scale` entries of one scenario generate, all entries
+    /// together. (Generated mail is virtual: a mailbox costs a few hundred bytes until a client opens it.)
     public static let scenarioMaximumScaleCount = 1_000_000
+    /// Most FullAccess grants the `scale` entries make together (a mailbox entry's `full_access` times its
+    /// count, an apps entry's `mailbox_access`): each costs about 150 bytes in the app's or user's list and
+    /// the login index, so this bounds them near 300 MiB (1,000,000 mailboxes with two principals each).
+    public static let scenarioMaximumScaleGrants = 2_000_000
     /// Bytes of generated (virtual) messages kept after a read, so reading them again does not make them
     /// again; the oldest go first. Messages are made from their seed on a miss, so this bounds memory, not
     /// what can be read.

@@ -198,7 +198,8 @@ enum ScenarioMapper {
         return readAppOptionals(f, into: App(name: name, clientID: clientID, tenant: tenant), &r)
     }
 
-    private static func readAppOptionals(_ f: Fields, into start: App, _ r: inout NodeReader) -> App? {
+    /// The optional keys of an app (and of a `scale` apps entry, whose keys are a subset) into `start`.
+    static func readAppOptionals(_ f: Fields, into start: App, _ r: inout NodeReader) -> App? {
         var app = start
         var o = OptionalFields()
         o.read(f["type"], into: &app.kind) { r.choice($0, f.path("type"), App.Kind.self, what: "app type") }

@@ -2,14 +2,18 @@ import Determinism
 
 /// One entry of a scenario's `scale:` list: many users (each with a mailbox) or shared mailboxes from one
 /// address pattern, each Inbox holding generated (virtual) mail, and FullAccess for the listed principals
-/// on every one of them. The loader adds what it describes to `users`, `mailboxes` and the principals'
-/// `full_access` / `mailbox_access`, so everything downstream sees ordinary entries.
+/// on every one of them; or many app registrations from one template (`apps: N`, `ScaleApps.swift`). The
+/// loader adds what it describes to `users`, `mailboxes`, `apps` and the principals' `full_access` /
+/// `mailbox_access`, so everything downstream sees ordinary entries.
 public struct ScaleBlock: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// `shared_mailboxes: N`: shared mailboxes, no sign-in of their own.
         case shared
         /// `users: N`: users, each with their own mailbox.
         case user
+        /// `apps: N`: app registrations made from `app`, a template with `{n}` in its name, client id and
+        /// secrets.
+        case app
     }
 
     public var kind: Kind
@@ -26,6 +30,10 @@ public struct ScaleBlock: Sendable, Equatable {
     public var inboxSeed: UInt64
     /// UPNs of users and client ids of apps given FullAccess on every generated mailbox.
     public var fullAccess: [String]
+    /// Apps only: the template every generated app is filled from (`ScaleBlock.app(_:)`). Its `clientID`
+    /// is a GUID whose last digits are `{n}`; its `mailboxAccess` holds addresses and address patterns
+    /// of other entries (`mailboxAccess(_:of:among:)`).
+    public var app: App = App(name: "", clientID: "", tenant: "")
 
     public static let placeholder = "{n}"
 
@@ -88,7 +96,9 @@ extension Scenario {
     /// Adds the users, mailboxes and FullAccess grants of `blocks`, in order. The blocks must already be
     /// valid (the loader checks them where they are written); costs O(entries), no lookups per entry.
     public mutating func expand(_ blocks: [ScaleBlock]) {
-        for block in blocks {
+        // Apps first, so a mailbox entry's `full_access` finds a generated app like a declared one.
+        expandApps(blocks)
+        for block in blocks where block.kind != .app {
             var addresses: [String] = []
             addresses.reserveCapacity(block.count)
             if block.kind == .user { users.reserveCapacity(users.count + block.count) }
@@ -116,6 +126,8 @@ extension Scenario {
                 case .user:
                     users.append(User(upn: address, password: passwordParts.joined(separator: number)))
                     if !inbox.isEmpty { mailboxes.append(Mailbox(address: address, kind: .user, folders: inbox)) }
+                case .app:
+                    break
                 }
             }
             for principal in block.fullAccess {
