@@ -87,6 +87,16 @@ struct Operations: Sendable {
         loginOnly: Bool
     ) async -> OperationResult {
         guard let endpoint else { return .failed(ErrorClass("\(service.rawValue): no endpoint")) }
+        // The session's jobs and its connection on one event loop: no thread hop per command (a RETR each).
+        return await MailConnection.onOneEventLoop {
+            await mailSession(Client.self, service, endpoint, &handler, loginOnly: loginOnly)
+        }
+    }
+
+    func mailSession<Client: MailProtocolClient>(
+        _: Client.Type, _ service: ErrorClass.Service, _ endpoint: MailEndpoint, _ handler: inout SimulatedHandler,
+        loginOnly: Bool
+    ) async -> OperationResult {
         let client: Client
         do {
             let (connected, greeting) = try await Client.connect(to: endpoint, timeout: timeout, recording: false)
@@ -161,7 +171,7 @@ struct Operations: Sendable {
             prefix = "UID "
         }
         let fetched = try await client.command("\(prefix)FETCH \(set) (BODY.PEEK[])")
-        let messages = fetched.lines.count { $0.hasPrefix("* ") && $0.contains(" FETCH (") }
+        let messages = fetched.lines.count(where: IMAPText.isFetch)
         guard fetched.succeeded else {
             return .failed(.mail(.imap, fetched), bytes: fetched.dataBytes, messages: messages)
         }
@@ -213,6 +223,22 @@ enum IMAPText {
         let words = line.split(separator: " ")
         guard words.count == 3, words[0] == "*", words[2].uppercased() == "EXISTS" else { return nil }
         return Int(words[1])
+    }
+
+    private static let fetchMarker = Array(" FETCH (".utf8)
+
+    /// Whether a line is a `* n FETCH (…` answer (compared as bytes: no Foundation string search per line).
+    static func isFetch(_ line: String) -> Bool {
+        let needle = fetchMarker
+        return line.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count > needle.count, bytes[0] == UInt8(ascii: "*"), bytes[1] == UInt8(ascii: " ") else {
+                return false
+            }
+            for start in 1...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if (1..<needle.count).allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        } ?? (line.hasPrefix("* ") && line.contains(" FETCH ("))
     }
 
     /// The UID in a `* n FETCH (… UID u …)` line.

@@ -7,7 +7,9 @@ public final class IMAPClient: ClientSession, MailProtocolClient {
     public static func connect(
         to endpoint: MailEndpoint, timeout: Double, recording: Bool = true
     ) async throws -> (IMAPClient, CommandOutcome) {
-        let connection = try await MailConnection.connect(to: endpoint, literals: true, timeout: timeout)
+        // Without a wire log (a load generator) nothing reads literal bytes: they are counted, not kept.
+        let connection = try await MailConnection.connect(
+            to: endpoint, literals: true, keepLiterals: recording, timeout: timeout)
         let client = IMAPClient(connection: connection, timeout: timeout, recording: recording)
         var greeting = CommandOutcome(sent: nil)
         if let frame = await client.next(&greeting) {

@@ -53,11 +53,13 @@ public final class MailConnection: Sendable {
     }
 
     /// Connects (and for `.implicit`, completes the TLS handshake once the first frame is read).
-    /// `literals`: IMAP framing; false for POP3.
+    /// `literals`: IMAP framing; false for POP3. `keepLiterals` false: literal bytes are counted, not
+    /// kept (`ResponseFrame.literalBytes`). `group` nil: the loop of `onOneEventLoop`, or any.
     public static func connect(
-        to endpoint: MailEndpoint, literals: Bool, timeout: Double,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        to endpoint: MailEndpoint, literals: Bool, keepLiterals: Bool = true, timeout: Double,
+        group: (any EventLoopGroup)? = nil
     ) async throws -> MailConnection {
+        let group = group ?? preferredLoop ?? MultiThreadedEventLoopGroup.singleton
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelInitializer { channel in
@@ -71,7 +73,8 @@ public final class MailConnection: Sendable {
                     }
                     let bodyMode = BodyMode()
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(ResponseFrameDecoder(literals: literals, bodyMode: bodyMode)))
+                        ByteToMessageHandler(
+                            ResponseFrameDecoder(literals: literals, keepLiterals: keepLiterals, bodyMode: bodyMode)))
                     try channel.pipeline.syncOperations.addHandler(
                         FrameInbox(eventLoop: channel.eventLoop, bodyMode: bodyMode))
                 }
@@ -99,6 +102,7 @@ public final class MailConnection: Sendable {
     /// loop: a POP3 body of 140 lines costs one hop per socket read instead of one per line.
     public func readBatch(timeout: Double) async throws -> [ResponseFrame] {
         let inbox = self.inbox
+        if channel.eventLoop.inEventLoop, let frames = inbox.value.takeAll() { return frames }
         return try await channel.eventLoop.flatSubmit { inbox.value.nextBatch(timeout: timeout) }.get()
     }
 
@@ -107,7 +111,11 @@ public final class MailConnection: Sendable {
     public func send(_ line: String, expectingBody: Bool = false) async throws {
         if expectingBody {
             let inbox = self.inbox
-            try await channel.eventLoop.submit { inbox.value.bodyMode.expecting = true }.get()
+            if channel.eventLoop.inEventLoop {
+                inbox.value.bodyMode.expecting = true
+            } else {
+                try await channel.eventLoop.submit { inbox.value.bodyMode.expecting = true }.get()
+            }
         }
         var buffer = channel.allocator.buffer(capacity: line.utf8.count + 2)
         buffer.writeString(line)
@@ -200,9 +208,15 @@ final class FrameInbox: ChannelInboundHandler {
 
     /// All frames kept so far, or the next one to arrive.
     func nextBatch(timeout: Double) -> EventLoopFuture<[ResponseFrame]> {
-        guard !frames.isEmpty else { return next(timeout: timeout).map { [$0] } }
+        if let all = takeAll() { return loop.makeSucceededFuture(all) }
+        return next(timeout: timeout).map { [$0] }
+    }
+
+    /// All frames kept so far; nil when there are none.
+    func takeAll() -> [ResponseFrame]? {
+        guard !frames.isEmpty else { return nil }
         defer { frames.removeAll(keepingCapacity: true) }
-        return loop.makeSucceededFuture(Array(frames))
+        return Array(frames)
     }
 
     func next(timeout: Double) -> EventLoopFuture<ResponseFrame> {
