@@ -153,8 +153,9 @@ public enum MailCommandName {
         guard words.count > word, String(decoding: words[word - 1], as: UTF8.self).uppercased() == "XOAUTH2" else {
             return nil
         }
-        let text = String(decoding: words[word].prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-        guard case .success(let credentials) = XOAUTH2Credentials.parse(base64: text) else { return nil }
+        let response = words[word].prefix { $0 != 13 && $0 != 10 }
+        let parsed = response.withUnsafeBufferPointer { XOAUTH2Credentials.parse(base64Bytes: $0) }
+        guard case .success(let credentials) = parsed else { return nil }
         return credentials.user
     }
 }

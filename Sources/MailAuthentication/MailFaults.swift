@@ -50,6 +50,10 @@ public final class MailFaults: Sendable {
     /// Whether no fault on the board is for this service (in this cloud) now.
     public var isEmpty: Bool { !board.entries.contains { applies($0.fault) } }
 
+    /// False when the board holds no fault at all (one atomic load): no command can fire one then, so the
+    /// connection need not work out a command's fault subject (an XOAUTH2 `user=` costs a parse).
+    public var mayFire: Bool { !board.isEmpty }
+
     /// The kinds that act on a mail command (the network kinds act on connections: `NetworkFaults`).
     static let kinds: Set<Fault.Kind> = [.latency, .disconnect, .reply, .bye, .throttle]
 

@@ -26,16 +26,8 @@ public struct XOAUTH2Credentials: Sendable, Equatable {
     /// Decodes a base64 initial response. Accepts padding or none, and the trailing `\\x01\\x01`
     /// or a single `\\x01` as clients send them.
     public static func parse(base64 text: String) -> Result<XOAUTH2Credentials, ParseError> {
-        // Bytes, not Characters: a 2 KB token's base64 went through Foundation's trimming and a
-        // Character count, 9 % of an IMAP login's CPU.
-        var b64 = Array(text.utf8)
-        while let last = b64.last, last == 0x20 || last == 0x09 { b64.removeLast() }
-        let leading = b64.prefix { $0 == 0x20 || $0 == 0x09 }.count
-        if leading > 0 { b64.removeFirst(leading) }
-        let remainder = b64.count % 4
-        if remainder == 2 { b64 += [0x3D, 0x3D] } else if remainder == 3 { b64.append(0x3D) }
-        guard let data = Data(base64Encoded: Data(b64)) else { return .failure(.invalidBase64) }
-        return parse(decoded: String(decoding: data, as: UTF8.self))
+        var text = text
+        return text.withUTF8 { parse(base64Bytes: $0) }
     }
 
     /// Parses the decoded form `user=...\\x01auth=Bearer ...\\x01\\x01`.
