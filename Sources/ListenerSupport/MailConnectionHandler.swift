@@ -205,7 +205,9 @@ public final class MailConnectionHandler<Driver: MailSessionDriver>: ChannelDupl
                 frame = held
             } else {
                 guard let next = driver.nextFrame() else { break }
-                if let subject = driver.faultSubject(of: next),
+                // An empty board fires nothing and counts nothing: the subject (a command name, an XOAUTH2
+                // `user=`) is not worked out then.
+                if policy.faults.mayFire, let subject = driver.faultSubject(of: next),
                     let fault = policy.faults.action(
                         forCommand: subject.command, user: subject.user, clientID: subject.clientID)
                 {
