@@ -12,6 +12,7 @@ protocol GeneratedOutput {
     var count: Int { get }
     mutating func append(_ byte: UInt8)
     mutating func append(_ bytes: [UInt8])
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>)
     mutating func append(_ other: Self)
     /// The first `count` bytes of `other`.
     mutating func append(prefixOf other: Self, count: Int)
@@ -37,6 +38,7 @@ struct ByteOutput: GeneratedOutput {
     var count: Int { bytes.count }
     mutating func append(_ byte: UInt8) { bytes.append(byte) }
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+    mutating func append(_ other: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: other) }
     mutating func append(_ other: ByteOutput) { bytes.append(contentsOf: other.bytes) }
     mutating func append(prefixOf other: ByteOutput, count: Int) { bytes.append(contentsOf: other.bytes[..<count]) }
     mutating func removeFirst(_ count: Int) { bytes.removeFirst(count) }
@@ -72,6 +74,7 @@ struct CountOutput: GeneratedOutput {
 
     mutating func append(_ byte: UInt8) { count += 1 }
     mutating func append(_ bytes: [UInt8]) { count += bytes.count }
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) { count += bytes.count }
     mutating func append(_ other: CountOutput) { count += other.count }
     mutating func append(prefixOf other: CountOutput, count: Int) { self.count += count }
     mutating func removeFirst(_ count: Int) { self.count -= count }
