@@ -58,21 +58,43 @@ extension ScaleBlock {
         }
     }
 
+    /// One `mailbox_access` item, resolved once per entry rather than once per app.
+    public enum AccessItem: Sendable {
+        /// An address every app gets.
+        case address(String)
+        /// A mailbox entry shared out, with its address pattern split at `{n}` (splitting per address
+        /// was most of a 1,000-app, 100,000-mailbox expansion).
+        case share(ScaleBlock, parts: [String])
+    }
+
+    /// The template's `mailbox_access` items; a pattern naming no mailbox entry among `blocks` is left out
+    /// (the loader refuses it).
+    public func accessItems(among blocks: [ScaleBlock]) -> [AccessItem] {
+        app.mailboxAccess.compactMap { item in
+            guard Self.isPattern(item) else { return .address(item) }
+            return Self.mailboxEntry(item, among: blocks).map {
+                .share($0, parts: $0.address.components(separatedBy: Self.placeholder))
+            }
+        }
+    }
+
     /// App n (1…count), filled from the template.
-    public func app(_ n: Int, among blocks: [ScaleBlock]) -> App {
+    public func app(_ n: Int, among blocks: [ScaleBlock]) -> App { app(n, access: accessItems(among: blocks)) }
+
+    /// App n (1…count), filled from the template, with `access` from `accessItems(among:)`.
+    public func app(_ n: Int, access: [AccessItem]) -> App {
         var made = app
         made.name = fill(app.name, n)
         made.clientID = clientID(n)
-        made.secrets = app.secrets.map {
-            ClientSecret(value: fill($0.value, n), expires: $0.expires)
-        }
+        made.secrets = app.secrets.map { ClientSecret(value: fill($0.value, n), expires: $0.expires) }
         made.mailboxAccess = []
-        for item in app.mailboxAccess {
-            if Self.isPattern(item) {
-                guard let entry = Self.mailboxEntry(item, among: blocks) else { continue }
-                made.mailboxAccess.append(contentsOf: shareNumbers(n, of: entry).map(entry.address))
-            } else {
-                made.mailboxAccess.append(item)
+        for item in access {
+            switch item {
+            case .address(let address):
+                made.mailboxAccess.append(address)
+            case .share(let entry, let parts):
+                made.mailboxAccess.append(
+                    contentsOf: shareNumbers(n, of: entry).map { parts.joined(separator: entry.padded($0)) })
             }
         }
         return made
@@ -85,7 +107,8 @@ extension Scenario {
         let appBlocks = blocks.filter { $0.kind == .app }
         apps.reserveCapacity(apps.count + appBlocks.reduce(0) { $0 + $1.count })
         for block in appBlocks {
-            for n in 1...max(1, block.count) where block.count > 0 { apps.append(block.app(n, among: blocks)) }
+            let access = block.accessItems(among: blocks)
+            for n in 1...max(1, block.count) where block.count > 0 { apps.append(block.app(n, access: access)) }
         }
     }
 }
