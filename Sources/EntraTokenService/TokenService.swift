@@ -101,7 +101,7 @@ public final class TokenService: Sendable {
             status: status,
             headers: Self.headers(
                 contentType: "application/json; charset=utf-8", requestID: requestID, noStore: noStore),
-            body: Self.body(value.serialized))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.bytes)))
     }
 
     func html(_ status: HTTPResponse.Status, _ text: String, requestID: String) -> Response {

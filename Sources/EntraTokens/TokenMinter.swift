@@ -32,7 +32,7 @@ public struct TokenMinter: Sendable {
     /// cannot hold; should it happen anyway, the token carries an empty signature and fails every
     /// verification instead of crashing the server.
     public func sign(payload: CanonicalJSON) -> String {
-        let signingInput = encodedHeader + "." + Base64URL.encode(payload.serialized)
+        let signingInput = encodedHeader + "." + Base64URL.encode(payload.bytes)
         let signature = (try? key.sign(Data(signingInput.utf8))) ?? Data()
         return signingInput + "." + Base64URL.encode(signature)
     }

@@ -48,6 +48,27 @@ struct GrantFastPathTests {
         }
     }
 
+    @Test func formSplittingMatchesCharacterSplitting() {
+        let alphabet = ["a", "&", "=", "&&", "==", "%26", "é", "\u{301}", "\r\n", " "]
+        for text in ["", "&", "=", "a=b&c", "&\u{301}a=b", "a=\u{301}b", "=&="]
+            + Self.generated(alphabet, count: 2000, maxLength: 8, seed: 5)
+        {
+            let t = Substring(text)
+            for separator: Character in ["&", "="] {
+                for omitting in [true, false] {
+                    for maxSplits in [1, Int.max] {
+                        let reference = t.split(
+                            separator: separator, maxSplits: maxSplits, omittingEmptySubsequences: omitting)
+                        let fast = FormParameters.split(
+                            t, at: separator.unicodeScalars.first!, maxSplits: maxSplits,
+                            omittingEmptySubsequences: omitting)
+                        #expect(fast == reference, "\(text.debugDescription)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func formDecodingLeavesNonASCIIToFoundation() {
         for text in ["é+%41", "+\u{301}", "%C3%A9é", "日本+%E6%97%A5"] {
             #expect(FormParameters.decodeASCII(Substring(text)) == nil)
