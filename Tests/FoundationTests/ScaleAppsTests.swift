@@ -229,4 +229,42 @@ import Testing
         #expect(result.output.hasSuffix("# passed: 3 step(s)\n1 passed, 0 failed\n"), "\(result.output)")
         #expect(result.output.contains("S * 3 EXISTS"), "\(result.output)")
     }
+
+    /// The example of docs/scenario-format.md's `### scale` section loads, and its error example is what
+    /// the loader says when the example's client id leaves `{n}` two digits.
+    @Test func documentedScaleExampleLoads() throws {
+        let doc = try String(
+            contentsOf: TestSupport.repositoryRoot.appendingPathComponent("docs/scenario-format.md"), encoding: .utf8)
+        let section = try #require(doc.range(of: "### scale\n"))
+        let start = try #require(doc.range(of: "```yaml\n", range: section.upperBound..<doc.endIndex))
+        let end = try #require(doc.range(of: "\n```", range: start.upperBound..<doc.endIndex))
+        let header = """
+            name: scale example
+            clouds: [gcc-high]
+            tenants: [{id: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a, cloud: gcc-high, domains: [contoso.onmicrosoft.us]}]
+            apps:
+              - name: connector
+                client_id: 11111111-2222-3333-4444-555555555555
+                tenant: 8f1c2b7e-4d0a-4c5e-9b1a-2f3e4d5c6b7a
+                secrets: [{value: s3cret}]
+                application_permissions: [IMAP.AccessAsApp]
+                admin_consent: true
+
+            """
+        let yaml = header + String(doc[start.upperBound..<end.lowerBound]) + "\n"
+        let scenario = try ScenarioLoader.load(yaml: yaml, fileName: "s.yaml", baseDirectory: nil)
+        #expect(scenario.apps.count == 1 + 1000 && scenario.mailboxes.count == 100_000)
+        let handler = try #require(scenario.app(clientID: "7a7a0000-0000-4000-8000-000000001000"))
+        #expect(handler.secrets.map { $0.value } == ["handler-1000-secret"])
+        #expect(
+            handler.mailboxAccess.count == 100 && handler.mailboxAccess[1] == "support002000@contoso.onmicrosoft.us")
+        #expect(scenario.apps[0].mailboxAccess.count == 100_000)
+
+        let bad = yaml.replacingOccurrences(
+            of: "client_id: 7a7a0000-0000-4000-8000-{n}", with: "client_id: 7a7a0000-0000-4000-8000-0000000000{n}")
+        let problem = try #require(ScenarioLoader.problems(yaml: bad, fileName: "s.yaml").first)
+        let documented = try #require(doc.range(of: ": scale[2].client_id: "))
+        let line = doc[documented.lowerBound...].prefix { $0 != "\n" }
+        #expect(problem.hasSuffix(line), "\(problem)")
+    }
 }
