@@ -102,7 +102,14 @@ public final class MailConnection: Sendable {
     /// loop: a POP3 body of 140 lines costs one hop per socket read instead of one per line.
     public func readBatch(timeout: Double) async throws -> [ResponseFrame] {
         let inbox = self.inbox
-        if channel.eventLoop.inEventLoop, let frames = inbox.value.takeAll() { return frames }
+        if channel.eventLoop.inEventLoop {
+            // On the loop (`onOneEventLoop`): no hop and no future, the reader's continuation waits in the inbox.
+            let frames = inbox.value.takeAll()
+            if let frames { return frames }
+            return try await withUnsafeThrowingContinuation { continuation in
+                inbox.value.wait(timeout: timeout) { continuation.resume(with: $0.map { [$0] }) }
+            }
+        }
         return try await channel.eventLoop.flatSubmit { inbox.value.nextBatch(timeout: timeout) }.get()
     }
 
@@ -147,91 +154,5 @@ public final class MailConnection: Sendable {
     /// Closes the connection (no protocol goodbye).
     public func close() async {
         try? await channel.close()
-    }
-}
-
-/// Keeps decoded frames until read; one reader at a time. Lives on the channel's event loop.
-final class FrameInbox: ChannelInboundHandler {
-    typealias InboundIn = ResponseFrame
-
-    private var frames = CircularBuffer<ResponseFrame>()
-    private var waiter: (promise: EventLoopPromise<ResponseFrame>, timer: Scheduled<Void>?)?
-    private var failure: (any Error)?
-    /// The channel's loop. Not the handler context's: once the channel closes the handler is removed,
-    /// and frames that arrived just before the close must still be read.
-    private let loop: any EventLoop
-
-    /// Shared with the decoder: set before a POP3 command whose body it should count.
-    let bodyMode: BodyMode
-
-    init(eventLoop: any EventLoop, bodyMode: BodyMode = BodyMode()) {
-        self.loop = eventLoop
-        self.bodyMode = bodyMode
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if let waiter {
-            self.waiter = nil
-            waiter.timer?.cancel()
-            waiter.promise.succeed(frame)
-        } else {
-            frames.append(frame)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(failure ?? MailClientError.closed)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let reported: any Error =
-            if let e = error as? MailClientError { e } else if error is NIOSSLError || error is BoringSSLError {
-                MailClientError.connectFailed("TLS: \(error)")
-            } else if let e = error as? ByteToMessageDecoderError, case .leftoverDataWhenDone = e {
-                MailClientError.closed
-            } else { error }
-        if failure == nil { failure = reported }
-        finish(reported)
-        context.close(promise: nil)
-    }
-
-    private func finish(_ error: any Error) {
-        if failure == nil { failure = error }
-        if let waiter {
-            self.waiter = nil
-            waiter.timer?.cancel()
-            waiter.promise.fail(error)
-        }
-    }
-
-    /// All frames kept so far, or the next one to arrive.
-    func nextBatch(timeout: Double) -> EventLoopFuture<[ResponseFrame]> {
-        if let all = takeAll() { return loop.makeSucceededFuture(all) }
-        return next(timeout: timeout).map { [$0] }
-    }
-
-    /// All frames kept so far; nil when there are none.
-    func takeAll() -> [ResponseFrame]? {
-        guard !frames.isEmpty else { return nil }
-        defer { frames.removeAll(keepingCapacity: true) }
-        return Array(frames)
-    }
-
-    func next(timeout: Double) -> EventLoopFuture<ResponseFrame> {
-        if let frame = frames.popFirst() { return loop.makeSucceededFuture(frame) }
-        if let failure { return loop.makeFailedFuture(failure) }
-        precondition(waiter == nil, "one reader at a time")
-        let promise = loop.makePromise(of: ResponseFrame.self)
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
-            let inbox = bound.value
-            guard let waiter = inbox.waiter else { return }
-            inbox.waiter = nil
-            waiter.promise.fail(MailClientError.timedOut(seconds: timeout))
-        }
-        waiter = (promise, timer)
-        return promise.futureResult
     }
 }
