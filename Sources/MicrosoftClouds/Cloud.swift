@@ -61,7 +61,16 @@ public struct Cloud: Sendable, Hashable {
     public func v2Issuer(tenant: String) -> String { "https://\(authorityHost)/\(tenant)/v2.0" }
     /// v1 issuer for a tenant: `https://sts.windows.net/{tenant}/` or the cloud's equivalent.
     public func v1Issuer(tenant: String) -> String {
-        v1IssuerTemplate.replacingOccurrences(of: "{tenant}", with: tenant)
+        // Each `{tenant}` replaced by a search on bytes: Foundation's replacingOccurrences was 3 % of an IMAP
+        // login's server CPU (the mail servers' token check builds this issuer for every login).
+        var issuer = ""
+        var rest = Substring(v1IssuerTemplate)
+        while let placeholder = rest.utf8.firstRange(of: "{tenant}".utf8) {
+            issuer += rest[..<placeholder.lowerBound]
+            issuer += tenant
+            rest = rest[placeholder.upperBound...]
+        }
+        return issuer + rest
     }
     /// Every resource URL that names this cloud's Outlook (scope prefixes).
     public var outlookResources: [String] { [scopeResource] + alternateScopeResources }
