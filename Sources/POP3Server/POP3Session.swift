@@ -372,7 +372,9 @@ public struct POP3Session: Sendable {
             guard !t.deleted.contains(n) else { return .refused(.err(POP3Texts.alreadyDeleted)) }
             return .found(messages[n - 1])
         }
-        let live = messages.indices.filter { !t.deleted.contains($0 + 1) }
+        /// Indices of the messages not marked deleted: worked out for STAT, LIST and UIDL only, not for
+        /// every RETR (a pass over the whole maildrop per message, a few percent of a RETR loop).
+        func liveIndices() -> [Int] { messages.indices.filter { !t.deleted.contains($0 + 1) } }
 
         switch command {
         case .capa:
@@ -380,9 +382,11 @@ public struct POP3Session: Sendable {
         case .noop:
             return [.send(.ok(""))]
         case .stat:
+            let live = liveIndices()
             let size = live.reduce(0) { $0 + messages[$1].size }
             return [.send(.ok("\(live.count) \(size)"))]
         case .list(nil):
+            let live = liveIndices()
             let size = live.reduce(0) { $0 + messages[$1].size }
             return [
                 .send(
@@ -396,7 +400,9 @@ public struct POP3Session: Sendable {
             case .refused(let err): return [.send(err)]
             }
         case .uidl(nil):
-            return [.send(.multiline("", lines: live.map { "\($0 + 1) \(t.snapshot.uniqueID(of: messages[$0]))" }))]
+            return [
+                .send(.multiline("", lines: liveIndices().map { "\($0 + 1) \(t.snapshot.uniqueID(of: messages[$0]))" }))
+            ]
         case .uidl(let n?):
             switch message(n) {
             case .found(let m): return [.send(.ok("\(n) \(t.snapshot.uniqueID(of: m))"))]
