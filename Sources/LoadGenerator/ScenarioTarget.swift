@@ -137,21 +137,35 @@ public struct ScenarioTarget: Sendable {
     ) {
         let roles =
             (imap ? [Self.imapAppRole] : []) + (pop ? [Self.popAppRole] : []) + (smtp ? [Self.smtpAppRole] : [])
+        // Every qualifying app gets its own client-credentials token, and the mailboxes shared out among generated apps
+        // (`scale:` `apps:`) spread over all of them: a mailbox is read with the token of the first app that has it.
+        var apps: [(app: App, boxes: [String])] = []
+        var appsCloud: CloudName?
+        var taken = Set<String>()
         for app in candidateApps() where app.kind == .confidential && !app.secrets.isEmpty && app.adminConsent {
             guard roles.allSatisfy(app.applicationPermissions.contains) else { continue }
-            let boxes = app.mailboxAccess.filter(allowed)
+            let (_, appCloud) = try tokenURL(app)
+            guard appsCloud == nil || appsCloud == appCloud else { continue }
+            let boxes = app.mailboxAccess.filter { allowed($0) && !taken.contains($0.lowercased()) }
             guard !boxes.isEmpty else { continue }
-            let (url, cloud) = try tokenURL(app)
-            let form = [
-                ("grant_type", "client_credentials"), ("client_id", app.clientID),
-                ("client_secret", app.secrets[0].value),
-                ("scope", "\(Cloud.named(cloud).scopeResource)/.default"),
-            ]
-            let token = try await Self.grant(http, url, form, what: "client credentials for app \(app.clientID)").access
-            return (
-                boxes.map { ($0, token) }, cloud,
-                "mail: app-only token (client credentials) of app \(app.clientID) for \(boxes.count) mailbox(es)"
-            )
+            appsCloud = appCloud
+            taken.formUnion(boxes.map { $0.lowercased() })
+            apps.append((app, boxes))
+        }
+        if let cloud = appsCloud, !apps.isEmpty {
+            let tokens = try await Self.grants(
+                http,
+                try apps.map { entry throws(LoadSetupError) in
+                    let form = [
+                        ("grant_type", "client_credentials"), ("client_id", entry.app.clientID),
+                        ("client_secret", entry.app.secrets[0].value),
+                        ("scope", "\(Cloud.named(cloud).scopeResource)/.default"),
+                    ]
+                    return (try tokenURL(entry.app).0, form, "client credentials for app \(entry.app.clientID)")
+                })
+            let pairs = zip(apps, tokens).flatMap { entry, token in entry.boxes.map { ($0, token.access) } }
+            let who = apps.count == 1 ? "app \(apps[0].app.clientID)" : "\(apps.count) apps"
+            return (pairs, cloud, "mail: app-only tokens (client credentials) of \(who) for \(pairs.count) mailbox(es)")
         }
         let scopes = (imap ? [Self.imapScope] : []) + (pop ? [Self.popScope] : []) + (smtp ? [Self.smtpScope] : [])
         guard let (app, users) = ropcUsers(scopes: scopes) else {
@@ -162,13 +176,14 @@ public struct ScenarioTarget: Sendable {
         }
         let (url, cloud) = try tokenURL(app)
         let resource = Cloud.named(cloud).scopeResource
-        var pairs: [(mailbox: String, token: String)] = []
-        for user in users where user.hasMailbox && allowed(user.upn) {
-            let form = Self.passwordForm(
-                app: app, user: user, scope: scopes.map { "\(resource)/\($0)" }.joined(separator: " "))
-            pairs.append(
-                (user.upn, try await Self.grant(http, url, form, what: "the password grant of \(user.upn)").access))
-        }
+        let readers = users.filter { $0.hasMailbox && allowed($0.upn) }
+        let scope = scopes.map { "\(resource)/\($0)" }.joined(separator: " ")
+        let tokens = try await Self.grants(
+            http,
+            readers.map { user in
+                (url, Self.passwordForm(app: app, user: user, scope: scope), "the password grant of \(user.upn)")
+            })
+        let pairs = zip(readers, tokens).map { (mailbox: $0.upn, token: $1.access) }
         guard !pairs.isEmpty else {
             throw LoadSetupError("no user the password grant signs in has a mailbox (or is in --mailboxes)")
         }
@@ -188,39 +203,23 @@ public struct ScenarioTarget: Sendable {
         let permission = app.delegatedPermissions.contains(Self.imapScope) ? Self.imapScope : Self.popScope
         let scope = "\(Cloud.named(cloud).scopeResource)/\(permission) offline_access"
         let secret = app.kind == .confidential ? app.secrets.first?.value : nil
+        // Every handler its own refresh token, as every mail handler has.
+        let answers = try await Self.grants(
+            http,
+            (0..<count).map { i in
+                let user = users[i % users.count]
+                return (url, Self.passwordForm(app: app, user: user, scope: scope), "the password grant of \(user.upn)")
+            })
         var grants: [RefreshGrant] = []
         grants.reserveCapacity(count)
-        // Every handler its own refresh token, as every mail handler has: a few grants at a time.
-        var next = 0
-        while next < count {
-            let batch = next..<min(count, next + 16)
-            let results = await withTaskGroup(of: (Int, Result<String, LoadSetupError>).self) { group in
-                for i in batch {
-                    let user = users[i % users.count]
-                    let form = Self.passwordForm(app: app, user: user, scope: scope)
-                    group.addTask {
-                        do throws(LoadSetupError) {
-                            let answer = try await Self.grant(
-                                http, url, form, what: "the password grant of \(user.upn)")
-                            guard let refresh = answer.refresh else {
-                                throw LoadSetupError(
-                                    "the password grant of \(user.upn) gave no refresh token; ask for offline_access")
-                            }
-                            return (i, .success(refresh))
-                        } catch { return (i, .failure(error)) }
-                    }
-                }
-                var out: [(Int, Result<String, LoadSetupError>)] = []
-                for await r in group { out.append(r) }
-                return out.sorted { $0.0 < $1.0 }
+        for (i, answer) in answers.enumerated() {
+            guard let refresh = answer.refresh else {
+                throw LoadSetupError(
+                    "the password grant of \(users[i % users.count].upn) gave no refresh token; ask for offline_access")
             }
-            for (_, result) in results {
-                let token = try result.get()
-                grants.append(
-                    RefreshGrant(
-                        tokenURL: url, clientID: app.clientID, secret: secret, scope: scope, refreshToken: token))
-            }
-            next = batch.upperBound
+            grants.append(
+                RefreshGrant(tokenURL: url, clientID: app.clientID, secret: secret, scope: scope, refreshToken: refresh)
+            )
         }
         return (
             grants,
@@ -236,6 +235,38 @@ public struct ScenarioTarget: Sendable {
         ]
         if app.kind == .confidential, let secret = app.secrets.first?.value { form.append(("client_secret", secret)) }
         return form
+    }
+
+    /// Posts the grants made while setting up, a few at a time, and answers them in order; the first failure stops it.
+    static func grants(_ http: HTTPTransport, _ requests: [(url: String, form: [(String, String)], what: String)])
+        async throws(LoadSetupError) -> [(access: String, refresh: String?)]
+    {
+        var answers: [(access: String, refresh: String?)] = []
+        answers.reserveCapacity(requests.count)
+        var next = 0
+        while next < requests.count {
+            let batch = next..<min(requests.count, next + 16)
+            let results = await withTaskGroup(
+                of: (Int, Result<(access: String, refresh: String?), LoadSetupError>).self
+            ) { group in
+                for i in batch {
+                    let request = requests[i]
+                    group.addTask {
+                        do throws(LoadSetupError) {
+                            return (
+                                i, .success(try await Self.grant(http, request.url, request.form, what: request.what))
+                            )
+                        } catch { return (i, .failure(error)) }
+                    }
+                }
+                var out: [(Int, Result<(access: String, refresh: String?), LoadSetupError>)] = []
+                for await r in group { out.append(r) }
+                return out.sorted { $0.0 < $1.0 }
+            }
+            for (_, result) in results { answers.append(try result.get()) }
+            next = batch.upperBound
+        }
+        return answers
     }
 
     /// Posts a grant made while setting up; anything but a token stops the run with the answer.
