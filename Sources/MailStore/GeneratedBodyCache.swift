@@ -9,8 +9,9 @@ import Synchronization
 /// entry's place when it has been read clearly more often (`ReadCounts`, at least 2 more reads). A client
 /// that reads more mail in a loop than the cache holds (eight 1000-message FETCH loops over 83 MB of
 /// mail against 64 MiB) would otherwise push every message out just before it is read again and never
-/// hit; with the rule, the cache keeps what it holds and serves that share of the loop. A message read
-/// for the first time always goes in (the oldest goes out), as before.
+/// hit; with the rule, the cache keeps what it holds and serves that share of the loop. A turned-away
+/// re-miss sends the oldest entry to the back, so when the loop narrows, stale entries meet re-misses in
+/// turn and go. A message read for the first time always goes in (the oldest goes out), as before.
 final class GeneratedBodyCache: Sendable {
     struct Key: Hashable {
         let run: ObjectIdentifier
@@ -77,6 +78,7 @@ final class GeneratedBodyCache: Sendable {
         shard(hash).state.withLock { state in
             if state.entries[key] != nil { return }
             let reads = state.reads.estimate(hash)
+            var admitted = true
             while state.bytes + bytes.count > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 guard let gone = state.entries[oldest] else {
@@ -84,14 +86,23 @@ final class GeneratedBodyCache: Sendable {
                     continue
                 }
                 // A re-miss replaces the oldest only when read at least 2 times more (see the type's note).
-                if reads > 1, reads < state.reads.estimate(oldest.mixed) + 2 { return }
+                if reads > 1, reads < state.reads.estimate(oldest.mixed) + 2 {
+                    // Turned away; the oldest goes to the back, so the next re-miss meets another entry (a
+                    // hot oldest entry must not shield the stale ones behind it for ever).
+                    state.order.append(oldest)
+                    state.head += 1
+                    admitted = false
+                    break
+                }
                 state.head += 1
                 state.entries.removeValue(forKey: oldest)
                 state.bytes -= gone.bytes.count
             }
-            state.entries[key] = Entry(run: run, bytes: bytes)
-            state.order.append(key)
-            state.bytes += bytes.count
+            if admitted {
+                state.entries[key] = Entry(run: run, bytes: bytes)
+                state.order.append(key)
+                state.bytes += bytes.count
+            }
             // Drop the evicted keys' slots once they are half the list.
             if state.head > 1024, state.head * 2 > state.order.count {
                 state.order.removeFirst(state.head)
