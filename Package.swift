@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "MailAuthentication",
-            dependencies: ["EntraTokens", "MailStore", "ScenarioModel", "MicrosoftClouds", "Journal"],
+            dependencies: ["EntraTokens", "MailStore", "ScenarioModel", "MicrosoftClouds", "Journal", "ExomockLimits"],
             swiftSettings: strict
         ),
         .target(name: "IMAPWire", dependencies: ["ExomockLimits", nioCore], swiftSettings: strict),

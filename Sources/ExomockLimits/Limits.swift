@@ -127,6 +127,9 @@ public enum Limits {
     // MARK: Token service
     /// Longest bearer token the verifier decodes (real Entra access tokens are 1.5–3 KB).
     public static let accessTokenMaximumLength = 16 * 1024
+    /// Access tokens each cloud's mail servers keep as verified (with their claims, so a token's next login
+    /// checks only its time); the next one empties the cache. At most about 16 MiB (16 KiB tokens).
+    public static let mailVerifiedTokens = 1_024
     /// Longest single form or query parameter value the token service accepts.
     public static let tokenParameterMaximumLength = 16 * 1024
     /// Unredeemed authorization codes kept per cloud; the oldest is forgotten past this.

@@ -20,6 +20,8 @@ public struct ExchangeAuthenticator: MailAuthenticating {
     /// and password changes apply to the next login, not to sessions already connected).
     let live: LiveScenario
     let verifier: AccessTokenVerifier
+    /// Tokens `verifier` accepted (shared by copies of this value).
+    let verified = VerifiedTokens()
 
     public init(cloud: Cloud, scenario: Scenario, verifier: AccessTokenVerifier) {
         self.init(cloud: cloud, live: LiveScenario(scenario), verifier: verifier)
@@ -41,7 +43,7 @@ public struct ExchangeAuthenticator: MailAuthenticating {
 
     public func authenticate(_ credentials: XOAUTH2Credentials, service: MailService) -> MailAccessDecision {
         let claims: AccessTokenClaims
-        switch verifier.verify(credentials.token) {
+        switch verified.verify(credentials.token, with: verifier) {
         case .failure(let rejection):
             let failure: MailAuthFailure =
                 switch rejection {
