@@ -3,6 +3,7 @@
 # type on both servers (ECDSA P-256). Method and results: docs/benchmarks.md.
 #
 #   bench/load.sh [--duration S] [--warmup S] [--clients N] [--skip-exomock] [--skip-dovecot] [--skip-xobench]
+#                 [--no-pin]
 #
 # In order:
 #   1. builds exomock in release mode (.build-release);
@@ -14,6 +15,10 @@
 #      cross-check of the client's own CPU per login and per message;
 #   4. a writable copy of the peer lab with a P-256 CA and server certificate (the lab makes RSA-2048),
 #      its Dovecot, 1000 x 10 KiB messages, and the same `exomock load` workloads.
+# Mail workloads run with the server (every thread of its process tree) on CPU 0 and the load client on
+# CPU 1 (taskset), so both servers get the same one core and their throughput is their own, not a share of
+# what the client leaves; refresh grants use both CPUs (their bound is `openssl speed -multi 2`). --no-pin
+# lets the kernel place everything.
 # Server CPU is the server's process tree (utime+stime, reaped children included) over each load run,
 # spread over the operations of the warm-up and the window. The load average (uptime) is recorded
 # before and after each run: other work may share the machine. Results: bench/results/load-<stamp>/
@@ -22,7 +27,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_LAB=${PEER_LAB:-$ROOT/../shared/peer-lab}
-DURATION=10 WARMUP=2 CLIENTS=8 DO_EXOMOCK=1 DO_DOVECOT=1 DO_XOBENCH=1
+DURATION=10 WARMUP=2 CLIENTS=8 DO_EXOMOCK=1 DO_DOVECOT=1 DO_XOBENCH=1 PIN=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) DURATION=$2; shift 2 ;;
@@ -31,7 +36,8 @@ while [[ $# -gt 0 ]]; do
     --skip-exomock) DO_EXOMOCK=0; DO_XOBENCH=0; shift ;;
     --skip-dovecot) DO_DOVECOT=0; shift ;;
     --skip-xobench) DO_XOBENCH=0; shift ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    --no-pin) PIN=0; shift ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "bench/load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,11 +73,11 @@ if [[ -z ${EXOMOCK_BIN:-} ]]; then
   (cd "$ROOT" && swift build -c release --build-path .build-release --product exomock 2>&1 | tail -2)
 fi
 
-# CPU seconds of a process and its descendants (reaped children included).
+# CPU seconds of a process and its descendants (reaped children included); with "pids", their process ids.
 tree_cpu() {
-  python3 - "$1" <<'EOF'
+  python3 - "$1" "${2:-cpu}" <<'EOF'
 import os, sys
-root, hz = int(sys.argv[1]), os.sysconf("SC_CLK_TCK")
+root, hz, what = int(sys.argv[1]), os.sysconf("SC_CLK_TCK"), sys.argv[2]
 children, ticks = {}, {}
 for p in filter(str.isdigit, os.listdir("/proc")):
     try:
@@ -81,20 +87,27 @@ for p in filter(str.isdigit, os.listdir("/proc")):
     f = s[s.rindex(")") + 2:].split()
     children.setdefault(int(f[1]), []).append(int(p))
     ticks[int(p)] = sum(int(x) for x in f[11:15])
-total, todo = 0, [root]
+total, todo, tree = 0, [root], []
 while todo:
     p = todo.pop()
     total += ticks.get(p, 0)
+    tree.append(p)
     todo += children.get(p, [])
-print(total / hz)
+print(" ".join(map(str, tree)) if what == "pids" else total / hz)
 EOF
+}
+# pin PID CPUS: every thread of the process tree under PID onto CPUS (new children inherit it).
+pin() {
+  [[ $PIN == 1 ]] || return 0
+  local p
+  for p in $(tree_cpu "$1" pids); do taskset -a -p -c "$2" "$p" >/dev/null 2>&1 || true; done
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 {
   echo "# exomock load benchmark $STAMP"
   echo
-  echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); client and servers share them"
+  echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $([[ $PIN == 1 ]] && echo "mail workloads: server on CPU 0, client on CPU 1; refresh: both CPUs" || echo "client and servers share them (--no-pin)")"
   echo "- exomock $(git -C "$ROOT" rev-parse --short HEAD), release; $(openssl version); $WARMUP s warm-up + $DURATION s per run"
   echo "- load average at start: $(loadavg)"
   echo
@@ -107,9 +120,16 @@ run_load() {
   local label=$1 workload=$2 pid=$3 clients=$4
   shift 4
   local json=$OUT/$label-$workload-c$clients.json before cpu0 cpu1
+  local client=()
+  if [[ $PIN == 1 && $workload != refresh ]]; then
+    pin "$pid" 0
+    client=(taskset -c 1)
+  else
+    pin "$pid" 0-1
+  fi
   before=$(loadavg)
   cpu0=$(tree_cpu "$pid")
-  "$EXOMOCK" load "$@" --clients "$clients" --duration "${DURATION}s" --warmup "${WARMUP}s" --progress-interval 0 \
+  "${client[@]}" "$EXOMOCK" load "$@" --clients "$clients" --duration "${DURATION}s" --warmup "${WARMUP}s" --progress-interval 0 \
     --json "$json" >"$OUT/$label-$workload-c$clients.txt" 2>&1 || fail "$label $workload failed: see $OUT/$label-$workload-c$clients.txt"
   cpu1=$(tree_cpu "$pid")
   python3 - "$json" "$label" "$workload" "$clients" "$cpu0" "$cpu1" "$DURATION" "$WARMUP" "$before" "$(loadavg)" >>"$REPORT" <<'EOF'
@@ -172,12 +192,15 @@ if [[ $DO_XOBENCH == 1 ]]; then
     echo "| workload | conns | ops/s | msgs/s | client CPU ms/op | client CPU µs/msg |"
     echo "|---|---:|---:|---:|---:|---:|"
   } >>"$WORK/xobench.md"
+  pin "$SERVER_PID" 0
+  xo=()
+  [[ $PIN == 1 ]] && xo=(taskset -c 1)
   for mode in imap-login imap-fetch pop-retr; do
     service=imap extra=()
     # exomock answers POP3's one-line `AUTH XOAUTH2 <initial response>` with -ERR, as Exchange reportedly does
     # (docs/fidelity.md): the two-line form, as Microsoft documents it.
     [[ $mode == pop-* ]] && service=pop3 extra=(--no-ir)
-    "$WORK/xobench" --mode "$mode" --host 127.0.0.1 --port "$(port $service)" --ca "$CA" --sni outlook.office365.us \
+    "${xo[@]}" "$WORK/xobench" --mode "$mode" --host 127.0.0.1 --port "$(port $service)" --ca "$CA" --sni outlook.office365.us \
       --users-file "$WORK/users8.txt" "${extra[@]}" --conns "$CLIENTS" --duration "$DURATION" --warmup "$WARMUP" >"$OUT/xobench-$mode.out" \
       2>&1 || echo "xobench $mode exited $?: see $OUT/xobench-$mode.out" >&2
     grep '^{' "$OUT/xobench-$mode.out" | tail -1 >"$OUT/xobench-$mode.json" || fail "xobench $mode wrote no result: see $OUT/xobench-$mode.out"
