@@ -100,6 +100,18 @@ def worker(args, connection):
     asyncio.run(main())
 
 
+
+def gather(pipes, what):
+    """Sums the workers' answers (done, first failure, failed); says the first failure on stderr."""
+    done, failed = 0, 0
+    for pipe in pipes:
+        n, first, bad = pipe.recv()
+        done += n
+        failed += bad
+        if first:
+            print(f"bench/idle.py: {what}, first: {first}", file=sys.stderr)
+    return done, failed
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ready", required=True)
@@ -149,26 +161,14 @@ def main():
         started = time.monotonic()
         for w, pipe in enumerate(pipes):
             pipe.send(("open", list(range(opened + w, count, args.workers))))
-        held, failures = 0, 0
-        for pipe in pipes:
-            n, first, failed = pipe.recv()
-            held += n
-            failures += failed
-            if first:
-                print(f"bench/idle.py: failures, first: {first}", file=sys.stderr)
+        held, failures = gather(pipes, "failures")
         seconds = time.monotonic() - started
         opened = count
         time.sleep(1)
         rss = vm_rss(args.pid)
         for pipe in pipes:
             pipe.send(("noop", -(-args.sample // args.workers)))
-        sampled, bad = 0, 0
-        for pipe in pipes:
-            n, first, failed = pipe.recv()
-            sampled += n
-            bad += failed
-            if first:
-                print(f"bench/idle.py: NOOP failures, first: {first}", file=sys.stderr)
+        sampled, bad = gather(pipes, "NOOP failures")
         row = {
             "sessions": held, "target": count, "open_failures": failures, "open_s": round(seconds, 1),
             "rss_before_kb": base // 1024, "rss_kb": rss // 1024, "bytes_per_session": (rss - base) // max(1, held),
