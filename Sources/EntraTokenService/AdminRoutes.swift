@@ -88,6 +88,14 @@ extension TokenService {
                     "the value of '\(QuotedInput.shown(name))' is too long",
                     "Send values of at most \(Limits.tokenParameterMaximumLength) bytes."))
         }
+        // A form or query name the route does not read is refused, as an unknown JSON key is: a misspelt
+        // `users` must not turn into "no users".
+        if let unknown = out.keys.sorted().first(where: { !keys.contains($0) }) {
+            return .failure(
+                AdminBodyProblem(
+                    "unknown parameter '\(QuotedInput.shown(unknown))'",
+                    "Send only \(keys.map { "'\($0)'" }.joined(separator: ", "))."))
+        }
         return .success(out)
     }
 
