@@ -6,7 +6,7 @@ import Testing
 /// `/{cloud}/device/...`) answer a wrong request as every other admin route does: `400` with `error` (what
 /// was wrong) and `fix` (what to send instead).
 struct TokenAdminErrorTests {
-    @Test("unknown user, unknown user in sso, approve without user, an unknown user code, an unknown name: error and fix")
+    @Test("unknown user, in sso, approve without user, an unknown user code, an unknown name: error and fix")
     func errorsCarryAFix() throws {
         let mock = try ServedExomock(label: "token-admin-errors")
         let form = ["-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded"]
