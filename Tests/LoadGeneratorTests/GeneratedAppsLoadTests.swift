@@ -32,7 +32,7 @@ import Testing
 
     @Test func everyGeneratedAppReadsItsShareWithItsOwnToken() async throws {
         let scenario = try ScenarioLoader.load(yaml: Self.yaml, fileName: "apps.yaml", baseDirectory: nil)
-        var settings = LoadSettings(mix: try LoadMix.parse("imap=1"), clients: 6, duration: 1, warmup: 0, timeout: 10)
+        var settings = LoadSettings(mix: try LoadMix.parse("imap=1"), clients: 6, duration: 1, warmup: 0, timeout: 30)
         settings.work.fetch = .all
         let run = settings
         let outcome = try await ExomockServer.run(
