@@ -124,6 +124,12 @@ public func runProgram(
     err.fileHandleForReading.readabilityHandler = nil
     let restOut = (try? out.fileHandleForReading.readToEnd()) ?? nil
     let restErr = (try? err.fileHandleForReading.readToEnd()) ?? nil
+    // Closed here, not left to deinit: the read ends outlived their runs (about two descriptors a launch,
+    // 570 pipes by the end of the suite), and Foundation's Process.run() crashes listing /proc/self/fd once a
+    // process has more than about 1,300 open (swift-corelibs-foundation PR #5472).
+    for handle in [out.fileHandleForReading, err.fileHandleForReading, inp.fileHandleForReading] {
+        try? handle.close()
+    }
     let (o, e) = box.data.withLock { ($0.0 + (restOut ?? Data()), $0.1 + (restErr ?? Data())) }
     return ProgramResult(
         status: process.terminationStatus,
