@@ -100,6 +100,12 @@ public struct AccessTokenVerifier: Sendable {
             return .failure(.wrongIssuer)
         }
         guard acceptedAudiences.contains(claims.aud) else { return .failure(.wrongAudience) }
+        return checkTime(claims)
+    }
+
+    /// The verifier's last check, the only one whose answer changes for a token: `nbf <= now < exp` on the
+    /// virtual clock. Callers that keep verified claims (the mail servers' `VerifiedTokens`) ask it again.
+    public func checkTime(_ claims: AccessTokenClaims) -> Result<AccessTokenClaims, TokenRejection> {
         let now = Int(clock.now().timeIntervalSince1970.rounded(.down))
         if now < claims.nbf { return .failure(.notYetValid) }
         if now >= claims.exp { return .failure(.expired) }

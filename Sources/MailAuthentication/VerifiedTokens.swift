@@ -21,13 +21,7 @@ final class VerifiedTokens: Sendable {
 
     /// `verifier.verify(token)`'s answer.
     func verify(_ token: String, with verifier: AccessTokenVerifier) -> Result<AccessTokenClaims, TokenRejection> {
-        if let claims = entries.withLock({ $0[token] }) {
-            // The verifier's last check (`nbf <= now < exp` on the virtual clock), the only one that can change.
-            let now = Int(verifier.clock.now().timeIntervalSince1970.rounded(.down))
-            if now < claims.nbf { return .failure(.notYetValid) }
-            if now >= claims.exp { return .failure(.expired) }
-            return .success(claims)
-        }
+        if let claims = entries.withLock({ $0[token] }) { return verifier.checkTime(claims) }
         let result = verifier.verify(token)
         if case .success(let claims) = result {
             entries.withLock { entries in
